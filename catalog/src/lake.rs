@@ -1,0 +1,200 @@
+//! Mounting a lake: a folder or bucket whose Parquet tables become SQL tables.
+//!
+//! Layout (the same on local disk and object storage):
+//!
+//! ```text
+//! ROOT/
+//!   clinical/person/part-0.parquet         -> clinical.person
+//!   clinical/measurement/year=2023/*.parquet -> clinical.measurement (hive partition `year`)
+//!   imaging/lesion_measurement.parquet     -> imaging.lesion_measurement
+//!   cohort.parquet                         -> public.cohort
+//! ```
+//!
+//! A folder that holds Parquet files, or hive `key=value` folders, is a table;
+//! a folder of such folders is a schema. Names starting with `.` or `_` are
+//! skipped (Spark's `_SUCCESS`, editors' dot files). Tables are plain
+//! DataFusion listing tables, so files added to a table folder are seen by the
+//! next query without remounting.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::object_store::ObjectStore;
+use datafusion::object_store::path::Path;
+use datafusion::prelude::SessionContext;
+
+/// Schema that tables directly under the lake root belong to.
+pub const ROOT_SCHEMA: &str = "public";
+
+const PARQUET_EXTENSION: &str = ".parquet";
+
+/// One table found in a lake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LakeTable {
+    pub schema: String,
+    pub name: String,
+    /// URL of the table's folder or single file.
+    pub location: String,
+}
+
+/// Discovers the tables under `location` and registers each as
+/// `schema.table` in the session's default catalog. Returns what was mounted,
+/// sorted by schema and name.
+pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable>> {
+    let root = lake_root_url(location)?;
+    let store = ctx.runtime_env().object_store(&root)?;
+    let mut tables = discover(store.as_ref(), &root)
+        .await
+        .map_err(|e| e.context(format!("Failed to list lake '{location}'")))?;
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+
+    let state = ctx.state();
+    let catalog_name = state.config().options().catalog.default_catalog.clone();
+    let catalog = ctx
+        .catalog(&catalog_name)
+        .ok_or_else(|| plan_datafusion_err!("default catalog '{catalog_name}' is missing"))?;
+    for table in &tables {
+        let provider = listing_table(ctx, &table.location)
+            .await
+            .map_err(|e| e.context(format!("Failed to mount lake table '{}'", table.location)))?;
+        let schema = match catalog.schema(&table.schema) {
+            Some(schema) => schema,
+            None => {
+                let schema: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+                catalog.register_schema(&table.schema, Arc::clone(&schema))?;
+                schema
+            }
+        };
+        schema.register_table(table.name.clone(), provider)?;
+    }
+    Ok(tables)
+}
+
+/// Parses a lake root given as a local path or URL into a folder URL.
+fn lake_root_url(location: &str) -> Result<ListingTableUrl> {
+    let is_url = location.contains("://");
+    if !is_url && !std::path::Path::new(location).is_dir() {
+        return Err(plan_datafusion_err!(
+            "lake root '{location}' is not a folder (expected a folder of Parquet tables or an s3:// URL)"
+        ));
+    }
+    let folder = if location.ends_with('/') {
+        location.to_string()
+    } else {
+        format!("{location}/")
+    };
+    ListingTableUrl::parse(folder)
+}
+
+/// Lists the root and its folders two levels down and classifies each entry.
+async fn discover(store: &dyn ObjectStore, root: &ListingTableUrl) -> Result<Vec<LakeTable>> {
+    let root_prefix = root.prefix().clone();
+    let root_url = root.as_str().trim_end_matches('/').to_string();
+    let mut tables = Vec::new();
+
+    let top = store.list_with_delimiter(Some(&root_prefix)).await?;
+    for file in top.objects.iter().filter(|o| is_parquet_file(&o.location)) {
+        tables.push(file_table(&root_url, ROOT_SCHEMA, &file.location, &root_prefix));
+    }
+    for folder in top.common_prefixes.iter().filter(|p| is_visible(p)) {
+        let folder_name = last_part(folder);
+        let inside = store.list_with_delimiter(Some(folder)).await?;
+        if holds_table_data(&inside.objects, &inside.common_prefixes) {
+            tables.push(folder_table(&root_url, ROOT_SCHEMA, &folder_name));
+            continue;
+        }
+        // A schema folder: its Parquet files and table folders are its tables.
+        for file in inside.objects.iter().filter(|o| is_parquet_file(&o.location)) {
+            tables.push(file_table(&root_url, &folder_name, &file.location, &root_prefix));
+        }
+        for table_folder in inside.common_prefixes.iter().filter(|p| is_visible(p)) {
+            let contents = store.list_with_delimiter(Some(table_folder)).await?;
+            if holds_table_data(&contents.objects, &contents.common_prefixes) {
+                let name = last_part(table_folder);
+                tables.push(LakeTable {
+                    schema: folder_name.clone(),
+                    location: format!("{root_url}/{folder_name}/{name}/"),
+                    name,
+                });
+            }
+        }
+    }
+    Ok(tables)
+}
+
+fn holds_table_data(
+    objects: &[datafusion::object_store::ObjectMeta],
+    folders: &[Path],
+) -> bool {
+    objects.iter().any(|o| is_parquet_file(&o.location))
+        || folders
+            .iter()
+            .any(|f| is_visible(f) && last_part(f).contains('='))
+}
+
+fn folder_table(root_url: &str, schema: &str, folder: &str) -> LakeTable {
+    LakeTable {
+        schema: schema.to_string(),
+        name: folder.to_string(),
+        location: format!("{root_url}/{folder}/"),
+    }
+}
+
+fn file_table(root_url: &str, schema: &str, file: &Path, root_prefix: &Path) -> LakeTable {
+    let relative: Vec<String> = file
+        .prefix_match(root_prefix)
+        .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
+        .unwrap_or_default();
+    let file_name = last_part(file);
+    LakeTable {
+        schema: schema.to_string(),
+        name: file_name.trim_end_matches(PARQUET_EXTENSION).to_string(),
+        location: format!("{root_url}/{}", relative.join("/")),
+    }
+}
+
+fn last_part(path: &Path) -> String {
+    path.parts()
+        .last()
+        .map(|p| p.as_ref().to_string())
+        .unwrap_or_default()
+}
+
+fn is_visible(path: &Path) -> bool {
+    let name = last_part(path);
+    !(name.starts_with('.') || name.starts_with('_'))
+}
+
+fn is_parquet_file(path: &Path) -> bool {
+    is_visible(path) && last_part(path).ends_with(PARQUET_EXTENSION)
+}
+
+/// A Parquet listing table over a folder (hive partitions inferred, as text)
+/// or a single file.
+async fn listing_table(
+    ctx: &SessionContext,
+    location: &str,
+) -> Result<Arc<ListingTable>, DataFusionError> {
+    let state = ctx.state();
+    let url = ListingTableUrl::parse(location)?;
+    let mut options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(PARQUET_EXTENSION);
+    let partitions = options.infer_partitions(&state, &url).await?;
+    options = options.with_table_partition_cols(
+        partitions
+            .into_iter()
+            .map(|name| (name, DataType::Utf8))
+            .collect(),
+    );
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .infer_schema(&state)
+        .await?;
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}

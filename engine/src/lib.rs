@@ -1,0 +1,18 @@
+//! Builds rwid's DataFusion session.
+//!
+//! [`session_state`] is the one place that assembles a session: DataFusion's
+//! built-ins, every rwid SQL function, file format and catalog, and the object
+//! store registry. The CLI, the tests, the examples and embedding applications
+//! all go through it (usually via [`RwidContext`]), so every entry point runs
+//! the same SQL.
+
+mod context;
+mod object_stores;
+mod session;
+
+pub use context::RwidContext;
+pub use object_stores::RwidObjectStoreRegistry;
+pub use session::{RwidConfig, session_state};
+
+/// Re-exported so users of the engine need no direct DataFusion dependency.
+pub use datafusion;

@@ -1,0 +1,66 @@
+//! The session builder.
+
+use std::sync::Arc;
+
+use datafusion::common::Result;
+use datafusion::execution::FunctionRegistry;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::prelude::SessionConfig;
+
+use crate::object_stores::RwidObjectStoreRegistry;
+
+/// How to build an rwid session. `Default` gives a session that uses every core.
+#[derive(Debug, Clone, Default)]
+pub struct RwidConfig {
+    /// Lake root to mount: a local folder or an object-store URL (`s3://bucket/prefix/`).
+    pub lake: Option<String>,
+    /// Partitions a query is split into; defaults to the number of cores.
+    pub target_partitions: Option<usize>,
+    /// Rows per record batch; DataFusion's default (8192) when unset.
+    pub batch_size: Option<usize>,
+}
+
+/// Assembles the [`SessionState`] every rwid entry point uses: DataFusion's
+/// defaults plus `information_schema`, rwid's SQL functions and an object
+/// store registry that builds S3 stores on demand.
+pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
+    let mut session_config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_create_default_catalog_and_schema(true);
+    if let Some(partitions) = config.target_partitions {
+        session_config = session_config.with_target_partitions(partitions);
+    }
+    if let Some(batch_size) = config.batch_size {
+        session_config = session_config.with_batch_size(batch_size);
+    }
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(Arc::new(RwidObjectStoreRegistry::new()))
+        .build_arc()?;
+    let mut state = SessionStateBuilder::new()
+        .with_config(session_config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .build();
+    for function in rwid_udfs::all_scalar_functions() {
+        state.register_udf(function)?;
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rwid_function_is_registered_with_documentation() {
+        let state = session_state(&RwidConfig::default()).unwrap();
+        for function in rwid_udfs::all_scalar_functions() {
+            let registered = state.udf(function.name()).unwrap();
+            let doc = registered.documentation().expect("documented");
+            assert!(!doc.description.is_empty(), "{}", function.name());
+        }
+        // Built-ins are still there.
+        assert!(state.udf("abs").is_ok());
+    }
+}

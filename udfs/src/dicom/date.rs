@@ -1,0 +1,147 @@
+//! `dicom_date`: a DICOM DA (date) string to a SQL DATE.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, ArrayRef, Date32Builder, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue, utils::take_function_args};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+/// Parses a DICOM DA value: `YYYYMMDD` (PS3.5 §6.2, Table 6.2-1), or the
+/// ACR-NEMA `YYYY.MM.DD` form the same table notes as non-compliant but still
+/// found in old archives. Trailing space padding is ignored. Returns `None`
+/// for empty, partial or impossible dates (`20230231`).
+pub fn parse_date_string(value: &str) -> Option<NaiveDate> {
+    let value = value.trim_matches(|c| c == ' ' || c == '\0');
+    let format = match value.len() {
+        8 => "%Y%m%d",
+        10 if value.as_bytes()[4] == b'.' && value.as_bytes()[7] == b'.' => "%Y.%m.%d",
+        _ => return None,
+    };
+    if !value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    NaiveDate::parse_from_str(value, format).ok()
+}
+
+#[user_doc(
+    doc_section(label = "DICOM Functions"),
+    description = "Converts a DICOM DA (date) string to a DATE. Accepts `YYYYMMDD` \
+(DICOM PS3.5 §6.2, Table 6.2-1) and the legacy ACR-NEMA `YYYY.MM.DD` form that table \
+mentions; trailing padding is ignored. Empty, partial or impossible dates give NULL, \
+so one malformed header never fails a query.",
+    syntax_example = "dicom_date(da)",
+    sql_example = r#"```sql
+> SELECT dicom_date('20230115') AS study_date, dicom_date('2023.01.15') AS legacy, dicom_date('') AS empty;
++------------+------------+-------+
+| study_date | legacy     | empty |
++------------+------------+-------+
+| 2023-01-15 | 2023-01-15 |       |
++------------+------------+-------+
+```"#,
+    argument(name = "da", description = "A DICOM DA value as text, e.g. StudyDate.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct DicomDate {
+    signature: Signature,
+}
+
+impl Default for DicomDate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DicomDate {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::string(1, Volatility::Immutable),
+        }
+    }
+}
+
+/// Days from 0001-01-01 (CE) to the Unix epoch, as chrono counts them.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+fn to_date32(date: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE
+}
+
+impl ScalarUDFImpl for DicomDate {
+    fn name(&self) -> &str {
+        "dicom_date"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Date32)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [value] = take_function_args(self.name(), args.args)?;
+        if let ColumnarValue::Scalar(scalar) = &value {
+            let date = scalar
+                .try_as_str()
+                .flatten()
+                .and_then(parse_date_string)
+                .map(to_date32);
+            return Ok(ColumnarValue::Scalar(ScalarValue::Date32(date)));
+        }
+        let text = cast(&value.into_array(1)?, &DataType::Utf8)?;
+        let text = text
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("cast to Utf8 yields a StringArray");
+        let mut dates = Date32Builder::with_capacity(text.len());
+        for value in text.iter() {
+            dates.append_option(value.and_then(parse_date_string).map(to_date32));
+        }
+        Ok(ColumnarValue::Array(Arc::new(dates.finish()) as ArrayRef))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn standard_form() {
+        assert_eq!(parse_date_string("20230115"), date(2023, 1, 15));
+        assert_eq!(parse_date_string("19991231 "), date(1999, 12, 31));
+    }
+
+    #[test]
+    fn legacy_acr_nema_form() {
+        assert_eq!(parse_date_string("2023.01.15"), date(2023, 1, 15));
+    }
+
+    #[test]
+    fn invalid_values_are_none() {
+        for bad in ["", " ", "2023", "202301", "20230231", "2023-01-15", "abcdefgh", "2023.0115."] {
+            assert_eq!(parse_date_string(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn epoch_offset() {
+        assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()), 0);
+        assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+    }
+}

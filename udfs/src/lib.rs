@@ -1,0 +1,21 @@
+//! rwid's SQL functions, one file per function, grouped by family.
+//!
+//! Each family module exposes `functions()`; [`all_scalar_functions`] collects
+//! them, and the session builder in `rwid-engine` registers that list, so
+//! every entry point (CLI, tests, embedding applications) sees the same set.
+//! Every function carries `#[user_doc]` documentation that names its source;
+//! `docs/functions.md` is generated from it.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+pub mod clinical;
+pub mod dicom;
+
+/// Every scalar function rwid adds to DataFusion's built-ins.
+pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    let mut functions = dicom::functions();
+    functions.extend(clinical::functions());
+    functions
+}
