@@ -126,7 +126,10 @@ impl RwidContext {
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             format!("tables that exist: {}{more}", shown.join(", "))
         };
-        error.context(hint)
+        // Keep DataFusion's own words first, then the hint, on one line.
+        let root = error.find_root().to_string();
+        let root = root.strip_prefix("Error during planning: ").unwrap_or(&root);
+        DataFusionError::Plan(format!("{root}; {hint}"))
     }
 }
 

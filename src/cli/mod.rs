@@ -1,0 +1,121 @@
+//! The `rwid` command line: arguments, non-interactive runs, the REPL and
+//! result printing. Habits follow datafusion-cli and the DuckDB shell.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use datafusion::common::{DataFusionError, Result};
+
+use crate::{RwidConfig, RwidContext};
+
+mod exec;
+mod print;
+mod repl;
+
+pub use exec::run_sql;
+pub use print::{OutputFormat, PrintOptions};
+
+/// rwid: SQL over real-world imaging data (DICOM, OMOP CDM, lesion measurements).
+#[derive(Debug, Parser)]
+#[command(name = "rwid", version, about, long_about = None)]
+pub struct Cli {
+    /// Run this SQL and exit (repeatable; each may hold several statements).
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub commands: Vec<String>,
+
+    /// Run the SQL in this file and exit (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Mount a lake root: a folder or object-store URL whose Parquet tables become SQL tables.
+    #[arg(long, value_name = "PATH_OR_URL", global = true)]
+    pub lake: Option<String>,
+
+    /// Output format of query results.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
+    pub format: OutputFormat,
+
+    /// No banner, no timings: only results and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Most rows printed per result in table format (0 = all). Interactive default 40.
+    #[arg(long, value_name = "N")]
+    pub maxrows: Option<usize>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the demo lake (DICOM, OMOP CDM, lesion measurements) and run the showcase.
+    Demo(DemoArgs),
+    /// Print the SQL function reference as Markdown (source of docs/functions.md).
+    #[command(hide = true)]
+    FunctionsDoc,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to write the demo lake to (replaced if it holds an earlier demo lake).
+    #[arg(long, default_value = "demo-lake")]
+    pub dir: PathBuf,
+    /// Number of patients.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_PATIENTS)]
+    pub patients: usize,
+    /// Seed; the same seed always gives the same lake.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// Runs the command line and returns the process exit status.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Demo(args)) => {
+            let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(0));
+            crate::demo::run(&args.dir, args.patients, args.seed, &options).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::FunctionsDoc) => {
+            print!("{}", crate::docs::functions_markdown()?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+
+    let config = RwidConfig {
+        lake: cli.lake.clone(),
+        ..RwidConfig::default()
+    };
+    let ctx = RwidContext::new(config).await?;
+    let interactive = cli.commands.is_empty() && cli.files.is_empty();
+    if interactive {
+        let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(40));
+        repl::run(&ctx, &options).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(0));
+    for sql in &cli.commands {
+        run_sql(&ctx, sql, &options).await?;
+    }
+    for file in &cli.files {
+        let sql = std::fs::read_to_string(file).map_err(|e| {
+            DataFusionError::Execution(format!("cannot read SQL file '{}': {e}", file.display()))
+        })?;
+        run_sql(&ctx, &sql, &options).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An error as one line: DataFusion's messages can span lines (nested
+/// contexts, `Caused by`), which breaks log parsing and reads badly in a shell.
+pub fn one_line(error: &DataFusionError) -> String {
+    error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,18 @@
+//! rwid: an embedded analytical SQL engine for real-world imaging data.
+//!
+//! This crate is the `rwid` command-line tool and a facade over the
+//! workspace's crates:
+//! - [`engine`]: builds the DataFusion session ([`RwidContext`], [`session_state`]);
+//! - [`udfs`]: rwid's SQL functions;
+//! - [`catalog`]: the lake catalog and the standard table schemas.
+//!
+//! [`demo`] generates the demo lake and runs its showcase queries.
+
+pub use rwid_catalog as catalog;
+pub use rwid_engine as engine;
+pub use rwid_engine::{RwidConfig, RwidContext, datafusion, session_state};
+pub use rwid_udfs as udfs;
+
+pub mod cli;
+pub mod demo;
+pub mod docs;
