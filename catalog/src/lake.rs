@@ -100,7 +100,12 @@ async fn discover(store: &dyn ObjectStore, root: &ListingTableUrl) -> Result<Vec
 
     let top = store.list_with_delimiter(Some(&root_prefix)).await?;
     for file in top.objects.iter().filter(|o| is_parquet_file(&o.location)) {
-        tables.push(file_table(&root_url, ROOT_SCHEMA, &file.location, &root_prefix));
+        tables.push(file_table(
+            &root_url,
+            ROOT_SCHEMA,
+            &file.location,
+            &root_prefix,
+        ));
     }
     for folder in top.common_prefixes.iter().filter(|p| is_visible(p)) {
         let folder_name = last_part(folder);
@@ -110,8 +115,17 @@ async fn discover(store: &dyn ObjectStore, root: &ListingTableUrl) -> Result<Vec
             continue;
         }
         // A schema folder: its Parquet files and table folders are its tables.
-        for file in inside.objects.iter().filter(|o| is_parquet_file(&o.location)) {
-            tables.push(file_table(&root_url, &folder_name, &file.location, &root_prefix));
+        for file in inside
+            .objects
+            .iter()
+            .filter(|o| is_parquet_file(&o.location))
+        {
+            tables.push(file_table(
+                &root_url,
+                &folder_name,
+                &file.location,
+                &root_prefix,
+            ));
         }
         for table_folder in inside.common_prefixes.iter().filter(|p| is_visible(p)) {
             let contents = store.list_with_delimiter(Some(table_folder)).await?;
@@ -128,10 +142,7 @@ async fn discover(store: &dyn ObjectStore, root: &ListingTableUrl) -> Result<Vec
     Ok(tables)
 }
 
-fn holds_table_data(
-    objects: &[datafusion::object_store::ObjectMeta],
-    folders: &[Path],
-) -> bool {
+fn holds_table_data(objects: &[datafusion::object_store::ObjectMeta], folders: &[Path]) -> bool {
     objects.iter().any(|o| is_parquet_file(&o.location))
         || folders
             .iter()

@@ -123,12 +123,18 @@ impl RwidContext {
                 .map(String::as_str)
                 .collect();
             let more = tables.len().saturating_sub(MAX_TABLES_IN_ERROR);
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             format!("tables that exist: {}{more}", shown.join(", "))
         };
         // Keep DataFusion's own words first, then the hint, on one line.
         let root = error.find_root().to_string();
-        let root = root.strip_prefix("Error during planning: ").unwrap_or(&root);
+        let root = root
+            .strip_prefix("Error during planning: ")
+            .unwrap_or(&root);
         DataFusionError::Plan(format!("{root}; {hint}"))
     }
 }
@@ -140,7 +146,9 @@ mod tests {
     #[tokio::test]
     async fn unknown_table_error_lists_existing_tables() {
         let ctx = RwidContext::new(RwidConfig::default()).await.unwrap();
-        ctx.sql("CREATE TABLE scans AS SELECT 1 AS id").await.unwrap();
+        ctx.sql("CREATE TABLE scans AS SELECT 1 AS id")
+            .await
+            .unwrap();
         let err = ctx.sql("SELECT * FROM scan").await.unwrap_err().to_string();
         assert!(err.contains("public.scans"), "{err}");
         assert!(err.contains("'scan'") || err.contains("scan"), "{err}");

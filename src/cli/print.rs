@@ -71,10 +71,18 @@ pub fn print_result(
         OutputFormat::Table => {
             let shown = truncate(batches, options.maxrows);
             let format = FormatOptions::default().with_null("NULL");
-            writeln!(out, "{}", pretty_format_batches_with_options(&shown, &format)?)?;
+            writeln!(
+                out,
+                "{}",
+                pretty_format_batches_with_options(&shown, &format)?
+            )?;
         }
         OutputFormat::Csv | OutputFormat::Tsv => {
-            let delimiter = if options.format == OutputFormat::Csv { b',' } else { b'\t' };
+            let delimiter = if options.format == OutputFormat::Csv {
+                b','
+            } else {
+                b'\t'
+            };
             let mut writer = CsvWriterBuilder::new()
                 .with_header(true)
                 .with_delimiter(delimiter)
@@ -150,15 +158,26 @@ mod tests {
         let (schema, batches) = sample();
         let batches = if empty { vec![] } else { batches };
         let mut out = Vec::new();
-        print_result(&mut out, &schema, &batches, &PrintOptions::new(format, true, maxrows))
-            .unwrap();
+        print_result(
+            &mut out,
+            &schema,
+            &batches,
+            &PrintOptions::new(format, true, maxrows),
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn csv_and_tsv_have_a_header_row() {
-        assert_eq!(render(OutputFormat::Csv, 0, false), "id,modality\n1,CT\n2,\n");
-        assert_eq!(render(OutputFormat::Tsv, 0, false), "id\tmodality\n1\tCT\n2\t\n");
+        assert_eq!(
+            render(OutputFormat::Csv, 0, false),
+            "id,modality\n1,CT\n2,\n"
+        );
+        assert_eq!(
+            render(OutputFormat::Tsv, 0, false),
+            "id\tmodality\n1\tCT\n2\t\n"
+        );
         assert_eq!(render(OutputFormat::Csv, 0, true), "id,modality\n");
     }
 
@@ -180,7 +199,10 @@ mod tests {
         let table = render(OutputFormat::Table, 0, false);
         assert!(table.contains("| 2  | NULL     |"), "{table}");
         let truncated = render(OutputFormat::Table, 1, false);
-        assert!(truncated.contains("| 1  | CT       |") && !truncated.contains("NULL"), "{truncated}");
+        assert!(
+            truncated.contains("| 1  | CT       |") && !truncated.contains("NULL"),
+            "{truncated}"
+        );
         let empty = render(OutputFormat::Table, 0, true);
         assert!(empty.contains("| id | modality |"), "{empty}");
     }

@@ -8,8 +8,8 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
 use super::exec::run_sql;
-use super::print::PrintOptions;
 use super::one_line;
+use super::print::PrintOptions;
 use crate::RwidContext;
 
 const PROMPT: &str = "rwid> ";
@@ -98,7 +98,11 @@ pub async fn run(ctx: &RwidContext, options: &PrintOptions) -> Result<()> {
 
     let mut statement = String::new();
     loop {
-        let prompt = if statement.is_empty() { PROMPT } else { CONTINUATION_PROMPT };
+        let prompt = if statement.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION_PROMPT
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
@@ -107,7 +111,9 @@ pub async fn run(ctx: &RwidContext, options: &PrintOptions) -> Result<()> {
             }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                return Err(DataFusionError::Execution(format!("cannot read input: {e}")));
+                return Err(DataFusionError::Execution(format!(
+                    "cannot read input: {e}"
+                )));
             }
         };
         if statement.is_empty() && line.trim_start().starts_with('\\') {
@@ -166,12 +172,17 @@ mod tests {
             MetaCommand::parse("\\df dicom"),
             MetaCommand::ListFunctions(Some("dicom".into()))
         );
-        assert_eq!(MetaCommand::parse("\\x"), MetaCommand::Unknown("\\x".into()));
+        assert_eq!(
+            MetaCommand::parse("\\x"),
+            MetaCommand::Unknown("\\x".into())
+        );
     }
 
     #[test]
     fn function_filter_is_quoted() {
-        let sql = MetaCommand::ListFunctions(Some("a'b".into())).sql().unwrap();
+        let sql = MetaCommand::ListFunctions(Some("a'b".into()))
+            .sql()
+            .unwrap();
         assert!(sql.contains("'%a''b%'"), "{sql}");
     }
 }

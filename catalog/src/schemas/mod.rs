@@ -116,8 +116,18 @@ mod tests {
             assert!(tables.insert((table.schema, table.name)), "{}", table.name);
             let mut columns = HashSet::new();
             for column in table.columns {
-                assert!(columns.insert(column.name), "{}.{}", table.name, column.name);
-                assert!(!column.description.is_empty(), "{}.{}", table.name, column.name);
+                assert!(
+                    columns.insert(column.name),
+                    "{}.{}",
+                    table.name,
+                    column.name
+                );
+                assert!(
+                    !column.description.is_empty(),
+                    "{}.{}",
+                    table.name,
+                    column.name
+                );
             }
         }
     }
@@ -126,6 +136,11 @@ mod tests {
     fn required_columns_are_not_nullable() {
         let person = omop::PERSON.arrow_schema();
         assert!(!person.field_with_name("person_id").unwrap().is_nullable());
-        assert!(person.field_with_name("birth_datetime").unwrap().is_nullable());
+        assert!(
+            person
+                .field_with_name("birth_datetime")
+                .unwrap()
+                .is_nullable()
+        );
     }
 }

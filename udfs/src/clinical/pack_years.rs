@@ -48,7 +48,10 @@ non-finite input is an error that names the value.",
 | 30.0  | 7.5   |
 +-------+-------+
 ```"#,
-    argument(name = "cigarettes_per_day", description = "Mean cigarettes smoked per day."),
+    argument(
+        name = "cigarettes_per_day",
+        description = "Mean cigarettes smoked per day."
+    ),
     argument(name = "years_smoked", description = "Years of smoking.")
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -145,7 +148,10 @@ mod tests {
     #[test]
     fn invalid_inputs_name_the_value() {
         let err = pack_years(-3.0, 10.0).unwrap_err().to_string();
-        assert!(err.contains("cigarettes_per_day") && err.contains("-3"), "{err}");
+        assert!(
+            err.contains("cigarettes_per_day") && err.contains("-3"),
+            "{err}"
+        );
         let err = pack_years(10.0, f64::NAN).unwrap_err().to_string();
         assert!(err.contains("years_smoked") && err.contains("NaN"), "{err}");
     }

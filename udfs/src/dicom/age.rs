@@ -52,7 +52,10 @@ unit or of the wrong width give NULL.",
 | 65.0  | 1.5     |         |
 +-------+---------+---------+
 ```"#,
-    argument(name = "age", description = "A DICOM AS value as text, e.g. PatientAge.")
+    argument(
+        name = "age",
+        description = "A DICOM AS value as text, e.g. PatientAge."
+    )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct DicomAgeYears {
@@ -129,7 +132,9 @@ mod tests {
 
     #[test]
     fn malformed_values_are_none() {
-        for bad in ["", "65", "065", "65Y", "0065Y", "065y", "06AY", "-65Y", "065X"] {
+        for bad in [
+            "", "65", "065", "65Y", "0065Y", "065y", "06AY", "-65Y", "065X",
+        ] {
             assert_eq!(parse_age_string(bad), None, "{bad:?}");
         }
     }

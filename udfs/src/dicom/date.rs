@@ -134,7 +134,16 @@ mod tests {
 
     #[test]
     fn invalid_values_are_none() {
-        for bad in ["", " ", "2023", "202301", "20230231", "2023-01-15", "abcdefgh", "2023.0115."] {
+        for bad in [
+            "",
+            " ",
+            "2023",
+            "202301",
+            "20230231",
+            "2023-01-15",
+            "abcdefgh",
+            "2023.0115.",
+        ] {
             assert_eq!(parse_date_string(bad), None, "{bad:?}");
         }
     }

@@ -1,0 +1,254 @@
+//! The demo's tabular data: OMOP CDM 5.4 clinical tables, the imaging patient
+//! link and lesion measurements, written as Parquet.
+
+use std::path::Path;
+
+use chrono::Datelike;
+use datafusion::common::Result;
+use rwid_catalog::schemas::{imaging, omop};
+
+use super::concepts;
+use super::patients::Patient;
+use super::sites::SmokingRecord;
+use super::table::TableRows;
+
+/// Writes every table; returns (table, rows) for the summary.
+pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, usize)>> {
+    let tables = [
+        person(patients),
+        observation_period(patients),
+        condition_occurrence(patients),
+        drug_exposure(patients),
+        measurement(patients),
+        observation(patients),
+        death(patients),
+        patient_link(patients),
+        lesion_measurement(patients),
+    ];
+    let mut summary = Vec::new();
+    for table in &tables {
+        table.write(lake)?;
+        summary.push((table.name(), table.len()));
+    }
+    Ok(summary)
+}
+
+impl TableRows {
+    fn name(&self) -> String {
+        let spec = self.spec();
+        format!("{}.{}", spec.schema, spec.name)
+    }
+}
+
+fn person(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::PERSON);
+    for p in patients {
+        let gender = if p.male {
+            concepts::MALE
+        } else {
+            concepts::FEMALE
+        };
+        rows.push(vec![
+            ("person_id", p.person_id.into()),
+            ("gender_concept_id", gender.id.into()),
+            ("year_of_birth", (p.birth_date.year() as i64).into()),
+            ("month_of_birth", (p.birth_date.month() as i64).into()),
+            ("day_of_birth", (p.birth_date.day() as i64).into()),
+            ("birth_datetime", super::table::Value::Date(p.birth_date)),
+            ("race_concept_id", p.race.id.into()),
+            ("ethnicity_concept_id", p.ethnicity.id.into()),
+            ("person_source_value", p.person_source_value.clone().into()),
+            ("gender_source_value", gender.source_code.into()),
+            ("race_source_value", p.race.source_code.into()),
+            ("ethnicity_source_value", p.ethnicity.source_code.into()),
+        ]);
+    }
+    rows
+}
+
+fn observation_period(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::OBSERVATION_PERIOD);
+    for p in patients {
+        rows.push(vec![
+            ("observation_period_id", p.person_id.into()),
+            ("person_id", p.person_id.into()),
+            ("observation_period_start_date", p.observation_start.into()),
+            ("observation_period_end_date", p.observation_end.into()),
+            ("period_type_concept_id", concepts::TYPE_EHR.into()),
+        ]);
+    }
+    rows
+}
+
+fn condition_occurrence(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::CONDITION_OCCURRENCE);
+    let mut id = 0;
+    for p in patients {
+        for c in &p.conditions {
+            id += 1;
+            rows.push(vec![
+                ("condition_occurrence_id", id.into()),
+                ("person_id", p.person_id.into()),
+                ("condition_concept_id", c.concept.id.into()),
+                ("condition_start_date", c.date.into()),
+                ("condition_type_concept_id", c.type_concept_id.into()),
+                ("condition_source_value", c.source_value.clone().into()),
+                ("condition_source_concept_id", 0.into()),
+            ]);
+        }
+    }
+    rows
+}
+
+fn drug_exposure(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::DRUG_EXPOSURE);
+    let mut id = 0;
+    for p in patients {
+        for d in &p.drugs {
+            id += 1;
+            rows.push(vec![
+                ("drug_exposure_id", id.into()),
+                ("person_id", p.person_id.into()),
+                ("drug_concept_id", d.concept.id.into()),
+                ("drug_exposure_start_date", d.date.into()),
+                ("drug_exposure_end_date", d.date.into()),
+                // EHR administration record.
+                ("drug_type_concept_id", 32818.into()),
+                ("drug_source_value", d.concept.name.into()),
+                ("drug_source_concept_id", 0.into()),
+            ]);
+        }
+    }
+    rows
+}
+
+fn measurement(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::MEASUREMENT);
+    let mut id = 0;
+    for p in patients {
+        if p.site.smoking == SmokingRecord::PackYears {
+            for s in &p.smoking {
+                id += 1;
+                rows.push(vec![
+                    ("measurement_id", id.into()),
+                    ("person_id", p.person_id.into()),
+                    ("measurement_concept_id", concepts::PACK_YEARS.id.into()),
+                    ("measurement_date", s.date.into()),
+                    ("measurement_type_concept_id", concepts::TYPE_EHR.into()),
+                    ("value_as_number", s.pack_years().into()),
+                    (
+                        "measurement_source_value",
+                        concepts::PACK_YEARS.source_code.into(),
+                    ),
+                    ("unit_source_value", "{pack-years}".into()),
+                    ("value_source_value", format!("{}", s.pack_years()).into()),
+                ]);
+            }
+        }
+        for lab in &p.labs {
+            id += 1;
+            rows.push(vec![
+                ("measurement_id", id.into()),
+                ("person_id", p.person_id.into()),
+                ("measurement_concept_id", lab.concept.id.into()),
+                ("measurement_date", lab.date.into()),
+                // Lab result.
+                ("measurement_type_concept_id", 32856.into()),
+                ("value_as_number", lab.value_as_number.into()),
+                (
+                    "value_as_concept_id",
+                    lab.value_as_concept.map(|c| c.id).into(),
+                ),
+                ("measurement_source_value", lab.concept.source_code.into()),
+                ("unit_source_value", lab.unit.into()),
+                (
+                    "value_source_value",
+                    lab.value_as_concept.map(|c| c.name).into(),
+                ),
+            ]);
+        }
+    }
+    rows
+}
+
+fn observation(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::OBSERVATION);
+    let mut id = 0;
+    for p in patients {
+        if p.site.smoking != SmokingRecord::CigarettesAndYears {
+            continue;
+        }
+        for s in &p.smoking {
+            for (concept, value, unit) in [
+                (
+                    concepts::CIGARETTES_PER_DAY,
+                    s.cigarettes_per_day,
+                    "{cigarettes}/d",
+                ),
+                (concepts::YEARS_SMOKED, s.years_smoked, "a"),
+            ] {
+                id += 1;
+                rows.push(vec![
+                    ("observation_id", id.into()),
+                    ("person_id", p.person_id.into()),
+                    ("observation_concept_id", concept.id.into()),
+                    ("observation_date", s.date.into()),
+                    ("observation_type_concept_id", concepts::TYPE_EHR.into()),
+                    ("value_as_number", value.into()),
+                    ("observation_source_value", concept.source_code.into()),
+                    ("unit_source_value", unit.into()),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+fn death(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::DEATH);
+    for p in patients {
+        if let Some(date) = p.death_date {
+            rows.push(vec![
+                ("person_id", p.person_id.into()),
+                ("death_date", date.into()),
+                ("death_type_concept_id", concepts::TYPE_EHR.into()),
+            ]);
+        }
+    }
+    rows
+}
+
+fn patient_link(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&imaging::PATIENT_LINK);
+    for p in patients.iter().filter(|p| !p.studies.is_empty()) {
+        rows.push(vec![
+            ("site", p.site.code.into()),
+            ("patient_id", p.dicom_patient_id.clone().into()),
+            ("person_id", p.person_id.into()),
+        ]);
+    }
+    rows
+}
+
+fn lesion_measurement(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&imaging::LESION_MEASUREMENT);
+    for p in patients {
+        for l in &p.lesions {
+            rows.push(vec![
+                ("person_id", p.person_id.into()),
+                ("lesion_id", l.lesion_id.clone().into()),
+                ("assessment_date", l.assessment_date.into()),
+                ("timepoint", l.timepoint.into()),
+                ("organ", l.organ.into()),
+                ("is_nodal", l.is_nodal.into()),
+                ("role", l.role.into()),
+                ("longest_diameter_mm", l.longest_diameter_mm.into()),
+                ("short_axis_mm", l.short_axis_mm.into()),
+                ("non_target_status", l.non_target_status.into()),
+                ("slice_thickness_mm", l.slice_thickness_mm.into()),
+                ("study_instance_uid", l.study_uid.clone().into()),
+            ]);
+        }
+    }
+    rows
+}

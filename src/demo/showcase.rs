@@ -1,0 +1,183 @@
+//! The queries `rwid demo` runs on the lake it generated.
+
+use datafusion::common::Result;
+
+use super::DemoLake;
+use crate::cli::{PrintOptions, run_sql};
+use crate::{RwidConfig, RwidContext};
+
+/// One showcase query: a title, why it matters, and the SQL.
+pub struct ShowcaseQuery {
+    pub title: &'static str,
+    pub why: &'static str,
+    pub sql: &'static str,
+}
+
+/// Smoking history in pack-years, harmonized across the two ways sites record
+/// it: a pack-years measurement (LOINC 8664-5), or cigarettes per day
+/// (LOINC 64218-1) and years smoked (LOINC 88029-4) as observations.
+pub const SMOKING_SQL: &str = "
+    SELECT person_id, measurement_date AS recorded_on, value_as_number AS pack_years,
+           'measurement: pack-years' AS recorded_as
+    FROM clinical.measurement WHERE measurement_source_value = '8664-5'
+    UNION ALL
+    SELECT cigarettes.person_id, cigarettes.observation_date,
+           pack_years(cigarettes.value_as_number, years.value_as_number),
+           'observation: cigarettes/day x years'
+    FROM clinical.observation cigarettes
+    JOIN clinical.observation years
+      ON years.person_id = cigarettes.person_id
+     AND years.observation_date = cigarettes.observation_date
+     AND years.observation_source_value = '88029-4'
+    WHERE cigarettes.observation_source_value = '64218-1'";
+
+/// The worked example's clinical criteria as one row of flags per person.
+pub fn nsclc_flags_sql() -> String {
+    format!(
+        "WITH smoking AS ({SMOKING_SQL}),
+        nsclc AS (SELECT DISTINCT person_id FROM clinical.condition_occurrence
+                  WHERE condition_concept_id = 4115276),
+        histology AS (SELECT DISTINCT person_id FROM clinical.condition_occurrence
+                      WHERE condition_type_concept_id = 32879
+                        AND condition_source_value IN ('8140/3', '8070/3', '8046/3', '8012/3')),
+        pembrolizumab AS (SELECT DISTINCT person_id FROM clinical.drug_exposure
+                          WHERE drug_concept_id = 45775965),
+        heavy_smokers AS (SELECT person_id FROM smoking GROUP BY person_id
+                          HAVING max(pack_years) >= 20)
+        SELECT p.person_id,
+               n.person_id IS NOT NULL AS nsclc,
+               h.person_id IS NOT NULL AS histology,
+               d.person_id IS NOT NULL AS pembrolizumab,
+               s.person_id IS NOT NULL AS pack_years_20
+        FROM clinical.person p
+        LEFT JOIN nsclc n ON n.person_id = p.person_id
+        LEFT JOIN histology h ON h.person_id = p.person_id
+        LEFT JOIN pembrolizumab d ON d.person_id = p.person_id
+        LEFT JOIN heavy_smokers s ON s.person_id = p.person_id"
+    )
+}
+
+/// Patients left after each clinical criterion of the worked example, in order.
+pub fn nsclc_attrition_sql() -> String {
+    format!(
+        "WITH flags AS ({})
+        SELECT 0 AS step, 'all patients' AS criterion, count(*) AS patients FROM flags
+        UNION ALL SELECT 1, 'NSCLC diagnosis', count(*) FROM flags WHERE nsclc
+        UNION ALL SELECT 2, 'confirmed histology', count(*) FROM flags WHERE nsclc AND histology
+        UNION ALL SELECT 3, 'pembrolizumab exposure', count(*) FROM flags
+                  WHERE nsclc AND histology AND pembrolizumab
+        UNION ALL SELECT 4, 'pack-years >= 20', count(*) FROM flags
+                  WHERE nsclc AND histology AND pembrolizumab AND pack_years_20
+        ORDER BY step",
+        nsclc_flags_sql()
+    )
+}
+
+fn queries() -> Vec<(ShowcaseQuery, Option<String>)> {
+    vec![
+        (
+            ShowcaseQuery {
+                title: "The lake: every table, mounted from its folder",
+                why: "Parquet folders become schema.table; \\d in the shell lists them too.",
+                sql: "SELECT table_schema, table_name FROM information_schema.tables \
+                      WHERE table_schema IN ('clinical', 'imaging') ORDER BY 1, 2",
+            },
+            None,
+        ),
+        (
+            ShowcaseQuery {
+                title: "Patients by imaging site and main diagnosis",
+                why: "Four sites, four vendors; OMOP condition concepts name the diagnoses.",
+                sql: "SELECT l.site,
+                        count(DISTINCT l.person_id) AS patients,
+                        count(DISTINCT CASE WHEN c.condition_concept_id = 4115276 THEN l.person_id END) AS nsclc,
+                        count(DISTINCT CASE WHEN c.condition_concept_id = 4112853 THEN l.person_id END) AS breast_cancer,
+                        count(DISTINCT CASE WHEN c.condition_concept_id = 378419 THEN l.person_id END) AS alzheimers,
+                        count(DISTINCT CASE WHEN c.condition_concept_id = 316139 THEN l.person_id END) AS heart_failure
+                      FROM imaging.patient_link l
+                      LEFT JOIN clinical.condition_occurrence c ON c.person_id = l.person_id
+                      GROUP BY l.site ORDER BY l.site",
+            },
+            None,
+        ),
+        (
+            ShowcaseQuery {
+                title: "One smoking definition across sites that record it differently",
+                why: "LRC records cigarettes/day and years; pack_years() puts it on the same scale as the others' pack-years.",
+                sql: "",
+            },
+            Some(format!(
+                "WITH smoking AS ({SMOKING_SQL})
+                 SELECT l.site, s.recorded_as,
+                        count(DISTINCT s.person_id) AS patients,
+                        count(DISTINCT CASE WHEN s.pack_years >= 20 THEN s.person_id END) AS at_least_20_pack_years,
+                        round(avg(s.pack_years), 1) AS mean_pack_years
+                 FROM smoking s JOIN imaging.patient_link l ON l.person_id = s.person_id
+                 GROUP BY l.site, s.recorded_as ORDER BY l.site"
+            )),
+        ),
+        (
+            ShowcaseQuery {
+                title: "NSCLC on pembrolizumab: cohort attrition (clinical criteria)",
+                why: "Each criterion's remaining patients, as an OHDSI attrition table or CONSORT diagram shows them.",
+                sql: "",
+            },
+            Some(nsclc_attrition_sql()),
+        ),
+        (
+            ShowcaseQuery {
+                title: "Tumour burden over time (sum of target lesion diameters)",
+                why: "Longitudinal lesion measurements; RECIST 1.1 response builds on exactly this.",
+                sql: "WITH burden AS (
+                        SELECT person_id, timepoint, assessment_date,
+                               round(sum(coalesce(longest_diameter_mm, short_axis_mm)), 1) AS sum_mm
+                        FROM imaging.lesion_measurement WHERE role = 'target'
+                        GROUP BY person_id, timepoint, assessment_date),
+                      followed AS (
+                        SELECT person_id FROM burden GROUP BY person_id
+                        HAVING count(*) >= 3 ORDER BY person_id LIMIT 3)
+                      SELECT b.person_id, b.timepoint, b.assessment_date, b.sum_mm,
+                             round(100 * (b.sum_mm / first_value(b.sum_mm) OVER w - 1), 1) AS change_from_baseline_pct,
+                             round(100 * (b.sum_mm / min(b.sum_mm) OVER w - 1), 1) AS change_from_nadir_pct
+                      FROM burden b JOIN followed f ON f.person_id = b.person_id
+                      WINDOW w AS (PARTITION BY b.person_id ORDER BY b.timepoint
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                      ORDER BY b.person_id, b.timepoint",
+            },
+            None,
+        ),
+    ]
+}
+
+/// Runs the showcase against the generated lake.
+pub async fn run(lake: &DemoLake, options: &PrintOptions) -> Result<()> {
+    let config = RwidConfig {
+        lake: Some(lake.root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    };
+    let ctx = RwidContext::new(config).await?;
+    for (number, (query, generated_sql)) in queries().iter().enumerate() {
+        if !options.quiet {
+            println!("── {}. {} ──", number + 1, query.title);
+            println!("{}\n", query.why);
+        }
+        let sql = generated_sql.as_deref().unwrap_or(query.sql);
+        run_sql(&ctx, sql, options).await?;
+    }
+    if !options.quiet {
+        let truth = &lake.truth;
+        let cohort = truth
+            .nsclc_attrition
+            .last()
+            .map(|s| s.patients)
+            .unwrap_or(0);
+        println!(
+            "With the chest CT criterion (from the DICOM headers) the cohort holds {cohort} patients; \
+             the generator's ground truth is in {}/{}.",
+            lake.root.display(),
+            super::GROUND_TRUTH_FILE
+        );
+        println!("Explore: rwid --lake {}", lake.root.display());
+    }
+    Ok(())
+}
