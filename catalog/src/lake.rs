@@ -171,10 +171,7 @@ fn file_table(root_url: &str, schema: &str, file: &Path, root_prefix: &Path) -> 
 }
 
 fn last_part(path: &Path) -> String {
-    path.parts()
-        .last()
-        .map(|p| p.as_ref().to_string())
-        .unwrap_or_default()
+    path.filename().map(str::to_string).unwrap_or_default()
 }
 
 fn is_visible(path: &Path) -> bool {

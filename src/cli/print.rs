@@ -3,11 +3,13 @@
 use std::io::Write;
 
 use clap::ValueEnum;
-use datafusion::arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::csv::WriterBuilder as CsvWriterBuilder;
-use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
-use datafusion::arrow::util::display::FormatOptions;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches_with_options;
 use datafusion::common::Result;
 
@@ -62,7 +64,7 @@ pub fn print_result(
     // result still gets its header row.
     let empty;
     let batches = if batches.is_empty() {
-        empty = [RecordBatch::new_empty(std::sync::Arc::new(schema.clone()))];
+        empty = [RecordBatch::new_empty(Arc::new(schema.clone()))];
         &empty[..]
     } else {
         batches
@@ -88,7 +90,7 @@ pub fn print_result(
                 .with_delimiter(delimiter)
                 .build(&mut *out);
             for batch in batches {
-                writer.write(batch)?;
+                writer.write(&nested_as_text(batch)?)?;
             }
         }
         OutputFormat::Json => {
@@ -108,6 +110,39 @@ pub fn print_result(
         }
     }
     Ok(rows)
+}
+
+/// CSV has no nested values: lists, structs and maps are written as the text
+/// the table format shows (`[0.7, 0.7]`), so multi-valued DICOM attributes survive.
+fn nested_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default();
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if !field.data_type().is_nested() {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(column));
+            continue;
+        }
+        let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+        let text: StringArray = (0..column.len())
+            .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+            .collect();
+        fields.push(Field::new(field.name(), DataType::Utf8, true));
+        columns.push(Arc::new(text));
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// The first `maxrows` rows of `batches` (all of them when `maxrows` is 0).
@@ -134,9 +169,7 @@ fn truncate(batches: &[RecordBatch], maxrows: usize) -> Vec<RecordBatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, StringArray};
-    use datafusion::arrow::datatypes::{DataType, Field};
-    use std::sync::Arc;
+    use datafusion::arrow::array::{Int64Array, ListBuilder, StringBuilder};
 
     fn sample() -> (Schema, Vec<RecordBatch>) {
         let schema = Schema::new(vec![
@@ -179,6 +212,25 @@ mod tests {
             "id\tmodality\n1\tCT\n2\t\n"
         );
         assert_eq!(render(OutputFormat::Csv, 0, true), "id,modality\n");
+    }
+
+    #[test]
+    fn csv_writes_lists_as_text() {
+        let mut list = ListBuilder::new(StringBuilder::new());
+        list.values().append_value("ORIGINAL");
+        list.values().append_value("PRIMARY");
+        list.append(true);
+        list.append(false);
+        let batch =
+            RecordBatch::try_from_iter(vec![("image_type", Arc::new(list.finish()) as ArrayRef)])
+                .unwrap();
+        let mut out = Vec::new();
+        let options = PrintOptions::new(OutputFormat::Csv, true, 0);
+        print_result(&mut out, &batch.schema(), &[batch], &options).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "image_type\n\"[ORIGINAL, PRIMARY]\"\n\"\"\n"
+        );
     }
 
     #[test]

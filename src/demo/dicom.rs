@@ -311,10 +311,8 @@ fn instance(
             let current = rng.int(80, 450);
             h.integer(tags::X_RAY_TUBE_CURRENT, current);
             h.integer(tags::EXPOSURE, current * rng.int(3, 8) / 10);
-            if !habits.drop_kernel {
-                if let Some(kernel) = series.kernel {
-                    h.text(tags::CONVOLUTION_KERNEL, VR::SH, kernel);
-                }
+            if let Some(kernel) = series.kernel.filter(|_| !habits.drop_kernel) {
+                h.text(tags::CONVOLUTION_KERNEL, VR::SH, kernel);
             }
             h.decimal(
                 tags::RECONSTRUCTION_DIAMETER,

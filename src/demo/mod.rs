@@ -24,7 +24,7 @@ pub mod concepts;
 mod dicom;
 pub mod patients;
 pub mod rng;
-mod showcase;
+pub mod showcase;
 pub mod sites;
 mod table;
 pub mod truth;

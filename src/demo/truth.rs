@@ -47,6 +47,9 @@ impl PatientTruth {
     }
 }
 
+/// A named cohort criterion.
+type Criterion = (&'static str, fn(&PatientTruth) -> bool);
+
 /// One attrition step: patients remaining after the criterion and all before it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttritionStep {
@@ -88,7 +91,7 @@ impl GroundTruth {
                 trajectory: p.trajectory,
             })
             .collect();
-        let criteria: [(&'static str, fn(&PatientTruth) -> bool); 5] = [
+        let criteria: [Criterion; 5] = [
             ("NSCLC diagnosis", |p| p.nsclc),
             ("confirmed histology", |p| p.histology_confirmed),
             ("pembrolizumab exposure", |p| p.pembrolizumab),

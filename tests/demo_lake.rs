@@ -1,0 +1,205 @@
+//! The demo lake: deterministic, atomic, and true to its own ground truth.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use dicom_dictionary_std::tags;
+use dicom_object::OpenFileOptions;
+use rwid::datafusion::arrow::array::{AsArray, RecordBatch};
+use rwid::datafusion::arrow::datatypes::Int64Type;
+use rwid::demo::showcase::{nsclc_attrition_sql, nsclc_flags_sql};
+use rwid::demo::{self, GROUND_TRUTH_FILE};
+use rwid::{RwidConfig, RwidContext};
+
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+async fn query(ctx: &RwidContext, sql: &str) -> Vec<RecordBatch> {
+    ctx.sql(sql).await.unwrap().collect().await.unwrap()
+}
+
+#[tokio::test]
+async fn cohort_sql_reproduces_the_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = demo::generate(&dir.path().join("lake"), 90, 11).unwrap();
+    let ctx = RwidContext::new(RwidConfig {
+        lake: Some(lake.root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+
+    // Attrition: steps 0-4 are the clinical criteria, in the ground truth's order.
+    let batches = query(&ctx, &nsclc_attrition_sql()).await;
+    let counts: Vec<i64> = batches
+        .iter()
+        .flat_map(|b| b.column(2).as_primitive::<Int64Type>().values().to_vec())
+        .collect();
+    let expected: Vec<i64> = lake.truth.nsclc_attrition[..5]
+        .iter()
+        .map(|s| s.patients as i64)
+        .collect();
+    assert_eq!(counts, expected);
+    assert!(
+        expected[4] > 0,
+        "the demo cohort must not be empty: {expected:?}"
+    );
+
+    // The same patients, not just the same counts.
+    let sql = format!(
+        "SELECT person_id FROM ({}) WHERE nsclc AND histology AND pembrolizumab AND pack_years_20 ORDER BY 1",
+        nsclc_flags_sql()
+    );
+    let ids: Vec<i64> = query(&ctx, &sql)
+        .await
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+        .collect();
+    let expected: Vec<i64> = lake
+        .truth
+        .patients
+        .iter()
+        .filter(|p| p.nsclc && p.histology_confirmed && p.pembrolizumab && p.pack_years_ok())
+        .map(|p| p.person_id)
+        .collect();
+    assert_eq!(ids, expected);
+    // The boundary case (exactly 20 pack-years) is in the lake and counts.
+    assert!(
+        lake.truth
+            .patients
+            .iter()
+            .any(|p| p.max_pack_years == Some(20.0))
+    );
+}
+
+#[test]
+fn dicom_files_match_the_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = demo::generate(&dir.path().join("lake"), 60, 3).unwrap();
+    let broken: BTreeSet<String> = lake
+        .truth
+        .broken_files
+        .iter()
+        .map(|b| b.path.clone())
+        .collect();
+    assert_eq!(broken.len(), 5);
+
+    let mut unreadable = BTreeSet::new();
+    let mut readable = 0;
+    // PatientID -> has a chest CT, by the documented rule, from the headers.
+    let mut chest_ct: BTreeMap<String, bool> = BTreeMap::new();
+    for path in files_under(&lake.root.join("dicom")) {
+        let relative = path
+            .strip_prefix(&lake.root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let opened = OpenFileOptions::new()
+            .read_until(tags::PIXEL_DATA)
+            .open_file(&path);
+        let Ok(object) = opened else {
+            unreadable.insert(relative);
+            continue;
+        };
+        let text = |tag| {
+            object
+                .element_opt(tag)
+                .ok()
+                .flatten()
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.trim().to_uppercase())
+                .unwrap_or_default()
+        };
+        readable += 1;
+        let is_chest = text(tags::MODALITY) == "CT"
+            && (["CHEST", "THORAX", "LUNG"].contains(&text(tags::BODY_PART_EXAMINED).as_str())
+                || text(tags::STUDY_DESCRIPTION).contains("CHEST")
+                || text(tags::STUDY_DESCRIPTION).contains("THORAX"));
+        *chest_ct.entry(text(tags::PATIENT_ID)).or_default() |= is_chest;
+    }
+    assert_eq!(
+        unreadable, broken,
+        "exactly the files broken on purpose are unreadable"
+    );
+    assert_eq!(readable, lake.truth.dicom_files);
+    for patient in &lake.truth.patients {
+        let found = chest_ct
+            .get(&patient.dicom_patient_id.to_uppercase())
+            .copied()
+            .unwrap_or(false);
+        assert_eq!(found, patient.chest_ct, "person {}", patient.person_id);
+    }
+}
+
+#[test]
+fn same_seed_same_lake_other_seed_other_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = demo::generate(&dir.path().join("a"), 25, 5).unwrap();
+    let b = demo::generate(&dir.path().join("b"), 25, 5).unwrap();
+    let files_a = files_under(&a.root);
+    let files_b = files_under(&b.root);
+    assert_eq!(files_a.len(), files_b.len());
+    for (fa, fb) in files_a.iter().zip(&files_b) {
+        assert_eq!(
+            fa.strip_prefix(&a.root).unwrap(),
+            fb.strip_prefix(&b.root).unwrap()
+        );
+        assert!(
+            std::fs::read(fa).unwrap() == std::fs::read(fb).unwrap(),
+            "{} differs",
+            fa.display()
+        );
+    }
+    let c = demo::generate(&dir.path().join("c"), 25, 6).unwrap();
+    assert_ne!(
+        std::fs::read(a.root.join(GROUND_TRUTH_FILE)).unwrap(),
+        std::fs::read(c.root.join(GROUND_TRUTH_FILE)).unwrap()
+    );
+}
+
+#[test]
+fn regenerating_replaces_a_demo_lake_but_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("lake");
+    demo::generate(&target, 10, 1).unwrap();
+    demo::generate(&target, 12, 1).unwrap();
+    let truth = std::fs::read_to_string(target.join(GROUND_TRUTH_FILE)).unwrap();
+    assert!(truth.contains("\"person_id\": 12"));
+
+    let precious = dir.path().join("precious");
+    std::fs::create_dir(&precious).unwrap();
+    std::fs::write(precious.join("notes.txt"), "keep me").unwrap();
+    let err = demo::generate(&precious, 10, 1).unwrap_err().to_string();
+    assert!(
+        err.contains("refusing to replace") && err.contains("precious"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(precious.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn failed_generation_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = demo::generate(&dir.path().join("lake"), 0, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--patients"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
