@@ -1,0 +1,24 @@
+//! One copy of arrow, object_store and DataFusion in the build: two copies
+//! compile but fail at run time with "expected RecordBatch, found RecordBatch".
+
+use std::process::Command;
+
+#[test]
+fn no_second_copy_of_arrow_object_store_or_datafusion() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = Command::new(cargo)
+        .args(["tree", "--workspace", "--duplicates", "--edges", "normal,build", "--prefix", "none", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let duplicated: Vec<&str> = tree
+        .lines()
+        .filter(|line| {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            name == "object_store" || name == "parquet" || name == "sqlparser" || name.starts_with("arrow") || name.starts_with("datafusion")
+        })
+        .collect();
+    assert!(duplicated.is_empty(), "duplicated crates:\n{}", duplicated.join("\n"));
+}
