@@ -11,7 +11,9 @@ use rwid::{RwidConfig, RwidContext};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let lake = std::env::args().nth(1).unwrap_or_else(|| "demo-lake".to_string());
+    let lake = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "demo-lake".to_string());
     // The same session the `rwid` CLI builds: every rwid function, the lake's tables.
     let ctx = RwidContext::new(RwidConfig {
         lake: Some(lake),
@@ -20,7 +22,11 @@ async fn main() -> Result<()> {
     .await?;
 
     let mounted = ctx.lake_tables();
-    println!("{} tables mounted: {}", mounted.len(), ctx.table_names().join(", "));
+    println!(
+        "{} tables mounted: {}",
+        mounted.len(),
+        ctx.table_names().join(", ")
+    );
 
     // Patients per site with at least 20 pack-years, from either way of recording smoking.
     let batches = ctx

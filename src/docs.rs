@@ -9,6 +9,11 @@ use datafusion::common::Result;
 /// Markdown for every rwid SQL function, grouped by documentation section.
 pub fn functions_markdown() -> Result<String> {
     let mut sections: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    let read_dicom = crate::catalog::dicom::ReadDicom::documentation();
+    sections
+        .entry(read_dicom.doc_section.label)
+        .or_default()
+        .push(("read_dicom", read_dicom));
     let functions = crate::udfs::all_scalar_functions();
     for function in &functions {
         let doc = function.documentation().ok_or_else(|| {

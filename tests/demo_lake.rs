@@ -43,13 +43,17 @@ async fn cohort_sql_reproduces_the_ground_truth() {
     .await
     .unwrap();
 
-    // Attrition: steps 0-4 are the clinical criteria, in the ground truth's order.
-    let batches = query(&ctx, &nsclc_attrition_sql()).await;
+    // Attrition, criterion by criterion, in the ground truth's order; the
+    // chest CT criterion reads the DICOM headers.
+    let dicom = lake.root.join("dicom").to_string_lossy().into_owned();
+    let batches = query(&ctx, &nsclc_attrition_sql(&dicom)).await;
     let counts: Vec<i64> = batches
         .iter()
         .flat_map(|b| b.column(2).as_primitive::<Int64Type>().values().to_vec())
         .collect();
-    let expected: Vec<i64> = lake.truth.nsclc_attrition[..5]
+    let expected: Vec<i64> = lake
+        .truth
+        .nsclc_attrition
         .iter()
         .map(|s| s.patients as i64)
         .collect();
@@ -61,22 +65,15 @@ async fn cohort_sql_reproduces_the_ground_truth() {
 
     // The same patients, not just the same counts.
     let sql = format!(
-        "SELECT person_id FROM ({}) WHERE nsclc AND histology AND pembrolizumab AND pack_years_20 ORDER BY 1",
-        nsclc_flags_sql()
+        "SELECT person_id FROM ({}) WHERE nsclc AND histology AND pembrolizumab AND pack_years_20 AND chest_ct ORDER BY 1",
+        nsclc_flags_sql(&dicom)
     );
     let ids: Vec<i64> = query(&ctx, &sql)
         .await
         .iter()
         .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
         .collect();
-    let expected: Vec<i64> = lake
-        .truth
-        .patients
-        .iter()
-        .filter(|p| p.nsclc && p.histology_confirmed && p.pembrolizumab && p.pack_years_ok())
-        .map(|p| p.person_id)
-        .collect();
-    assert_eq!(ids, expected);
+    assert_eq!(ids, lake.truth.nsclc_cohort);
     // The boundary case (exactly 20 pack-years) is in the lake and counts.
     assert!(
         lake.truth

@@ -49,7 +49,11 @@ fn start_moto() -> Option<Moto> {
         eprintln!("skipping: moto_server not found; `.ci/run` installs it");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(&executable)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
@@ -62,7 +66,10 @@ fn start_moto() -> Option<Moto> {
     };
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "moto did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "moto did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     Some(moto)
@@ -101,10 +108,17 @@ async fn upload_folder(store: &dyn ObjectStore, local: &Path, prefix: &str) -> u
                 folders.push(path);
                 continue;
             }
-            let relative = path.strip_prefix(local).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(local)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let bytes = std::fs::read(&path).unwrap();
             store
-                .put(&ObjectPath::from(format!("{prefix}/{relative}")), PutPayload::from(bytes))
+                .put(
+                    &ObjectPath::from(format!("{prefix}/{relative}")),
+                    PutPayload::from(bytes),
+                )
                 .await
                 .unwrap();
             uploaded += 1;
@@ -137,30 +151,71 @@ async fn lake_on_s3_queries_like_a_local_lake() {
     let dir = tempfile::tempdir().unwrap();
     let lake = rwid::demo::generate(&dir.path().join("lake"), 12, 4).unwrap();
     for schema in ["clinical", "imaging"] {
-        assert!(upload_folder(&store, &lake.root.join(schema), &format!("demo/{schema}")).await > 0);
+        assert!(
+            upload_folder(&store, &lake.root.join(schema), &format!("demo/{schema}")).await > 0
+        );
     }
 
     let sql = "SELECT count(DISTINCT p.person_id) AS persons, count(DISTINCT l.site) AS sites \
                FROM clinical.person p JOIN imaging.patient_link l ON l.person_id = p.person_id";
     let local = Command::new(env!("CARGO_BIN_EXE_rwid"))
-        .args(["--lake", lake.root.to_str().unwrap(), "-q", "--format", "csv", "-c", sql])
+        .args([
+            "--lake",
+            lake.root.to_str().unwrap(),
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            sql,
+        ])
         .output()
         .unwrap();
-    let remote = rwid(&moto.endpoint, &["--lake", &format!("s3://{BUCKET}/demo/"), "-q", "--format", "csv", "-c", sql]);
-    assert!(remote.status.success(), "{}", String::from_utf8_lossy(&remote.stderr));
-    assert_eq!(String::from_utf8_lossy(&remote.stdout), String::from_utf8_lossy(&local.stdout));
+    let remote = rwid(
+        &moto.endpoint,
+        &[
+            "--lake",
+            &format!("s3://{BUCKET}/demo/"),
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            sql,
+        ],
+    );
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout),
+        String::from_utf8_lossy(&local.stdout)
+    );
     assert!(String::from_utf8_lossy(&remote.stdout).starts_with("persons,sites\n12,"));
 
     // No trailing slash works too, and the tables are listed by \d's query.
-    let remote = rwid(&moto.endpoint, &["--lake", &format!("s3://{BUCKET}/demo"), "-q", "--format", "csv", "-c",
-        "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema IN ('clinical', 'imaging')"]);
+    let remote = rwid(
+        &moto.endpoint,
+        &[
+            "--lake",
+            &format!("s3://{BUCKET}/demo"),
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema IN ('clinical', 'imaging')",
+        ],
+    );
     assert_eq!(String::from_utf8_lossy(&remote.stdout), "tables\n9\n");
 }
 
 #[tokio::test]
 async fn missing_bucket_is_a_clear_error() {
     let Some(moto) = start_moto() else { return };
-    let out = rwid(&moto.endpoint, &["--lake", "s3://no-such-bucket/lake/", "-c", "SELECT 1"]);
+    let out = rwid(
+        &moto.endpoint,
+        &["--lake", "s3://no-such-bucket/lake/", "-c", "SELECT 1"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -7,7 +7,8 @@
 //! - `COMPLETE=1 cargo test --test sqllogictests -- NAME` rewrites expected results.
 //!
 //! Files named `demo_*.slt` run with the demo lake (seed 7, 40 patients)
-//! mounted, generated once per run into a temporary folder.
+//! mounted, generated once per run into a temporary folder whose path they
+//! can name as `$DEMO_LAKE` after `control substitution on`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,20 +67,24 @@ impl AsyncDB for Rwid {
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
                 .collect::<Result<Vec<_>, _>>()?;
             for row in 0..batch.num_rows() {
-                rows.push(
-                    formatters
-                        .iter()
-                        .map(|f| {
-                            let value = f.value(row).to_string();
-                            // An empty string would vanish in the file format.
-                            if value.is_empty() {
-                                "(empty)".to_string()
-                            } else {
-                                value
-                            }
-                        })
-                        .collect(),
-                );
+                let cells: Vec<String> = formatters
+                    .iter()
+                    .map(|f| {
+                        let value = f.value(row).to_string();
+                        // An empty string would vanish in the file format.
+                        if value.is_empty() {
+                            "(empty)".to_string()
+                        } else {
+                            value
+                        }
+                    })
+                    .collect();
+                // Multi-line values (EXPLAIN plans) become one result line per
+                // text line, as DataFusion's own runner writes them; trailing
+                // spaces cannot be kept in .slt files.
+                for line in cells.join(" ").lines() {
+                    rows.push(vec![line.trim_end().to_string()]);
+                }
             }
         }
         Ok(DBOutput::Rows { types, rows })
@@ -122,6 +127,10 @@ async fn run_file(path: &Path, lake: Option<&Path>) -> Result<(), String> {
         async move { Ok(Rwid { ctx }) }
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);
+    if let Some(lake) = lake {
+        // `demo_*.slt` name the lake's folder as $DEMO_LAKE.
+        runner.set_var("DEMO_LAKE".to_string(), lake.to_string_lossy().into_owned());
+    }
     if std::env::var_os("COMPLETE").is_some() {
         runner
             .update_test_file(

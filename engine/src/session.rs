@@ -22,12 +22,22 @@ pub struct RwidConfig {
 }
 
 /// Assembles the [`SessionState`] every rwid entry point uses: DataFusion's
-/// defaults plus `information_schema`, rwid's SQL functions and an object
-/// store registry that builds S3 stores on demand.
+/// defaults plus `information_schema`, rwid's SQL functions, the
+/// `read_dicom` table function and an object store registry that builds S3
+/// stores on demand.
 pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     let mut session_config = SessionConfig::new()
         .with_information_schema(true)
         .with_create_default_catalog_and_schema(true);
+    // Identifiers keep the case they are written in. DICOM keywords are
+    // CamelCase and IDC-style SQL writes them unquoted (`SELECT PatientID ...
+    // WHERE Modality = 'CT'`); lower-casing them would break that SQL.
+    // OMOP names are lower case and unaffected; function names stay
+    // case-insensitive.
+    session_config
+        .options_mut()
+        .sql_parser
+        .enable_ident_normalization = false;
     if let Some(partitions) = config.target_partitions {
         session_config = session_config.with_target_partitions(partitions);
     }
@@ -45,6 +55,7 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;
     }
+    state.register_udtf("read_dicom", Arc::new(rwid_catalog::dicom::ReadDicom));
     Ok(state)
 }
 

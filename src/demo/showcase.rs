@@ -31,10 +31,27 @@ pub const SMOKING_SQL: &str = "
      AND years.observation_source_value = '88029-4'
     WHERE cigarettes.observation_source_value = '64218-1'";
 
-/// The worked example's clinical criteria as one row of flags per person.
-pub fn nsclc_flags_sql() -> String {
+/// rwid's "chest CT" rule on DICOM headers: a CT whose BodyPartExamined is
+/// CHEST, THORAX or LUNG, or whose StudyDescription mentions CHEST or THORAX.
+/// Archives fill BodyPartExamined inconsistently, so the description counts too.
+pub fn chest_ct_sql(dicom_location: &str) -> String {
+    format!(
+        "SELECT DISTINCT l.person_id
+         FROM read_dicom('{dicom_location}') d
+         JOIN imaging.patient_link l ON l.patient_id = d.PatientID
+         WHERE d.Modality = 'CT'
+           AND (upper(d.BodyPartExamined) IN ('CHEST', 'THORAX', 'LUNG')
+                OR upper(d.StudyDescription) LIKE '%CHEST%'
+                OR upper(d.StudyDescription) LIKE '%THORAX%')"
+    )
+}
+
+/// The worked example's criteria as one row of flags per person; the chest
+/// CT criterion reads the DICOM headers under `dicom_location`.
+pub fn nsclc_flags_sql(dicom_location: &str) -> String {
     format!(
         "WITH smoking AS ({SMOKING_SQL}),
+        chest_ct AS ({}),
         nsclc AS (SELECT DISTINCT person_id FROM clinical.condition_occurrence
                   WHERE condition_concept_id = 4115276),
         histology AS (SELECT DISTINCT person_id FROM clinical.condition_occurrence
@@ -48,17 +65,20 @@ pub fn nsclc_flags_sql() -> String {
                n.person_id IS NOT NULL AS nsclc,
                h.person_id IS NOT NULL AS histology,
                d.person_id IS NOT NULL AS pembrolizumab,
-               s.person_id IS NOT NULL AS pack_years_20
+               s.person_id IS NOT NULL AS pack_years_20,
+               c.person_id IS NOT NULL AS chest_ct
         FROM clinical.person p
         LEFT JOIN nsclc n ON n.person_id = p.person_id
         LEFT JOIN histology h ON h.person_id = p.person_id
         LEFT JOIN pembrolizumab d ON d.person_id = p.person_id
-        LEFT JOIN heavy_smokers s ON s.person_id = p.person_id"
+        LEFT JOIN heavy_smokers s ON s.person_id = p.person_id
+        LEFT JOIN chest_ct c ON c.person_id = p.person_id",
+        chest_ct_sql(dicom_location)
     )
 }
 
-/// Patients left after each clinical criterion of the worked example, in order.
-pub fn nsclc_attrition_sql() -> String {
+/// Patients left after each criterion of the worked example, in order.
+pub fn nsclc_attrition_sql(dicom_location: &str) -> String {
     format!(
         "WITH flags AS ({})
         SELECT 0 AS step, 'all patients' AS criterion, count(*) AS patients FROM flags
@@ -68,12 +88,14 @@ pub fn nsclc_attrition_sql() -> String {
                   WHERE nsclc AND histology AND pembrolizumab
         UNION ALL SELECT 4, 'pack-years >= 20', count(*) FROM flags
                   WHERE nsclc AND histology AND pembrolizumab AND pack_years_20
+        UNION ALL SELECT 5, 'chest CT', count(*) FROM flags
+                  WHERE nsclc AND histology AND pembrolizumab AND pack_years_20 AND chest_ct
         ORDER BY step",
-        nsclc_flags_sql()
+        nsclc_flags_sql(dicom_location)
     )
 }
 
-fn queries() -> Vec<(ShowcaseQuery, Option<String>)> {
+fn queries(dicom: &str) -> Vec<(ShowcaseQuery, Option<String>)> {
     vec![
         (
             ShowcaseQuery {
@@ -102,6 +124,32 @@ fn queries() -> Vec<(ShowcaseQuery, Option<String>)> {
         ),
         (
             ShowcaseQuery {
+                title: "DICOM headers as a table: scanners across the sites",
+                why: "read_dicom() reads the files' headers in place, no ingest; one vendor, several spellings.",
+                sql: "",
+            },
+            Some(format!(
+                "SELECT Manufacturer, ManufacturerModelName, Modality,
+                        count(*) AS files, count(DISTINCT SeriesInstanceUID) AS series,
+                        array_to_string(array_agg(DISTINCT ConvolutionKernel[1]), ', ') AS kernels
+                 FROM read_dicom('{dicom}')
+                 WHERE read_error IS NULL
+                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            )),
+        ),
+        (
+            ShowcaseQuery {
+                title: "Files that are not readable DICOM are rows too, never lost",
+                why: "A broken file among thousands never fails the scan; read_error says what is wrong.",
+                sql: "",
+            },
+            Some(format!(
+                "SELECT regexp_replace(file_path, '^.*/dicom/', 'dicom/') AS file, file_size, read_error
+                 FROM read_dicom('{dicom}') WHERE read_error IS NOT NULL ORDER BY file"
+            )),
+        ),
+        (
+            ShowcaseQuery {
                 title: "One smoking definition across sites that record it differently",
                 why: "LRC records cigarettes/day and years; pack_years() puts it on the same scale as the others' pack-years.",
                 sql: "",
@@ -118,11 +166,11 @@ fn queries() -> Vec<(ShowcaseQuery, Option<String>)> {
         ),
         (
             ShowcaseQuery {
-                title: "NSCLC on pembrolizumab: cohort attrition (clinical criteria)",
+                title: "NSCLC on pembrolizumab with a chest CT: cohort attrition",
                 why: "Each criterion's remaining patients, as an OHDSI attrition table or CONSORT diagram shows them.",
                 sql: "",
             },
-            Some(nsclc_attrition_sql()),
+            Some(nsclc_attrition_sql(dicom)),
         ),
         (
             ShowcaseQuery {
@@ -156,7 +204,8 @@ pub async fn run(lake: &DemoLake, options: &PrintOptions) -> Result<()> {
         ..RwidConfig::default()
     };
     let ctx = RwidContext::new(config).await?;
-    for (number, (query, generated_sql)) in queries().iter().enumerate() {
+    let dicom = lake.root.join("dicom").to_string_lossy().into_owned();
+    for (number, (query, generated_sql)) in queries(&dicom).iter().enumerate() {
         if !options.quiet {
             println!("── {}. {} ──", number + 1, query.title);
             println!("{}\n", query.why);
@@ -172,8 +221,7 @@ pub async fn run(lake: &DemoLake, options: &PrintOptions) -> Result<()> {
             .map(|s| s.patients)
             .unwrap_or(0);
         println!(
-            "With the chest CT criterion (from the DICOM headers) the cohort holds {cohort} patients; \
-             the generator's ground truth is in {}/{}.",
+            "The generator's ground truth ({}/{}) holds the same {cohort} patients.",
             lake.root.display(),
             super::GROUND_TRUTH_FILE
         );

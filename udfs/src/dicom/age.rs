@@ -10,32 +10,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
-
-/// Days in a mean Gregorian year, used to express day and week ages in years.
-const DAYS_PER_YEAR: f64 = 365.25;
-
-/// Parses a DICOM AS value, `nnnD`, `nnnW`, `nnnM` or `nnnY` (PS3.5 §6.2,
-/// Table 6.2-1), into years. Space padding is ignored. Anything else (no
-/// unit, wrong width, letters) is `None`: archives hold values like `65` or
-/// `065` whose unit cannot be known.
-pub fn parse_age_string(value: &str) -> Option<f64> {
-    let value = value.trim_matches(|c| c == ' ' || c == '\0');
-    if value.len() != 4 {
-        return None;
-    }
-    let (number, unit) = value.split_at(3);
-    if !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let number: f64 = number.parse().ok()?;
-    match unit {
-        "Y" => Some(number),
-        "M" => Some(number / 12.0),
-        "W" => Some(number * 7.0 / DAYS_PER_YEAR),
-        "D" => Some(number / DAYS_PER_YEAR),
-        _ => None,
-    }
-}
+use rwid_catalog::dicom::values::parse_age;
 
 #[user_doc(
     doc_section(label = "DICOM Functions"),
@@ -92,7 +67,7 @@ impl ScalarUDFImpl for DicomAgeYears {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [value] = take_function_args(self.name(), args.args)?;
         if let ColumnarValue::Scalar(scalar) = &value {
-            let years = scalar.try_as_str().flatten().and_then(parse_age_string);
+            let years = scalar.try_as_str().flatten().and_then(parse_age);
             return Ok(ColumnarValue::Scalar(ScalarValue::Float64(years)));
         }
         let text = cast(&value.into_array(1)?, &DataType::Utf8)?;
@@ -102,40 +77,12 @@ impl ScalarUDFImpl for DicomAgeYears {
             .expect("cast to Utf8 yields a StringArray");
         let mut years = Float64Builder::with_capacity(text.len());
         for value in text.iter() {
-            years.append_option(value.and_then(parse_age_string));
+            years.append_option(value.and_then(parse_age));
         }
         Ok(ColumnarValue::Array(Arc::new(years.finish()) as ArrayRef))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_unit() {
-        assert_eq!(parse_age_string("065Y"), Some(65.0));
-        assert_eq!(parse_age_string("018M"), Some(1.5));
-        assert_eq!(parse_age_string("052W"), Some(52.0 * 7.0 / 365.25));
-        assert_eq!(parse_age_string("010D"), Some(10.0 / 365.25));
-        assert_eq!(parse_age_string("000D"), Some(0.0));
-    }
-
-    #[test]
-    fn padding_is_ignored() {
-        assert_eq!(parse_age_string(" 070Y "), Some(70.0));
-    }
-
-    #[test]
-    fn malformed_values_are_none() {
-        for bad in [
-            "", "65", "065", "65Y", "0065Y", "065y", "06AY", "-65Y", "065X",
-        ] {
-            assert_eq!(parse_age_string(bad), None, "{bad:?}");
-        }
     }
 }

@@ -11,23 +11,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
-
-/// Parses a DICOM DA value: `YYYYMMDD` (PS3.5 §6.2, Table 6.2-1), or the
-/// ACR-NEMA `YYYY.MM.DD` form the same table notes as non-compliant but still
-/// found in old archives. Trailing space padding is ignored. Returns `None`
-/// for empty, partial or impossible dates (`20230231`).
-pub fn parse_date_string(value: &str) -> Option<NaiveDate> {
-    let value = value.trim_matches(|c| c == ' ' || c == '\0');
-    let format = match value.len() {
-        8 => "%Y%m%d",
-        10 if value.as_bytes()[4] == b'.' && value.as_bytes()[7] == b'.' => "%Y.%m.%d",
-        _ => return None,
-    };
-    if !value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    NaiveDate::parse_from_str(value, format).ok()
-}
+use rwid_catalog::dicom::values::parse_date;
 
 #[user_doc(
     doc_section(label = "DICOM Functions"),
@@ -92,7 +76,7 @@ impl ScalarUDFImpl for DicomDate {
             let date = scalar
                 .try_as_str()
                 .flatten()
-                .and_then(parse_date_string)
+                .and_then(parse_date)
                 .map(to_date32);
             return Ok(ColumnarValue::Scalar(ScalarValue::Date32(date)));
         }
@@ -103,7 +87,7 @@ impl ScalarUDFImpl for DicomDate {
             .expect("cast to Utf8 yields a StringArray");
         let mut dates = Date32Builder::with_capacity(text.len());
         for value in text.iter() {
-            dates.append_option(value.and_then(parse_date_string).map(to_date32));
+            dates.append_option(value.and_then(parse_date).map(to_date32));
         }
         Ok(ColumnarValue::Array(Arc::new(dates.finish()) as ArrayRef))
     }
@@ -117,40 +101,13 @@ impl ScalarUDFImpl for DicomDate {
 mod tests {
     use super::*;
 
-    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
-        NaiveDate::from_ymd_opt(y, m, d)
-    }
-
-    #[test]
-    fn standard_form() {
-        assert_eq!(parse_date_string("20230115"), date(2023, 1, 15));
-        assert_eq!(parse_date_string("19991231 "), date(1999, 12, 31));
-    }
-
-    #[test]
-    fn legacy_acr_nema_form() {
-        assert_eq!(parse_date_string("2023.01.15"), date(2023, 1, 15));
-    }
-
-    #[test]
-    fn invalid_values_are_none() {
-        for bad in [
-            "",
-            " ",
-            "2023",
-            "202301",
-            "20230231",
-            "2023-01-15",
-            "abcdefgh",
-            "2023.0115.",
-        ] {
-            assert_eq!(parse_date_string(bad), None, "{bad:?}");
-        }
-    }
-
     #[test]
     fn epoch_offset() {
         assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()), 0);
         assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+        assert_eq!(
+            to_date32(NaiveDate::from_ymd_opt(1969, 12, 31).unwrap()),
+            -1
+        );
     }
 }

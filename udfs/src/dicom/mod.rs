@@ -1,5 +1,6 @@
 //! Functions that decode DICOM value representations (PS3.5 §6.2) the way
-//! real archives write them, for use on header tables.
+//! real archives write them, for use on header tables. The parsing itself
+//! lives in `rwid_catalog::dicom::values`, shared with the DICOM scan.
 
 use std::sync::Arc;
 
@@ -8,8 +9,8 @@ use datafusion::logical_expr::ScalarUDF;
 mod age;
 mod date;
 
-pub use age::{DicomAgeYears, parse_age_string};
-pub use date::{DicomDate, parse_date_string};
+pub use age::DicomAgeYears;
+pub use date::DicomDate;
 
 /// The DICOM family's functions.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -1,0 +1,212 @@
+//! The attributes a DICOM table has by default, named by DICOM keyword as
+//! IDC, BigQuery's `dicom_all` and pydicom spell them, typed by VR:
+//! DA to DATE, TM to TIME, DS/FD/FL to DOUBLE, IS/US/UL/SL/SS to BIGINT,
+//! text to VARCHAR; attributes whose dictionary VM allows several values are
+//! LISTs.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+
+/// How an attribute's value becomes an Arrow value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    Text,
+    TextList,
+    Integer,
+    Float,
+    FloatList,
+    Date,
+    Time,
+}
+
+impl ValueType {
+    pub fn data_type(self) -> DataType {
+        let item = |t: DataType| DataType::List(Arc::new(Field::new("item", t, true)));
+        match self {
+            ValueType::Text => DataType::Utf8,
+            ValueType::TextList => item(DataType::Utf8),
+            ValueType::Integer => DataType::Int64,
+            ValueType::Float => DataType::Float64,
+            ValueType::FloatList => item(DataType::Float64),
+            ValueType::Date => DataType::Date32,
+            ValueType::Time => DataType::Time64(TimeUnit::Microsecond),
+        }
+    }
+}
+
+/// A header attribute that becomes a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute {
+    /// Column name: the DICOM keyword.
+    pub keyword: &'static str,
+    pub tag: Tag,
+    pub value_type: ValueType,
+    /// For attributes read from the first item of a sequence: that sequence.
+    pub in_sequence: Option<Tag>,
+}
+
+impl Attribute {
+    /// The top-level tag a parse must reach to read this attribute.
+    pub fn top_level_tag(&self) -> Tag {
+        self.in_sequence.unwrap_or(self.tag)
+    }
+}
+
+const fn attr(keyword: &'static str, tag: Tag, value_type: ValueType) -> Attribute {
+    Attribute {
+        keyword,
+        tag,
+        value_type,
+        in_sequence: None,
+    }
+}
+
+const fn in_radiopharmaceutical(
+    keyword: &'static str,
+    tag: Tag,
+    value_type: ValueType,
+) -> Attribute {
+    Attribute {
+        keyword,
+        tag,
+        value_type,
+        in_sequence: Some(tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE),
+    }
+}
+
+use ValueType::{Date, Float, FloatList, Integer, Text, TextList, Time};
+
+/// The default columns, in the order a table shows them: identifiers first,
+/// then dates, equipment, acquisition and image geometry.
+pub const CURATED: &[Attribute] = &[
+    attr("PatientID", tags::PATIENT_ID, Text),
+    attr("StudyInstanceUID", tags::STUDY_INSTANCE_UID, Text),
+    attr("SeriesInstanceUID", tags::SERIES_INSTANCE_UID, Text),
+    attr("SOPInstanceUID", tags::SOP_INSTANCE_UID, Text),
+    attr("SOPClassUID", tags::SOP_CLASS_UID, Text),
+    attr("AccessionNumber", tags::ACCESSION_NUMBER, Text),
+    attr("StudyID", tags::STUDY_ID, Text),
+    attr("FrameOfReferenceUID", tags::FRAME_OF_REFERENCE_UID, Text),
+    attr("Modality", tags::MODALITY, Text),
+    attr("StudyDate", tags::STUDY_DATE, Date),
+    attr("StudyTime", tags::STUDY_TIME, Time),
+    attr("SeriesDate", tags::SERIES_DATE, Date),
+    attr("SeriesTime", tags::SERIES_TIME, Time),
+    attr("AcquisitionDate", tags::ACQUISITION_DATE, Date),
+    attr("ContentDate", tags::CONTENT_DATE, Date),
+    attr("StudyDescription", tags::STUDY_DESCRIPTION, Text),
+    attr("SeriesDescription", tags::SERIES_DESCRIPTION, Text),
+    attr("ProtocolName", tags::PROTOCOL_NAME, Text),
+    attr("BodyPartExamined", tags::BODY_PART_EXAMINED, Text),
+    attr("SeriesNumber", tags::SERIES_NUMBER, Integer),
+    attr("InstanceNumber", tags::INSTANCE_NUMBER, Integer),
+    attr("PatientSex", tags::PATIENT_SEX, Text),
+    attr("PatientAge", tags::PATIENT_AGE, Text),
+    attr("PatientBirthDate", tags::PATIENT_BIRTH_DATE, Date),
+    attr("Manufacturer", tags::MANUFACTURER, Text),
+    attr("ManufacturerModelName", tags::MANUFACTURER_MODEL_NAME, Text),
+    attr("InstitutionName", tags::INSTITUTION_NAME, Text),
+    attr("StationName", tags::STATION_NAME, Text),
+    attr("DeviceSerialNumber", tags::DEVICE_SERIAL_NUMBER, Text),
+    attr("SoftwareVersions", tags::SOFTWARE_VERSIONS, TextList),
+    attr("ImageType", tags::IMAGE_TYPE, TextList),
+    attr("SliceThickness", tags::SLICE_THICKNESS, Float),
+    attr("SpacingBetweenSlices", tags::SPACING_BETWEEN_SLICES, Float),
+    attr("PixelSpacing", tags::PIXEL_SPACING, FloatList),
+    attr(
+        "ImagePositionPatient",
+        tags::IMAGE_POSITION_PATIENT,
+        FloatList,
+    ),
+    attr(
+        "ImageOrientationPatient",
+        tags::IMAGE_ORIENTATION_PATIENT,
+        FloatList,
+    ),
+    attr("SliceLocation", tags::SLICE_LOCATION, Float),
+    attr("Rows", tags::ROWS, Integer),
+    attr("Columns", tags::COLUMNS, Integer),
+    attr("BitsAllocated", tags::BITS_ALLOCATED, Integer),
+    attr("BitsStored", tags::BITS_STORED, Integer),
+    attr(
+        "PhotometricInterpretation",
+        tags::PHOTOMETRIC_INTERPRETATION,
+        Text,
+    ),
+    attr("NumberOfFrames", tags::NUMBER_OF_FRAMES, Integer),
+    attr("KVP", tags::KVP, Float),
+    attr("XRayTubeCurrent", tags::X_RAY_TUBE_CURRENT, Integer),
+    attr("Exposure", tags::EXPOSURE, Integer),
+    attr("ConvolutionKernel", tags::CONVOLUTION_KERNEL, TextList),
+    attr(
+        "ReconstructionDiameter",
+        tags::RECONSTRUCTION_DIAMETER,
+        Float,
+    ),
+    attr("ContrastBolusAgent", tags::CONTRAST_BOLUS_AGENT, Text),
+    attr(
+        "MagneticFieldStrength",
+        tags::MAGNETIC_FIELD_STRENGTH,
+        Float,
+    ),
+    attr("RepetitionTime", tags::REPETITION_TIME, Float),
+    attr("EchoTime", tags::ECHO_TIME, Float),
+    attr("FlipAngle", tags::FLIP_ANGLE, Float),
+    attr("ScanningSequence", tags::SCANNING_SEQUENCE, TextList),
+    attr("SequenceName", tags::SEQUENCE_NAME, Text),
+    attr("Units", tags::UNITS, Text),
+    attr("DecayCorrection", tags::DECAY_CORRECTION, Text),
+    in_radiopharmaceutical("Radiopharmaceutical", tags::RADIOPHARMACEUTICAL, Text),
+    in_radiopharmaceutical(
+        "RadionuclideTotalDose",
+        tags::RADIONUCLIDE_TOTAL_DOSE,
+        Float,
+    ),
+    in_radiopharmaceutical(
+        "RadiopharmaceuticalStartTime",
+        tags::RADIOPHARMACEUTICAL_START_TIME,
+        Time,
+    ),
+];
+
+/// Columns every DICOM table has after the attributes.
+pub mod file_columns {
+    /// Where the file is: a local path or an object-store URL.
+    pub const FILE_PATH: &str = "file_path";
+    /// Size of the file in bytes.
+    pub const FILE_SIZE: &str = "file_size";
+    /// Transfer syntax of the file's data set, from its file meta group.
+    pub const TRANSFER_SYNTAX_UID: &str = "TransferSyntaxUID";
+    /// Why the header could not be read; NULL when it was.
+    pub const READ_ERROR: &str = "read_error";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::dictionary::DataDictionary;
+    use dicom_dictionary_std::StandardDataDictionary;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keywords_match_the_standard_dictionary() {
+        let dictionary = StandardDataDictionary;
+        for attribute in CURATED {
+            let entry = dictionary
+                .by_tag(attribute.tag)
+                .unwrap_or_else(|| panic!("{} is not in the dictionary", attribute.keyword));
+            assert_eq!(entry.alias, attribute.keyword, "{:?}", attribute.tag);
+        }
+    }
+
+    #[test]
+    fn keywords_are_unique() {
+        let mut seen = HashSet::new();
+        for attribute in CURATED {
+            assert!(seen.insert(attribute.keyword), "{}", attribute.keyword);
+        }
+    }
+}

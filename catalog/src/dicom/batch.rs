@@ -1,0 +1,240 @@
+//! Turning read headers into Arrow record batches.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Timelike};
+use datafusion::arrow::array::{
+    ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
+    Time64MicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::common::Result;
+
+use super::attributes::{Attribute, CURATED, ValueType, file_columns};
+use super::header::{DicomHeader, Value};
+
+/// One column of a DICOM table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Attribute(&'static Attribute),
+    TransferSyntaxUid,
+    FilePath,
+    FileSize,
+    ReadError,
+}
+
+impl Column {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Column::Attribute(a) => a.keyword,
+            Column::TransferSyntaxUid => file_columns::TRANSFER_SYNTAX_UID,
+            Column::FilePath => file_columns::FILE_PATH,
+            Column::FileSize => file_columns::FILE_SIZE,
+            Column::ReadError => file_columns::READ_ERROR,
+        }
+    }
+
+    pub fn field(&self) -> Field {
+        match self {
+            Column::Attribute(a) => Field::new(a.keyword, a.value_type.data_type(), true),
+            Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
+            Column::FilePath => Field::new(self.name(), ValueType::Text.data_type(), false),
+            Column::FileSize => Field::new(self.name(), ValueType::Integer.data_type(), false),
+            Column::ReadError => Field::new(self.name(), ValueType::Text.data_type(), true),
+        }
+    }
+
+    /// Whether producing this column needs the header to be read.
+    pub fn needs_header(&self) -> bool {
+        matches!(
+            self,
+            Column::Attribute(_) | Column::TransferSyntaxUid | Column::ReadError
+        )
+    }
+}
+
+/// The columns of a DICOM table, in table order: the curated attributes,
+/// then the file columns.
+pub fn table_columns() -> Vec<Column> {
+    let mut columns: Vec<Column> = CURATED.iter().map(Column::Attribute).collect();
+    columns.extend([
+        Column::TransferSyntaxUid,
+        Column::FilePath,
+        Column::FileSize,
+        Column::ReadError,
+    ]);
+    columns
+}
+
+pub fn schema_of(columns: &[Column]) -> SchemaRef {
+    Arc::new(Schema::new(
+        columns.iter().map(Column::field).collect::<Vec<_>>(),
+    ))
+}
+
+/// What reading one file gave.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The query needed no header (only file columns, or `count(*)`).
+    NotRead,
+    Header(Box<DicomHeader>),
+    Failed(String),
+}
+
+/// One file of a scan, read or not.
+#[derive(Debug)]
+pub struct ScannedFile {
+    pub path: String,
+    pub size: u64,
+    pub outcome: Outcome,
+}
+
+impl ScannedFile {
+    fn header(&self) -> Option<&DicomHeader> {
+        match &self.outcome {
+            Outcome::Header(header) => Some(header),
+            _ => None,
+        }
+    }
+}
+
+fn days_since_epoch(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+/// One row per file, with the given columns.
+pub fn build_batch(
+    schema: &SchemaRef,
+    columns: &[Column],
+    files: &[ScannedFile],
+) -> Result<RecordBatch> {
+    let arrays: Vec<ArrayRef> = columns
+        .iter()
+        .map(|column| match column {
+            Column::Attribute(attribute) => attribute_array(attribute, files),
+            Column::TransferSyntaxUid => {
+                let values = files
+                    .iter()
+                    .map(|f| f.header().map(DicomHeader::transfer_syntax));
+                Arc::new(values.collect::<datafusion::arrow::array::StringArray>()) as ArrayRef
+            }
+            Column::FilePath => {
+                let values = files.iter().map(|f| Some(f.path.as_str()));
+                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+            }
+            Column::FileSize => {
+                let mut sizes = Int64Builder::with_capacity(files.len());
+                for file in files {
+                    sizes.append_value(file.size as i64);
+                }
+                Arc::new(sizes.finish())
+            }
+            Column::ReadError => {
+                let values = files.iter().map(|f| match &f.outcome {
+                    Outcome::Failed(reason) => Some(reason.as_str()),
+                    _ => None,
+                });
+                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+            }
+        })
+        .collect();
+    if columns.is_empty() {
+        let options =
+            datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(files.len()));
+        return Ok(RecordBatch::try_new_with_options(
+            Arc::clone(schema),
+            arrays,
+            &options,
+        )?);
+    }
+    Ok(RecordBatch::try_new(Arc::clone(schema), arrays)?)
+}
+
+fn attribute_array(attribute: &Attribute, files: &[ScannedFile]) -> ArrayRef {
+    let values = files
+        .iter()
+        .map(|f| f.header().and_then(|h| h.value(attribute)));
+    match attribute.value_type {
+        ValueType::Text => {
+            let mut b = StringBuilder::new();
+            for v in values {
+                match v {
+                    Some(Value::Text(s)) => b.append_value(s),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::TextList => {
+            let mut b = ListBuilder::new(StringBuilder::new());
+            for v in values {
+                match v {
+                    Some(Value::TextList(items)) => {
+                        for item in items {
+                            b.values().append_value(item);
+                        }
+                        b.append(true);
+                    }
+                    _ => b.append(false),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::Integer => {
+            let mut b = Int64Builder::new();
+            for v in values {
+                match v {
+                    Some(Value::Integer(i)) => b.append_value(i),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::Float => {
+            let mut b = Float64Builder::new();
+            for v in values {
+                match v {
+                    Some(Value::Float(x)) => b.append_value(x),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::FloatList => {
+            let mut b = ListBuilder::new(Float64Builder::new());
+            for v in values {
+                match v {
+                    Some(Value::FloatList(items)) => {
+                        b.values().append_slice(&items);
+                        b.append(true);
+                    }
+                    _ => b.append(false),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::Date => {
+            let mut b = Date32Builder::new();
+            for v in values {
+                match v {
+                    Some(Value::Date(d)) => b.append_value(days_since_epoch(d)),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ValueType::Time => {
+            let mut b = Time64MicrosecondBuilder::new();
+            for v in values {
+                match v {
+                    Some(Value::Time(t)) => b.append_value(
+                        t.num_seconds_from_midnight() as i64 * 1_000_000
+                            + (t.nanosecond() / 1000) as i64,
+                    ),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! `DicomScanExec`: reads the headers of a list of files, many at a time, and
+//! returns one row per file in batches of many rows.
+//!
+//! One DICOM file is one row, so a file-at-a-time scan would produce one-row
+//! batches; this plan reads up to `IO_CONCURRENCY` files at once per
+//! partition and emits batches of the session's batch size. Only the first
+//! bytes of each file are fetched (ranged reads, grown on demand), and a
+//! parse stops at the last attribute the query needs.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{DataFusionError, Result, internal_err};
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
+use dicom_core::Tag;
+use futures::{StreamExt, TryStreamExt};
+
+use super::batch::{Column, Outcome, ScannedFile, build_batch, schema_of};
+use super::header::{DicomHeader, HeaderError, stop_tag};
+
+/// Files read at once per partition; hides object-store latency.
+const IO_CONCURRENCY: usize = 16;
+/// First bytes fetched per file; enough for the standard attributes of most
+/// files, which sit before the large private groups and pixel data.
+const INITIAL_READ_BYTES: u64 = 64 * 1024;
+
+/// What to do with a file whose header cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Keep the file as a row with `read_error` set.
+    #[default]
+    Row,
+    /// Leave the file out.
+    Skip,
+    /// Fail the query, naming the file.
+    Fail,
+}
+
+impl std::str::FromStr for OnError {
+    type Err = DataFusionError;
+    fn from_str(value: &str) -> Result<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "row" | "read_error" => Ok(OnError::Row),
+            "skip" => Ok(OnError::Skip),
+            "fail" => Ok(OnError::Fail),
+            other => Err(DataFusionError::Plan(format!(
+                "dicom.on_error must be 'read_error', 'skip' or 'fail', got '{other}'"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for OnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OnError::Row => "read_error",
+            OnError::Skip => "skip",
+            OnError::Fail => "fail",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct DicomScanExec {
+    store_url: ObjectStoreUrl,
+    /// One group of files per output partition.
+    file_groups: Vec<Vec<ObjectMeta>>,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+    limit: Option<usize>,
+    on_error: OnError,
+    properties: Arc<PlanProperties>,
+}
+
+impl DicomScanExec {
+    pub fn new(
+        store_url: ObjectStoreUrl,
+        file_groups: Vec<Vec<ObjectMeta>>,
+        columns: Vec<Column>,
+        limit: Option<usize>,
+        on_error: OnError,
+    ) -> Self {
+        let schema = schema_of(&columns);
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            Partitioning::UnknownPartitioning(file_groups.len().max(1)),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        Self {
+            store_url,
+            file_groups,
+            columns,
+            schema,
+            limit,
+            on_error,
+            properties: Arc::new(properties),
+        }
+    }
+
+    fn needs_header(&self) -> bool {
+        self.columns.iter().any(Column::needs_header) || self.on_error != OnError::Row
+    }
+
+    /// Where header parsing stops. Reporting unreadable files (`read_error`,
+    /// or the `skip` and `fail` modes) reads each header up to the pixel data,
+    /// so the verdict does not depend on which attributes a query selects.
+    fn stop_tag(&self) -> Tag {
+        if self.on_error != OnError::Row || self.columns.contains(&Column::ReadError) {
+            return dicom_dictionary_std::tags::PIXEL_DATA;
+        }
+        let attributes: Vec<_> = self
+            .columns
+            .iter()
+            .filter_map(|c| match c {
+                Column::Attribute(a) => Some(*a),
+                _ => None,
+            })
+            .collect();
+        stop_tag(&attributes)
+    }
+}
+
+impl DisplayAs for DicomScanExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let files: usize = self.file_groups.iter().map(Vec::len).sum();
+        let names: Vec<&str> = self.columns.iter().map(Column::name).collect();
+        match t {
+            DisplayFormatType::Default | DisplayFormatType::Verbose => {
+                write!(
+                    f,
+                    "DicomScanExec: files={files}, projection=[{}]",
+                    names.join(", ")
+                )?;
+                if let Some(limit) = self.limit {
+                    write!(f, ", limit={limit}")?;
+                }
+                if self.needs_header() {
+                    let Tag(group, element) = self.stop_tag();
+                    write!(f, ", stop_before=({group:04X},{element:04X})")?;
+                } else {
+                    write!(f, ", headers=not read")?;
+                }
+                write!(f, ", on_error={}", self.on_error)
+            }
+            DisplayFormatType::TreeRender => write!(f, "files={files}"),
+        }
+    }
+}
+
+impl ExecutionPlan for DicomScanExec {
+    fn name(&self) -> &str {
+        "DicomScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            internal_err!("DicomScanExec has no children")
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let files = match self.file_groups.get(partition) {
+            Some(files) => files.clone(),
+            None if self.file_groups.is_empty() => Vec::new(),
+            None => return internal_err!("DicomScanExec has no partition {partition}"),
+        };
+        let store = context.runtime_env().object_store(&self.store_url)?;
+        let reader = Arc::new(FileReader {
+            store,
+            store_url: self.store_url.as_str().trim_end_matches('/').to_string(),
+            needs_header: self.needs_header(),
+            stop_before: self.stop_tag(),
+        });
+        let on_error = self.on_error;
+        let batch_size = context.session_config().batch_size();
+        let rows = futures::stream::iter(files)
+            .map(move |meta| {
+                let reader = Arc::clone(&reader);
+                async move { reader.read(meta).await }
+            })
+            .buffered(IO_CONCURRENCY)
+            .map(move |file| match (&file.outcome, on_error) {
+                (Outcome::Failed(reason), OnError::Fail) => Err(DataFusionError::Execution(
+                    format!("cannot read DICOM file '{}': {reason}", file.path),
+                )),
+                _ => Ok(file),
+            })
+            .try_filter(move |file| {
+                let keep =
+                    !(on_error == OnError::Skip && matches!(file.outcome, Outcome::Failed(_)));
+                futures::future::ready(keep)
+            });
+        let rows = match self.limit {
+            Some(limit) => rows.take(limit).boxed(),
+            None => rows.boxed(),
+        };
+        let (schema, columns) = (Arc::clone(&self.schema), self.columns.clone());
+        let batches = rows
+            .try_chunks(batch_size)
+            .map_err(|e| e.1)
+            .and_then(move |files| futures::future::ready(build_batch(&schema, &columns, &files)));
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            batches,
+        )))
+    }
+}
+
+/// Reads one file's header with ranged reads.
+struct FileReader {
+    store: Arc<dyn ObjectStore>,
+    store_url: String,
+    needs_header: bool,
+    stop_before: Tag,
+}
+
+impl FileReader {
+    fn display_path(&self, meta: &ObjectMeta) -> String {
+        if self.store_url == "file://" {
+            format!("/{}", meta.location)
+        } else {
+            format!("{}/{}", self.store_url, meta.location)
+        }
+    }
+
+    async fn read(&self, meta: ObjectMeta) -> ScannedFile {
+        let path = self.display_path(&meta);
+        let size = meta.size;
+        let outcome = if self.needs_header {
+            self.read_header(&meta).await
+        } else {
+            Outcome::NotRead
+        };
+        ScannedFile {
+            path,
+            size,
+            outcome,
+        }
+    }
+
+    async fn read_header(&self, meta: &ObjectMeta) -> Outcome {
+        let size = meta.size;
+        if size == 0 {
+            return Outcome::Failed("empty file".to_string());
+        }
+        let mut wanted = INITIAL_READ_BYTES.min(size);
+        loop {
+            let bytes = match self.store.get_range(&meta.location, 0..wanted).await {
+                Ok(bytes) => bytes,
+                Err(e) => return Outcome::Failed(format!("cannot fetch bytes 0..{wanted}: {e}")),
+            };
+            match DicomHeader::parse(&bytes, self.stop_before, wanted >= size) {
+                Ok(header) => return Outcome::Header(Box::new(header)),
+                Err(HeaderError::Incomplete(_)) => wanted = (wanted * 4).min(size),
+                Err(HeaderError::Invalid(reason)) => return Outcome::Failed(reason),
+            }
+        }
+    }
+}

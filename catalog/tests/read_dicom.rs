@@ -1,0 +1,360 @@
+//! `read_dicom` over fixture files written with dicom-object: encodings,
+//! broken files, error modes, projection and limit.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use dicom_core::value::{C, PrimitiveValue};
+use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::InMemDicomObject;
+use dicom_object::meta::FileMetaTableBuilder;
+use rwid_catalog::dicom::ReadDicom;
+
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+
+fn text(tag: Tag, vr: VR, value: &str) -> DataElement<InMemDicomObject> {
+    DataElement::new(tag, vr, PrimitiveValue::from(value))
+}
+
+/// A CT instance with the attributes the tests read.
+fn ct(
+    sop_instance: &str,
+    patient: &str,
+    extra: Vec<DataElement<InMemDicomObject>>,
+) -> InMemDicomObject {
+    let mut object = InMemDicomObject::from_element_iter([
+        text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100"),
+        DataElement::new(
+            tags::IMAGE_TYPE,
+            VR::CS,
+            PrimitiveValue::Strs(
+                ["ORIGINAL", "PRIMARY", "AXIAL"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+        ),
+        text(tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE),
+        text(tags::SOP_INSTANCE_UID, VR::UI, sop_instance),
+        text(tags::STUDY_DATE, VR::DA, "20230115"),
+        text(tags::STUDY_TIME, VR::TM, "073015.5"),
+        text(tags::MODALITY, VR::CS, "CT"),
+        text(tags::MANUFACTURER, VR::LO, "SIEMENS"),
+        text(
+            tags::INSTITUTIONAL_DEPARTMENT_NAME,
+            VR::LO,
+            "Radiologie Süd",
+        ),
+        text(tags::PATIENT_ID, VR::LO, patient),
+        text(tags::PATIENT_AGE, VR::AS, "065Y"),
+        text(tags::BODY_PART_EXAMINED, VR::CS, "CHEST"),
+        text(tags::SLICE_THICKNESS, VR::DS, "1.25"),
+        text(tags::KVP, VR::DS, "120"),
+        text(tags::CONVOLUTION_KERNEL, VR::SH, "B30f"),
+        text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4"),
+        text(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4.5"),
+        text(tags::SERIES_NUMBER, VR::IS, "2"),
+        text(tags::INSTANCE_NUMBER, VR::IS, " 7"),
+        text(tags::PIXEL_SPACING, VR::DS, "0.703125\\0.703125"),
+        DataElement::new(tags::ROWS, VR::US, PrimitiveValue::U16(C::from_elem(4, 1))),
+        DataElement::new(
+            tags::COLUMNS,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(4, 1)),
+        ),
+        DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(C::from_vec(vec![0; 16])),
+        ),
+    ]);
+    for element in extra {
+        object.put(element);
+    }
+    object
+}
+
+fn write(object: InMemDicomObject, transfer_syntax: &str, path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    object
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax(transfer_syntax))
+        .unwrap()
+        .write_to_file(path)
+        .unwrap();
+}
+
+/// The fixture folder: good files in three encodings, one without preamble,
+/// one whose standard attributes sit behind 300 KB of private data, and
+/// broken files.
+fn fixtures(root: &Path) {
+    write(
+        ct("1.1", "EXPLICIT", vec![]),
+        EXPLICIT_LE,
+        &root.join("a/explicit.dcm"),
+    );
+    write(
+        ct("1.2", "IMPLICIT", vec![]),
+        IMPLICIT_LE,
+        &root.join("a/implicit"),
+    );
+    write(
+        ct("1.3", "BIGENDIAN", vec![]),
+        EXPLICIT_BE,
+        &root.join("b/big_endian.dcm"),
+    );
+    // Private data in group 0009 before the attributes in group 0010 and
+    // later: the first ranged read is too short and must grow.
+    let private = vec![
+        text(Tag(0x0009, 0x0010), VR::LO, "RWID TEST"),
+        DataElement::new(
+            Tag(0x0009, 0x1001),
+            VR::OB,
+            PrimitiveValue::from(vec![7u8; 300_000]),
+        ),
+    ];
+    write(
+        ct("1.4", "LARGEPRIVATE", private),
+        EXPLICIT_LE,
+        &root.join("b/c/large_private.dcm"),
+    );
+    // No 128-byte preamble: the file starts with "DICM".
+    let mut bytes = Vec::new();
+    ct("1.5", "NOPREAMBLE", vec![])
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax(EXPLICIT_LE))
+        .unwrap()
+        .write_all(&mut bytes)
+        .unwrap();
+    std::fs::write(root.join("b/no_preamble.dcm"), &bytes[128..]).unwrap();
+    std::fs::write(root.join("b/truncated.dcm"), &bytes[..400]).unwrap();
+    std::fs::write(root.join("b/notes.pdf"), b"%PDF-1.4 not an image").unwrap();
+    std::fs::write(root.join("b/empty"), b"").unwrap();
+    std::fs::write(root.join("b/.DS_Store"), b"hidden").unwrap();
+}
+
+/// A session like rwid's: identifiers keep their case, `read_dicom` registered.
+fn session() -> SessionContext {
+    let mut config = SessionConfig::new();
+    config.options_mut().sql_parser.enable_ident_normalization = false;
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_udtf("read_dicom", Arc::new(ReadDicom));
+    ctx
+}
+
+async fn query(sql: &str) -> Vec<RecordBatch> {
+    session().sql(sql).await.unwrap().collect().await.unwrap()
+}
+
+async fn query_err(sql: &str) -> String {
+    let ctx = session();
+    match ctx.sql(sql).await {
+        Err(e) => e.to_string(),
+        Ok(frame) => frame.collect().await.unwrap_err().to_string(),
+    }
+}
+
+fn table(batches: &[RecordBatch]) -> String {
+    pretty_format_batches(batches).unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_encoding_reads_the_same_values() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let batches = query(&format!(
+        "SELECT PatientID, SOPInstanceUID, Modality, Manufacturer, StudyDate, StudyTime, PatientAge,
+                SliceThickness, KVP, ConvolutionKernel, SeriesNumber, InstanceNumber, PixelSpacing, ImageType,
+                Rows, Columns, TransferSyntaxUID
+         FROM read_dicom('{root}') WHERE read_error IS NULL ORDER BY PatientID"
+    ))
+    .await;
+    let expected = r#"+--------------+----------------+----------+--------------+------------+--------------+------------+----------------+-------+-------------------+--------------+----------------+----------------------+----------------------------+------+---------+---------------------+
+| PatientID    | SOPInstanceUID | Modality | Manufacturer | StudyDate  | StudyTime    | PatientAge | SliceThickness | KVP   | ConvolutionKernel | SeriesNumber | InstanceNumber | PixelSpacing         | ImageType                  | Rows | Columns | TransferSyntaxUID   |
++--------------+----------------+----------+--------------+------------+--------------+------------+----------------+-------+-------------------+--------------+----------------+----------------------+----------------------------+------+---------+---------------------+
+| BIGENDIAN    | 1.3            | CT       | SIEMENS      | 2023-01-15 | 07:30:15.500 | 065Y       | 1.25           | 120.0 | [B30f]            | 2            | 7              | [0.703125, 0.703125] | [ORIGINAL, PRIMARY, AXIAL] | 4    | 4       | 1.2.840.10008.1.2.2 |
+| EXPLICIT     | 1.1            | CT       | SIEMENS      | 2023-01-15 | 07:30:15.500 | 065Y       | 1.25           | 120.0 | [B30f]            | 2            | 7              | [0.703125, 0.703125] | [ORIGINAL, PRIMARY, AXIAL] | 4    | 4       | 1.2.840.10008.1.2.1 |
+| IMPLICIT     | 1.2            | CT       | SIEMENS      | 2023-01-15 | 07:30:15.500 | 065Y       | 1.25           | 120.0 | [B30f]            | 2            | 7              | [0.703125, 0.703125] | [ORIGINAL, PRIMARY, AXIAL] | 4    | 4       | 1.2.840.10008.1.2   |
+| LARGEPRIVATE | 1.4            | CT       | SIEMENS      | 2023-01-15 | 07:30:15.500 | 065Y       | 1.25           | 120.0 | [B30f]            | 2            | 7              | [0.703125, 0.703125] | [ORIGINAL, PRIMARY, AXIAL] | 4    | 4       | 1.2.840.10008.1.2.1 |
+| NOPREAMBLE   | 1.5            | CT       | SIEMENS      | 2023-01-15 | 07:30:15.500 | 065Y       | 1.25           | 120.0 | [B30f]            | 2            | 7              | [0.703125, 0.703125] | [ORIGINAL, PRIMARY, AXIAL] | 4    | 4       | 1.2.840.10008.1.2.1 |
++--------------+----------------+----------+--------------+------------+--------------+------------+----------------+-------+-------------------+--------------+----------------+----------------------+----------------------------+------+---------+---------------------+"#;
+    assert_eq!(table(&batches), expected);
+}
+
+#[tokio::test]
+async fn broken_files_are_rows_with_read_error() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let batches = query(&format!(
+        "SELECT regexp_replace(file_path, '^.*/b/', '') AS file, file_size, PatientID, read_error IS NOT NULL AS broken
+         FROM read_dicom('{root}/b/') ORDER BY file"
+    ))
+    .await;
+    let rendered = table(&batches);
+    for line in [
+        "| big_endian.dcm ",
+        "| c/large_private.dcm ",
+        "| empty ",
+        "| no_preamble.dcm ",
+        "| notes.pdf ",
+        "| truncated.dcm ",
+    ] {
+        assert!(rendered.contains(line), "{line} missing:\n{rendered}");
+    }
+    assert!(!rendered.contains(".DS_Store"), "{rendered}");
+    let broken: Vec<bool> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column(3)
+                .as_boolean()
+                .iter()
+                .map(Option::unwrap)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(broken, vec![false, false, true, false, true, true]);
+
+    let reasons = table(&query(&format!(
+        "SELECT regexp_replace(file_path, '^.*/b/', '') AS file, read_error FROM read_dicom('{root}/b/') WHERE read_error IS NOT NULL ORDER BY file"
+    )).await);
+    assert!(
+        reasons.contains("| empty         | empty file"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("| notes.pdf     | not a DICOM file"),
+        "{reasons}"
+    );
+}
+
+#[tokio::test]
+async fn error_modes_skip_and_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let batches = query(&format!(
+        "SELECT count(*) AS n FROM read_dicom('{root}', 'skip')"
+    ))
+    .await;
+    assert_eq!(batches[0].column(0).as_primitive::<Int64Type>().value(0), 5);
+    let batches = query(&format!("SELECT count(*) AS n FROM read_dicom('{root}')")).await;
+    assert_eq!(batches[0].column(0).as_primitive::<Int64Type>().value(0), 8);
+
+    let err = query_err(&format!(
+        "SELECT PatientID FROM read_dicom('{root}/b/', 'fail')"
+    ))
+    .await;
+    assert!(
+        err.contains("cannot read DICOM file") && err.contains("/b/"),
+        "{err}"
+    );
+    let err = query_err(&format!("SELECT * FROM read_dicom('{root}', 'ignore')")).await;
+    assert!(
+        err.contains("'read_error', 'skip' or 'fail'") && err.contains("ignore"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn bad_locations_and_arguments_name_themselves() {
+    let err = query_err("SELECT * FROM read_dicom('/nonexistent/archive/')").await;
+    assert!(
+        err.contains("no files found at DICOM location '/nonexistent/archive/'"),
+        "{err}"
+    );
+    let err = query_err("SELECT * FROM read_dicom(42)").await;
+    assert!(err.contains("location must be a string literal"), "{err}");
+    let err = query_err("SELECT * FROM read_dicom()").await;
+    assert!(err.contains("read_dicom takes a location"), "{err}");
+}
+
+#[tokio::test]
+async fn a_single_file_and_a_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let one = query(&format!(
+        "SELECT PatientID FROM read_dicom('{root}/a/implicit')"
+    ))
+    .await;
+    assert_eq!(table(&one).lines().nth(3).unwrap(), "| IMPLICIT  |");
+    let dcm = query(&format!(
+        "SELECT count(*) FROM read_dicom('{root}/**/*.dcm')"
+    ))
+    .await;
+    assert_eq!(dcm[0].column(0).as_primitive::<Int64Type>().value(0), 5);
+}
+
+#[tokio::test]
+async fn projection_limit_and_file_columns_reach_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let plan = table(
+        &query(&format!(
+            "EXPLAIN SELECT Modality FROM read_dicom('{root}') LIMIT 2"
+        ))
+        .await,
+    );
+    assert!(
+        plan.contains(
+            "DicomScanExec: files=8, projection=[Modality], limit=2, stop_before=(0008,0061)"
+        ),
+        "{plan}"
+    );
+    let plan = table(
+        &query(&format!(
+            "EXPLAIN SELECT count(*) FROM read_dicom('{root}')"
+        ))
+        .await,
+    );
+    assert!(plan.contains("headers=not read"), "{plan}");
+    let plan = table(
+        &query(&format!(
+            "EXPLAIN SELECT sum(file_size) FROM read_dicom('{root}')"
+        ))
+        .await,
+    );
+    assert!(
+        plan.contains("projection=[file_size], headers=not read"),
+        "{plan}"
+    );
+
+    let limited = query(&format!(
+        "SELECT SOPInstanceUID FROM read_dicom('{root}') LIMIT 3"
+    ))
+    .await;
+    assert_eq!(limited.iter().map(RecordBatch::num_rows).sum::<usize>(), 3);
+    // All rows arrive in one batch, not one batch per file.
+    let all = query(&format!(
+        "SELECT SliceThickness FROM read_dicom('{root}') WHERE read_error IS NULL"
+    ))
+    .await;
+    let sizes: Vec<usize> = all
+        .iter()
+        .map(RecordBatch::num_rows)
+        .filter(|n| *n > 0)
+        .collect();
+    assert!(
+        sizes.iter().sum::<usize>() == 5 && sizes.len() <= 2,
+        "{sizes:?}"
+    );
+    let thickness = all
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_primitive::<Float64Type>()
+                .iter()
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>();
+    assert!(thickness.iter().all(|t| *t == Some(1.25)), "{thickness:?}");
+    assert!(all[0].column(0).null_count() == 0);
+}
