@@ -7,13 +7,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use dicom_core::value::{C, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
-use rwid_catalog::dicom::ReadDicom;
+use rwid_catalog::dicom::{DicomTableFactory, ReadDicom};
 
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
@@ -138,11 +139,17 @@ fn fixtures(root: &Path) {
     std::fs::write(root.join("b/.DS_Store"), b"hidden").unwrap();
 }
 
-/// A session like rwid's: identifiers keep their case, `read_dicom` registered.
+/// A session like rwid's: identifiers keep their case, `read_dicom` and
+/// `STORED AS DICOM` registered.
 fn session() -> SessionContext {
     let mut config = SessionConfig::new();
     config.options_mut().sql_parser.enable_ident_normalization = false;
-    let ctx = SessionContext::new_with_config(config);
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_table_factory("DICOM".to_string(), Arc::new(DicomTableFactory))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     ctx.register_udtf("read_dicom", Arc::new(ReadDicom));
     ctx
 }
@@ -357,4 +364,95 @@ async fn projection_limit_and_file_columns_reach_the_scan() {
         .collect::<Vec<_>>();
     assert!(thickness.iter().all(|t| *t == Some(1.25)), "{thickness:?}");
     assert!(all[0].column(0).null_count() == 0);
+}
+
+async fn run(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
+    ctx.sql(sql).await.unwrap().collect().await.unwrap()
+}
+
+#[tokio::test]
+async fn external_table_with_partitions_prunes_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        ct("2.1", "A1", vec![]),
+        EXPLICIT_LE,
+        &root.join("site=RUH/modality=CT/one.dcm"),
+    );
+    write(
+        ct("2.2", "A2", vec![]),
+        EXPLICIT_LE,
+        &root.join("site=RUH/modality=CT/two.dcm"),
+    );
+    write(
+        ct("2.3", "B1", vec![]),
+        IMPLICIT_LE,
+        &root.join("site=LRC/modality=CT/deep/er/three"),
+    );
+    std::fs::write(root.join("site=LRC/modality=CT/broken.dcm"), b"nope").unwrap();
+
+    let ctx = session();
+    run(&ctx, &format!(
+        "CREATE EXTERNAL TABLE scans STORED AS DICOM PARTITIONED BY (site, modality) LOCATION '{}/'",
+        root.display()
+    ))
+    .await;
+    let counts = table(&run(&ctx, "SELECT site, modality, count(*) AS files, count(read_error) AS broken FROM scans GROUP BY 1, 2 ORDER BY 1").await);
+    assert!(
+        counts.contains("| LRC  | CT       | 2     | 1      |"),
+        "{counts}"
+    );
+    assert!(
+        counts.contains("| RUH  | CT       | 2     | 0      |"),
+        "{counts}"
+    );
+
+    // A filter on a partition column chooses the files before any is read.
+    let plan = table(
+        &run(
+            &ctx,
+            "EXPLAIN SELECT PatientID FROM scans WHERE site = 'RUH'",
+        )
+        .await,
+    );
+    assert!(plan.contains("DicomScanExec: files=2,"), "{plan}");
+    let ids = table(
+        &run(
+            &ctx,
+            "SELECT PatientID FROM scans WHERE site = 'RUH' AND PatientID LIKE 'A%' ORDER BY 1",
+        )
+        .await,
+    );
+    assert!(
+        ids.contains("| A1        |") && ids.contains("| A2        |"),
+        "{ids}"
+    );
+
+    // Options.
+    run(&ctx, &format!(
+        "CREATE EXTERNAL TABLE readable STORED AS DICOM LOCATION '{}/' OPTIONS ('dicom.on_error' 'skip')",
+        root.display()
+    ))
+    .await;
+    let n = run(&ctx, "SELECT count(*) FROM readable").await;
+    assert_eq!(n[0].column(0).as_primitive::<Int64Type>().value(0), 3);
+
+    let err = ctx
+        .sql(&format!(
+            "CREATE EXTERNAL TABLE bad STORED AS DICOM LOCATION '{}/' OPTIONS ('dicom.tags' 'x')",
+            root.display()
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown option 'dicom.tags'"), "{err}");
+    let err = ctx
+        .sql(&format!(
+            "CREATE EXTERNAL TABLE bad (x INT) STORED AS DICOM LOCATION '{}/'",
+            root.display()
+        ))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("defines its own columns"), "{err}");
 }

@@ -56,6 +56,12 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         state.register_udf(function)?;
     }
     state.register_udtf("read_dicom", Arc::new(rwid_catalog::dicom::ReadDicom));
+    // `CREATE EXTERNAL TABLE ... STORED AS DICOM`: factories are keyed by the
+    // upper-case STORED AS name.
+    state.table_factories_mut().insert(
+        "DICOM".to_string(),
+        Arc::new(rwid_catalog::dicom::DicomTableFactory),
+    );
     Ok(state)
 }
 

@@ -14,28 +14,35 @@ use super::attributes::{Attribute, CURATED, ValueType, file_columns};
 use super::header::{DicomHeader, Value};
 
 /// One column of a DICOM table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     Attribute(&'static Attribute),
     TransferSyntaxUid,
     FilePath,
     FileSize,
     ReadError,
+    /// A hive partition column (`site=RUH/` in the path): its position among
+    /// the table's partition columns, and its name.
+    Partition(usize, Arc<str>),
 }
 
 impl Column {
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Column::Attribute(a) => a.keyword,
             Column::TransferSyntaxUid => file_columns::TRANSFER_SYNTAX_UID,
             Column::FilePath => file_columns::FILE_PATH,
             Column::FileSize => file_columns::FILE_SIZE,
             Column::ReadError => file_columns::READ_ERROR,
+            Column::Partition(_, name) => name,
         }
     }
 
     pub fn field(&self) -> Field {
         match self {
+            Column::Partition(_, name) => {
+                Field::new(name.as_ref(), ValueType::Text.data_type(), true)
+            }
             Column::Attribute(a) => Field::new(a.keyword, a.value_type.data_type(), true),
             Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
             Column::FilePath => Field::new(self.name(), ValueType::Text.data_type(), false),
@@ -54,8 +61,8 @@ impl Column {
 }
 
 /// The columns of a DICOM table, in table order: the curated attributes,
-/// then the file columns.
-pub fn table_columns() -> Vec<Column> {
+/// the file columns, then the partition columns.
+pub fn table_columns(partition_columns: &[String]) -> Vec<Column> {
     let mut columns: Vec<Column> = CURATED.iter().map(Column::Attribute).collect();
     columns.extend([
         Column::TransferSyntaxUid,
@@ -63,6 +70,12 @@ pub fn table_columns() -> Vec<Column> {
         Column::FileSize,
         Column::ReadError,
     ]);
+    columns.extend(
+        partition_columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Column::Partition(i, Arc::from(name.as_str()))),
+    );
     columns
 }
 
@@ -86,6 +99,8 @@ pub enum Outcome {
 pub struct ScannedFile {
     pub path: String,
     pub size: u64,
+    /// Values of the table's partition columns, from the file's path.
+    pub partition_values: Arc<[Option<String>]>,
     pub outcome: Outcome,
 }
 
@@ -134,6 +149,12 @@ pub fn build_batch(
                     Outcome::Failed(reason) => Some(reason.as_str()),
                     _ => None,
                 });
+                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+            }
+            Column::Partition(index, _) => {
+                let values = files
+                    .iter()
+                    .map(|f| f.partition_values.get(*index).cloned().flatten());
                 Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
             }
         })

@@ -6,7 +6,8 @@
 //! - `header.rs`: reading one header from a file's first bytes;
 //! - `batch.rs`: headers to Arrow record batches;
 //! - `scan.rs`: the execution plan that reads many files at a time;
-//! - `table.rs`: the table provider and the `read_dicom` table function.
+//! - `table.rs`: the table provider, the `read_dicom` table function and the
+//!   `STORED AS DICOM` table factory.
 
 pub mod attributes;
 pub mod batch;
@@ -15,5 +16,5 @@ pub mod scan;
 pub mod table;
 pub mod values;
 
-pub use scan::{DicomScanExec, OnError};
-pub use table::{DicomTable, ReadDicom};
+pub use scan::{DicomFile, DicomScanExec, OnError};
+pub use table::{DicomTable, DicomTableFactory, ReadDicom};

@@ -70,11 +70,18 @@ impl fmt::Display for OnError {
     }
 }
 
+/// A file to scan, with its partition column values.
+#[derive(Debug, Clone)]
+pub struct DicomFile {
+    pub meta: ObjectMeta,
+    pub partition_values: Arc<[Option<String>]>,
+}
+
 #[derive(Debug)]
 pub struct DicomScanExec {
     store_url: ObjectStoreUrl,
     /// One group of files per output partition.
-    file_groups: Vec<Vec<ObjectMeta>>,
+    file_groups: Vec<Vec<DicomFile>>,
     columns: Vec<Column>,
     schema: SchemaRef,
     limit: Option<usize>,
@@ -85,7 +92,7 @@ pub struct DicomScanExec {
 impl DicomScanExec {
     pub fn new(
         store_url: ObjectStoreUrl,
-        file_groups: Vec<Vec<ObjectMeta>>,
+        file_groups: Vec<Vec<DicomFile>>,
         columns: Vec<Column>,
         limit: Option<usize>,
         on_error: OnError,
@@ -209,9 +216,9 @@ impl ExecutionPlan for DicomScanExec {
         let on_error = self.on_error;
         let batch_size = context.session_config().batch_size();
         let rows = futures::stream::iter(files)
-            .map(move |meta| {
+            .map(move |file| {
                 let reader = Arc::clone(&reader);
-                async move { reader.read(meta).await }
+                async move { reader.read(file).await }
             })
             .buffered(IO_CONCURRENCY)
             .map(move |file| match (&file.outcome, on_error) {
@@ -258,17 +265,17 @@ impl FileReader {
         }
     }
 
-    async fn read(&self, meta: ObjectMeta) -> ScannedFile {
-        let path = self.display_path(&meta);
-        let size = meta.size;
+    async fn read(&self, file: DicomFile) -> ScannedFile {
+        let meta = &file.meta;
         let outcome = if self.needs_header {
-            self.read_header(&meta).await
+            self.read_header(meta).await
         } else {
             Outcome::NotRead
         };
         ScannedFile {
-            path,
-            size,
+            path: self.display_path(meta),
+            size: meta.size,
+            partition_values: file.partition_values,
             outcome,
         }
     }

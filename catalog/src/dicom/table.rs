@@ -1,78 +1,210 @@
-//! `read_dicom('LOCATION')`: a folder, file, glob or object-store prefix of
-//! DICOM files as a table, one row per file.
+//! DICOM files as a table, one row per file: `read_dicom('LOCATION')` and
+//! `CREATE EXTERNAL TABLE ... STORED AS DICOM`.
 
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, ScalarValue, plan_datafusion_err, plan_err};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{
+    Session, TableFunctionArgs, TableFunctionImpl, TableProvider, TableProviderFactory,
+};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result, ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::ListingTableUrl;
-use datafusion::logical_expr::{DocSection, Documentation, Expr};
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{
+    CreateExternalTable, DocSection, Documentation, Expr, TableProviderFilterPushDown,
+};
+use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
 use super::batch::{Column, schema_of, table_columns};
-use super::scan::{DicomScanExec, OnError};
+use super::scan::{DicomFile, DicomScanExec, OnError};
 
-/// A table over the DICOM files under one location.
+/// A table over the DICOM files under one or more locations.
 #[derive(Debug)]
 pub struct DicomTable {
-    location: String,
-    url: ListingTableUrl,
+    locations: Vec<(String, ListingTableUrl)>,
+    partition_columns: Vec<String>,
     columns: Vec<Column>,
     schema: SchemaRef,
     on_error: OnError,
 }
 
 impl DicomTable {
-    pub fn try_new(location: &str, on_error: OnError) -> Result<Self> {
-        let url = ListingTableUrl::parse(location)
-            .map_err(|e| plan_datafusion_err!("invalid DICOM location '{location}': {e}"))?;
-        let columns = table_columns();
+    /// A table over `locations` (files, folders, globs or object-store
+    /// URLs, all on one store) whose files may sit in hive-style
+    /// `name=value/` folders for each of `partition_columns`.
+    pub fn try_new(
+        locations: &[String],
+        partition_columns: &[String],
+        on_error: OnError,
+    ) -> Result<Self> {
+        if locations.is_empty() {
+            return plan_err!("a DICOM table needs a location");
+        }
+        let locations = locations
+            .iter()
+            .map(|location| {
+                let url = ListingTableUrl::parse(location).map_err(|e| {
+                    plan_datafusion_err!("invalid DICOM location '{location}': {e}")
+                })?;
+                Ok((location.clone(), url))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let store = locations[0].1.object_store();
+        if let Some((other, _)) = locations
+            .iter()
+            .find(|(_, url)| url.object_store() != store)
+        {
+            return plan_err!(
+                "all locations of a DICOM table must be on one object store; '{other}' is not on {}",
+                store.as_str()
+            );
+        }
+        let columns = table_columns(partition_columns);
         Ok(Self {
-            location: location.to_string(),
-            url,
+            locations,
+            partition_columns: partition_columns.to_vec(),
             schema: schema_of(&columns),
             columns,
             on_error,
         })
     }
 
-    /// Every file under the location (recursively: archives nest files by
-    /// patient, study and series), sorted by path so scans are repeatable.
-    async fn list_files(&self, store: &dyn ObjectStore) -> Result<Vec<ObjectMeta>> {
-        let mut files: Vec<ObjectMeta> = if self.url.is_collection()
-            || self.url.get_glob().is_some()
-        {
-            store
-                .list(Some(self.url.prefix()))
-                .map_err(|e| {
-                    plan_datafusion_err!("cannot list DICOM location '{}': {e}", self.location)
-                })
-                .try_filter(|meta| futures::future::ready(self.url.contains(&meta.location, false)))
-                .try_collect()
-                .await?
-        } else {
-            vec![store.head(self.url.prefix()).await.map_err(|e| {
-                plan_datafusion_err!("cannot read DICOM location '{}': {e}", self.location)
-            })?]
-        };
-        files.retain(|meta| !is_hidden(&meta.location));
-        if files.is_empty() {
-            // As DuckDB does: an empty result from a mistyped path would look
-            // like an empty archive.
-            return plan_err!("no files found at DICOM location '{}'", self.location);
+    /// Every file under the locations (recursively: archives nest files by
+    /// patient, study and series) with its partition values, sorted by path
+    /// so scans are repeatable.
+    async fn list_files(&self, store: &dyn ObjectStore) -> Result<Vec<DicomFile>> {
+        let mut files = Vec::new();
+        for (location, url) in &self.locations {
+            let metas: Vec<ObjectMeta> = if url.is_collection() || url.get_glob().is_some() {
+                store
+                    .list(Some(url.prefix()))
+                    .map_err(|e| {
+                        plan_datafusion_err!("cannot list DICOM location '{location}': {e}")
+                    })
+                    .try_filter(|meta| futures::future::ready(url.contains(&meta.location, false)))
+                    .try_collect()
+                    .await?
+            } else {
+                vec![store.head(url.prefix()).await.map_err(|e| {
+                    plan_datafusion_err!("cannot read DICOM location '{location}': {e}")
+                })?]
+            };
+            let found = files.len();
+            for meta in metas.into_iter().filter(|m| !is_hidden(&m.location)) {
+                let partition_values = self.partition_values(url, &meta.location);
+                files.push(DicomFile {
+                    meta,
+                    partition_values,
+                });
+            }
+            if files.len() == found {
+                // As DuckDB does: an empty result from a mistyped path would
+                // look like an empty archive.
+                return plan_err!("no files found at DICOM location '{location}'");
+            }
         }
-        files.sort_by(|a, b| a.location.cmp(&b.location));
+        files.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
+        files.dedup_by(|a, b| a.meta.location == b.meta.location);
         Ok(files)
+    }
+
+    /// Partition values from `name=value` folders between the location and the file.
+    fn partition_values(&self, url: &ListingTableUrl, file: &Path) -> Arc<[Option<String>]> {
+        let folders: Vec<String> = url
+            .strip_prefix(file)
+            .map(|parts| parts.map(str::to_string).collect())
+            .unwrap_or_default();
+        self.partition_columns
+            .iter()
+            .map(|name| {
+                folders.iter().find_map(|folder| {
+                    folder
+                        .split_once('=')
+                        .filter(|(key, _)| key == name)
+                        .map(|(_, value)| value.to_string())
+                })
+            })
+            .collect()
+    }
+
+    fn is_partition_filter(&self, filter: &Expr) -> bool {
+        let columns = filter.column_refs();
+        !columns.is_empty()
+            && columns
+                .iter()
+                .all(|c| self.partition_columns.contains(&c.name))
+    }
+
+    /// Keeps the files whose partition values pass every filter.
+    fn prune(
+        &self,
+        state: &dyn Session,
+        files: Vec<DicomFile>,
+        filters: &[Expr],
+    ) -> Result<Vec<DicomFile>> {
+        let filters: Vec<Expr> = filters
+            .iter()
+            .filter(|f| self.is_partition_filter(f))
+            .cloned()
+            .collect();
+        let Some(predicate) = conjunction(filters) else {
+            return Ok(files);
+        };
+        // Filters may name columns with the table's qualifier; the partition
+        // batch below has none.
+        let predicate = predicate
+            .transform(|e| {
+                Ok(match e {
+                    Expr::Column(c) => Transformed::yes(Expr::Column(
+                        datafusion::common::Column::new_unqualified(c.name),
+                    )),
+                    other => Transformed::no(other),
+                })
+            })?
+            .data;
+        let fields: Vec<Field> = self
+            .partition_columns
+            .iter()
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let arrays: Vec<ArrayRef> = (0..self.partition_columns.len())
+            .map(|i| {
+                let values: StringArray = files
+                    .iter()
+                    .map(|f| f.partition_values[i].clone())
+                    .collect();
+                Arc::new(values) as ArrayRef
+            })
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
+        let df_schema = DFSchema::try_from(schema)?;
+        let physical = state.create_physical_expr(predicate, &df_schema)?;
+        let mask = physical.evaluate(&batch)?.into_array(batch.num_rows())?;
+        let mask = mask
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| {
+                plan_datafusion_err!("a partition filter of a DICOM table is not a boolean")
+            })?
+            .clone();
+        Ok(files
+            .into_iter()
+            .zip(mask.iter())
+            .filter_map(|(file, keep)| keep.unwrap_or(false).then_some(file))
+            .collect())
     }
 }
 
 /// Dot files (`.DS_Store`, editors' files) are never DICOM.
-fn is_hidden(location: &datafusion::object_store::path::Path) -> bool {
+fn is_hidden(location: &Path) -> bool {
     location
         .filename()
         .is_some_and(|name| name.starts_with('.'))
@@ -88,32 +220,94 @@ impl TableProvider for DicomTable {
         TableType::Base
     }
 
+    /// Filters on partition columns choose the files to read (exactly);
+    /// other filters run above the scan.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if self.is_partition_filter(f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let store = state.runtime_env().object_store(&self.url)?;
+        let url = &self.locations[0].1;
+        let store = state.runtime_env().object_store(url)?;
         let files = self.list_files(store.as_ref()).await?;
+        let files = self.prune(state, files, filters)?;
         let partitions = state.config().target_partitions().max(1);
         let per_group = files.len().div_ceil(partitions).max(1);
-        let groups: Vec<Vec<ObjectMeta>> = files
-            .chunks(per_group)
-            .map(<[ObjectMeta]>::to_vec)
-            .collect();
+        let groups: Vec<Vec<DicomFile>> =
+            files.chunks(per_group).map(<[DicomFile]>::to_vec).collect();
         let columns = match projection {
-            Some(indices) => indices.iter().map(|&i| self.columns[i]).collect(),
+            Some(indices) => indices.iter().map(|&i| self.columns[i].clone()).collect(),
             None => self.columns.clone(),
         };
         Ok(Arc::new(DicomScanExec::new(
-            self.url.object_store(),
+            url.object_store(),
             groups,
             columns,
             limit,
             self.on_error,
         )))
+    }
+}
+
+/// `CREATE EXTERNAL TABLE name STORED AS DICOM LOCATION '...'
+/// [PARTITIONED BY (col, ...)] [OPTIONS ('dicom.on_error' 'skip')]`.
+#[derive(Debug, Default)]
+pub struct DicomTableFactory;
+
+#[async_trait]
+impl TableProviderFactory for DicomTableFactory {
+    async fn create(
+        &self,
+        _state: &dyn Session,
+        cmd: &CreateExternalTable,
+    ) -> Result<Arc<dyn TableProvider>> {
+        let declared: Vec<&str> = cmd
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .filter(|name| !cmd.table_partition_cols.iter().any(|p| p == name))
+            .collect();
+        if !declared.is_empty() {
+            return plan_err!(
+                "STORED AS DICOM defines its own columns (DICOM keywords); remove the column list ({})",
+                declared.join(", ")
+            );
+        }
+        let mut on_error = OnError::default();
+        for (key, value) in &cmd.options {
+            match key.as_str() {
+                "dicom.on_error" | "on_error" => on_error = value.parse()?,
+                other => {
+                    return plan_err!(
+                        "unknown option '{other}' for STORED AS DICOM; known: 'dicom.on_error'"
+                    );
+                }
+            }
+        }
+        Ok(Arc::new(DicomTable::try_new(
+            &cmd.locations,
+            &cmd.table_partition_cols,
+            on_error,
+        )?))
     }
 }
 
@@ -140,7 +334,10 @@ impl ReadDicom {
                  DS/FD/FL are DOUBLE, IS/US/UL/SL/SS are BIGINT, multi-valued attributes are \
                  LISTs. Then `TransferSyntaxUID`, `file_path`, `file_size` and `read_error`. A \
                  file whose header cannot be read is a row with `read_error` set (the default), \
-                 is left out (`'skip'`), or fails the query naming the file (`'fail'`).",
+                 is left out (`'skip'`), or fails the query naming the file (`'fail'`). The \
+                 same table can be named with `CREATE EXTERNAL TABLE t STORED AS DICOM \
+                 [PARTITIONED BY (col, ...)] LOCATION '...' [OPTIONS ('dicom.on_error' 'skip')]`, \
+                 where hive folders (`site=RUH/`) become columns that prune files.",
                 "read_dicom(location [, on_error])",
             )
             .with_argument("location", "Local path, folder, glob or `s3://` URL of the DICOM files.")
@@ -181,6 +378,6 @@ impl TableFunctionImpl for ReadDicom {
             Some(mode) => mode.parse()?,
             None => OnError::default(),
         };
-        Ok(Arc::new(DicomTable::try_new(&location, on_error)?))
+        Ok(Arc::new(DicomTable::try_new(&[location], &[], on_error)?))
     }
 }
