@@ -221,3 +221,75 @@ async fn missing_bucket_is_a_clear_error() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("s3://no-such-bucket/lake/"), "{err}");
 }
+
+#[tokio::test]
+async fn read_dicom_over_s3_matches_the_local_scan() {
+    let Some(moto) = start_moto() else { return };
+    create_bucket(&moto.endpoint, BUCKET);
+    let store = AmazonS3Builder::new()
+        .with_bucket_name(BUCKET)
+        .with_endpoint(&moto.endpoint)
+        .with_allow_http(true)
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .with_region("us-east-1")
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lake = rwid::demo::generate(&dir.path().join("lake"), 6, 9).unwrap();
+    let uploaded = upload_folder(&store, &lake.root.join("dicom"), "archive").await;
+    assert!(uploaded > 20, "{uploaded}");
+
+    // Same rows from disk and from S3 (ranged GETs), broken files included.
+    let sql = |location: &str| {
+        format!(
+            "SELECT Modality, Manufacturer, count(*) AS files, count(read_error) AS unreadable, \
+                    count(DISTINCT SeriesInstanceUID) AS series, sum(file_size) AS bytes \
+             FROM read_dicom('{location}') GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    };
+    let local_dicom = format!("{}/", lake.root.join("dicom").display());
+    let local = Command::new(env!("CARGO_BIN_EXE_rwid"))
+        .args(["-q", "--format", "csv", "-c", &sql(&local_dicom)])
+        .output()
+        .unwrap();
+    let remote = rwid(
+        &moto.endpoint,
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            &sql(&format!("s3://{BUCKET}/archive/")),
+        ],
+    );
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout),
+        String::from_utf8_lossy(&local.stdout)
+    );
+    assert!(String::from_utf8_lossy(&remote.stdout).lines().count() > 2);
+
+    // file_path names the object by URL.
+    let paths = rwid(
+        &moto.endpoint,
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            &format!(
+                "SELECT file_path FROM read_dicom('s3://{BUCKET}/archive/') ORDER BY 1 LIMIT 1"
+            ),
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&paths.stdout).contains(&format!("s3://{BUCKET}/archive/")),
+        "{}",
+        String::from_utf8_lossy(&paths.stdout)
+    );
+}
