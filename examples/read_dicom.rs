@@ -15,7 +15,9 @@ use rwid::{RwidConfig, RwidContext};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let location = std::env::args().nth(1).unwrap_or_else(|| "demo-lake/dicom".to_string());
+    let location = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "demo-lake/dicom".to_string());
     let ctx = RwidContext::new(RwidConfig::default()).await?;
 
     // The provider behind `read_dicom` and `STORED AS DICOM`; unreadable files

@@ -2,7 +2,7 @@
 //! server (moto) on 127.0.0.1.
 //!
 //! `.ci/run` installs moto and sets `RWID_MOTO_SERVER`; without moto the test
-//! says so and passes, unless `RWID_REQUIRE_S3` is set (as in CI).
+//! says so and passes, unless `RWID_REQUIRE_TOOLS` is set (as in CI).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -43,8 +43,8 @@ fn moto_executable() -> Option<PathBuf> {
 fn start_moto() -> Option<Moto> {
     let Some(executable) = moto_executable() else {
         assert!(
-            std::env::var_os("RWID_REQUIRE_S3").is_none(),
-            "RWID_REQUIRE_S3 is set but moto_server was not found (set RWID_MOTO_SERVER)"
+            std::env::var_os("RWID_REQUIRE_TOOLS").is_none(),
+            "RWID_REQUIRE_TOOLS is set but moto_server was not found (set RWID_MOTO_SERVER)"
         );
         eprintln!("skipping: moto_server not found; `.ci/run` installs it");
         return None;

@@ -209,7 +209,7 @@ impl ExecutionPlan for DicomScanExec {
         let store = context.runtime_env().object_store(&self.store_url)?;
         let reader = Arc::new(FileReader {
             store,
-            store_url: self.store_url.as_str().trim_end_matches('/').to_string(),
+            store_url: self.store_url.as_str().to_string(),
             needs_header: self.needs_header(),
             stop_before: self.stop_tag(),
         });
@@ -257,11 +257,12 @@ struct FileReader {
 }
 
 impl FileReader {
+    /// Local files by their path, objects by their URL (`s3://bucket/key`).
     fn display_path(&self, meta: &ObjectMeta) -> String {
-        if self.store_url == "file://" {
+        if self.store_url.starts_with("file:") {
             format!("/{}", meta.location)
         } else {
-            format!("{}/{}", self.store_url, meta.location)
+            format!("{}/{}", self.store_url.trim_end_matches('/'), meta.location)
         }
     }
 
