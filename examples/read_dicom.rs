@@ -22,7 +22,7 @@ async fn main() -> Result<()> {
 
     // The provider behind `read_dicom` and `STORED AS DICOM`; unreadable files
     // are left out here, as with `OPTIONS ('dicom.on_error' 'skip')`.
-    let scans = DicomTable::try_new(&[location], &[], OnError::Skip)?;
+    let scans = DicomTable::try_new(&[location], &[], &[], OnError::Skip)?;
     ctx.session().register_table("scans", Arc::new(scans))?;
 
     // One row per series, the grain IDC's index uses.

@@ -456,3 +456,48 @@ async fn external_table_with_partitions_prunes_files() {
         .to_string();
     assert!(err.contains("defines its own columns"), "{err}");
 }
+
+#[tokio::test]
+async fn extra_attributes_by_keyword_and_private_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let root = dir.path().display();
+    let batches = query(&format!(
+        "SELECT PatientID, InstitutionalDepartmentName, tag_00090010, PatientName
+         FROM read_dicom('{root}', 'skip', 'InstitutionalDepartmentName, (0009,0010), PatientName')
+         WHERE PatientID IN ('EXPLICIT', 'LARGEPRIVATE') ORDER BY 1"
+    ))
+    .await;
+    let rendered = table(&batches);
+    assert!(
+        rendered.contains(
+            "| EXPLICIT     | Radiologie Süd              |              |             |"
+        ),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(
+            "| LARGEPRIVATE | Radiologie Süd              | RWID TEST    |             |"
+        ),
+        "{rendered}"
+    );
+
+    let err = query_err(&format!(
+        "SELECT * FROM read_dicom('{root}', 'skip', 'StudyDate')"
+    ))
+    .await;
+    assert!(err.contains("'StudyDate' is already a column"), "{err}");
+    let err = query_err(&format!(
+        "SELECT * FROM read_dicom('{root}', 'skip', 'PatientNmae')"
+    ))
+    .await;
+    assert!(err.contains("unknown DICOM keyword 'PatientNmae'"), "{err}");
+
+    let ctx = session();
+    run(&ctx, &format!(
+        "CREATE EXTERNAL TABLE t STORED AS DICOM LOCATION '{root}/a/' OPTIONS ('dicom.attributes' 'InstitutionalDepartmentName')"
+    ))
+    .await;
+    let names = table(&run(&ctx, "SELECT DISTINCT InstitutionalDepartmentName FROM t").await);
+    assert!(names.contains("Radiologie Süd"), "{names}");
+}

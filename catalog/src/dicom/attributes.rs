@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
-use dicom_core::Tag;
-use dicom_dictionary_std::tags;
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, TagRange, VirtualVr};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::{StandardDataDictionary, tags};
 
 /// How an attribute's value becomes an Arrow value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +173,108 @@ pub const CURATED: &[Attribute] = &[
     ),
 ];
 
+/// An attribute a user adds to a table, by keyword (`PatientName`) or by tag
+/// (`(0029,1010)`, `0029,1010`, `00291010`; private tags included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomAttribute {
+    /// Column name: the keyword, or `tag_ggggeeee` for a tag without one.
+    pub name: String,
+    pub tag: Tag,
+    /// DA and TM are typed; everything else is text in DICOM's own string
+    /// form (several values separated by `\`), so nothing is lost whatever
+    /// the attribute's multiplicity.
+    pub value_type: ValueType,
+}
+
+impl CustomAttribute {
+    /// Parses one attribute given by keyword or tag.
+    pub fn parse(spec: &str) -> Result<CustomAttribute, String> {
+        let spec = spec.trim();
+        let dictionary = StandardDataDictionary;
+        let tag = parse_tag(spec);
+        let entry = match tag {
+            Some(tag) => dictionary.by_tag(tag),
+            None => dictionary.by_name(spec),
+        };
+        let tag = match (tag, entry) {
+            (Some(tag), _) => tag,
+            (None, Some(entry)) => entry.tag(),
+            (None, None) => {
+                return Err(format!(
+                    "unknown DICOM keyword '{spec}'; name private or unlisted attributes by tag, e.g. '(0029,1010)'"
+                ));
+            }
+        };
+        // Dictionary entries for tag ranges (PrivateCreator covers every
+        // (gggg,00xx) of odd groups) would give many columns one name.
+        let name = match entry {
+            Some(entry) if matches!(entry.tag_range(), TagRange::Single(_)) => {
+                entry.alias().to_string()
+            }
+            _ => format!("tag_{:04X}{:04X}", tag.0, tag.1),
+        };
+        let value_type = match entry.map(|e| e.vr()) {
+            Some(VirtualVr::Exact(VR::DA)) => ValueType::Date,
+            Some(VirtualVr::Exact(VR::TM)) => ValueType::Time,
+            _ => ValueType::Text,
+        };
+        Ok(CustomAttribute {
+            name,
+            tag,
+            value_type,
+        })
+    }
+
+    /// Parses a comma-separated list of keywords and tags. Commas inside
+    /// parenthesized tags belong to the tag.
+    pub fn parse_list(list: &str) -> Result<Vec<CustomAttribute>, String> {
+        let mut items = Vec::new();
+        let mut current = String::new();
+        let mut depth = 0;
+        for c in list.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 && !looks_like_bare_tag_group(&current) => {
+                    items.push(std::mem::take(&mut current));
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        items.push(current);
+        items
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(CustomAttribute::parse)
+            .collect()
+    }
+}
+
+/// `0029` just before a comma is the group half of a bare `0029,1010` tag.
+fn looks_like_bare_tag_group(text: &str) -> bool {
+    let text = text.trim();
+    text.len() == 4 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `(gggg,eeee)`, `gggg,eeee` or `ggggeeee`, in hexadecimal.
+fn parse_tag(spec: &str) -> Option<Tag> {
+    let hex: String = spec
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let group = u16::from_str_radix(&hex[..4], 16).ok()?;
+    let element = u16::from_str_radix(&hex[4..], 16).ok()?;
+    Some(Tag(group, element))
+}
+
 /// Columns every DICOM table has after the attributes.
 pub mod file_columns {
     /// Where the file is: a local path or an object-store URL.
@@ -200,6 +303,41 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} is not in the dictionary", attribute.keyword));
             assert_eq!(entry.alias, attribute.keyword, "{:?}", attribute.tag);
         }
+    }
+
+    #[test]
+    fn custom_attributes_by_keyword_and_tag() {
+        let list = CustomAttribute::parse_list(
+            "PatientName, (0029,1010),0009,1001, 00431028 ,AcquisitionDateTime,StudyDate",
+        )
+        .unwrap();
+        let names: Vec<&str> = list.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "PatientName",
+                "tag_00291010",
+                "tag_00091001",
+                "tag_00431028",
+                "AcquisitionDateTime",
+                "StudyDate"
+            ]
+        );
+        assert_eq!(list[0].tag, tags::PATIENT_NAME);
+        assert_eq!(list[1].tag, Tag(0x0029, 0x1010));
+        assert_eq!(list[2].tag, Tag(0x0009, 0x1001));
+        assert_eq!(list[0].value_type, ValueType::Text);
+        assert_eq!(list[5].value_type, ValueType::Date);
+        // A standard tag given by number gets its keyword.
+        assert_eq!(
+            CustomAttribute::parse("(0010,0010)").unwrap().name,
+            "PatientName"
+        );
+        let err = CustomAttribute::parse("PatientNmae").unwrap_err();
+        assert!(
+            err.contains("'PatientNmae'") && err.contains("(0029,1010)"),
+            "{err}"
+        );
     }
 
     #[test]

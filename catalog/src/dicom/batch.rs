@@ -10,13 +10,15 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::common::Result;
 
-use super::attributes::{Attribute, CURATED, ValueType, file_columns};
+use super::attributes::{Attribute, CURATED, CustomAttribute, ValueType, file_columns};
 use super::header::{DicomHeader, Value};
 
 /// One column of a DICOM table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     Attribute(&'static Attribute),
+    /// An attribute the user added by keyword or tag.
+    Custom(Arc<CustomAttribute>),
     TransferSyntaxUid,
     FilePath,
     FileSize,
@@ -30,6 +32,7 @@ impl Column {
     pub fn name(&self) -> &str {
         match self {
             Column::Attribute(a) => a.keyword,
+            Column::Custom(a) => &a.name,
             Column::TransferSyntaxUid => file_columns::TRANSFER_SYNTAX_UID,
             Column::FilePath => file_columns::FILE_PATH,
             Column::FileSize => file_columns::FILE_SIZE,
@@ -44,6 +47,7 @@ impl Column {
                 Field::new(name.as_ref(), ValueType::Text.data_type(), true)
             }
             Column::Attribute(a) => Field::new(a.keyword, a.value_type.data_type(), true),
+            Column::Custom(a) => Field::new(&a.name, a.value_type.data_type(), true),
             Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
             Column::FilePath => Field::new(self.name(), ValueType::Text.data_type(), false),
             Column::FileSize => Field::new(self.name(), ValueType::Integer.data_type(), false),
@@ -55,15 +59,28 @@ impl Column {
     pub fn needs_header(&self) -> bool {
         matches!(
             self,
-            Column::Attribute(_) | Column::TransferSyntaxUid | Column::ReadError
+            Column::Attribute(_)
+                | Column::Custom(_)
+                | Column::TransferSyntaxUid
+                | Column::ReadError
         )
+    }
+
+    /// The top-level tag a parse must reach for this column, if any.
+    pub fn top_level_tag(&self) -> Option<dicom_core::Tag> {
+        match self {
+            Column::Attribute(a) => Some(a.top_level_tag()),
+            Column::Custom(a) => Some(a.tag),
+            _ => None,
+        }
     }
 }
 
 /// The columns of a DICOM table, in table order: the curated attributes,
-/// the file columns, then the partition columns.
-pub fn table_columns(partition_columns: &[String]) -> Vec<Column> {
+/// the user's attributes, the file columns, then the partition columns.
+pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[String]) -> Vec<Column> {
     let mut columns: Vec<Column> = CURATED.iter().map(Column::Attribute).collect();
+    columns.extend(custom.iter().map(|a| Column::Custom(Arc::new(a.clone()))));
     columns.extend([
         Column::TransferSyntaxUid,
         Column::FilePath,
@@ -126,7 +143,19 @@ pub fn build_batch(
     let arrays: Vec<ArrayRef> = columns
         .iter()
         .map(|column| match column {
-            Column::Attribute(attribute) => attribute_array(attribute, files),
+            Column::Attribute(attribute) => typed_array(
+                attribute.value_type,
+                files
+                    .iter()
+                    .map(|f| f.header().and_then(|h| h.value(attribute))),
+            ),
+            Column::Custom(attribute) => typed_array(
+                attribute.value_type,
+                files.iter().map(|f| {
+                    f.header()
+                        .and_then(|h| h.typed_value(attribute.tag, None, attribute.value_type))
+                }),
+            ),
             Column::TransferSyntaxUid => {
                 let values = files
                     .iter()
@@ -171,11 +200,9 @@ pub fn build_batch(
     Ok(RecordBatch::try_new(Arc::clone(schema), arrays)?)
 }
 
-fn attribute_array(attribute: &Attribute, files: &[ScannedFile]) -> ArrayRef {
-    let values = files
-        .iter()
-        .map(|f| f.header().and_then(|h| h.value(attribute)));
-    match attribute.value_type {
+/// One column of `value_type` from the files' values.
+fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>>) -> ArrayRef {
+    match value_type {
         ValueType::Text => {
             let mut b = StringBuilder::new();
             for v in values {

@@ -36,13 +36,12 @@ impl std::fmt::Display for HeaderError {
     }
 }
 
-/// The tag a parse stops before so that `attributes` are all read: one past
-/// the largest top-level tag they need, and never before SOPInstanceUID,
+/// The tag a parse stops before so that the attributes at `top_level_tags`
+/// are all read: one past the largest, and never before SOPInstanceUID,
 /// which tells a whole header from a cut one. Pixel data is never read.
-pub fn stop_tag(attributes: &[&Attribute]) -> Tag {
-    let needed = attributes
-        .iter()
-        .map(|a| a.top_level_tag())
+pub fn stop_tag(top_level_tags: impl IntoIterator<Item = Tag>) -> Tag {
+    let needed = top_level_tags
+        .into_iter()
         .chain([tags::SOP_INSTANCE_UID])
         .max()
         .expect("SOPInstanceUID is always needed");
@@ -119,27 +118,41 @@ impl DicomHeader {
         &self.object
     }
 
-    /// The element holding `attribute`, if present.
-    fn element(&self, attribute: &Attribute) -> Option<&dicom_object::mem::InMemElement> {
+    /// The element with `tag`, at the top level or in the first item of `in_sequence`.
+    fn element(
+        &self,
+        tag: Tag,
+        in_sequence: Option<Tag>,
+    ) -> Option<&dicom_object::mem::InMemElement> {
         let dataset = self.dataset();
-        match attribute.in_sequence {
-            None => dataset.element_opt(attribute.tag).ok().flatten(),
+        match in_sequence {
+            None => dataset.element_opt(tag).ok().flatten(),
             Some(sequence) => dataset
                 .element_opt(sequence)
                 .ok()
                 .flatten()?
                 .items()?
                 .first()?
-                .element_opt(attribute.tag)
+                .element_opt(tag)
                 .ok()
                 .flatten(),
         }
     }
 
-    /// The attribute's value, typed; `None` when absent or unreadable.
+    /// A curated attribute's value, typed; `None` when absent or unreadable.
     pub fn value(&self, attribute: &Attribute) -> Option<Value> {
-        let element = self.element(attribute)?;
-        match attribute.value_type {
+        self.typed_value(attribute.tag, attribute.in_sequence, attribute.value_type)
+    }
+
+    /// The value of the element with `tag` as `value_type`.
+    pub fn typed_value(
+        &self,
+        tag: Tag,
+        in_sequence: Option<Tag>,
+        value_type: ValueType,
+    ) -> Option<Value> {
+        let element = self.element(tag, in_sequence)?;
+        match value_type {
             ValueType::Text => element
                 .to_str()
                 .ok()
@@ -211,25 +224,29 @@ mod tests {
     use super::*;
     use crate::dicom::attributes::CURATED;
 
-    fn attribute(keyword: &str) -> &'static Attribute {
-        CURATED.iter().find(|a| a.keyword == keyword).unwrap()
+    fn attribute(keyword: &str) -> Tag {
+        CURATED
+            .iter()
+            .find(|a| a.keyword == keyword)
+            .unwrap()
+            .top_level_tag()
     }
 
     #[test]
     fn stop_tag_is_just_past_the_last_needed_attribute() {
-        assert_eq!(stop_tag(&[attribute("PatientID")]), Tag(0x0010, 0x0021));
+        assert_eq!(stop_tag([attribute("PatientID")]), Tag(0x0010, 0x0021));
         assert_eq!(
-            stop_tag(&[attribute("Modality"), attribute("Rows")]),
+            stop_tag([attribute("Modality"), attribute("Rows")]),
             Tag(0x0028, 0x0011)
         );
         // Sequence attributes need their whole sequence.
         assert_eq!(
-            stop_tag(&[attribute("Radiopharmaceutical")]),
+            stop_tag([attribute("Radiopharmaceutical")]),
             Tag(0x0054, 0x0017)
         );
         // Never before SOPInstanceUID, never into pixel data.
-        assert_eq!(stop_tag(&[attribute("ImageType")]), Tag(0x0008, 0x0019));
-        assert_eq!(stop_tag(&[]), Tag(0x0008, 0x0019));
+        assert_eq!(stop_tag([attribute("ImageType")]), Tag(0x0008, 0x0019));
+        assert_eq!(stop_tag([]), Tag(0x0008, 0x0019));
     }
 
     #[test]

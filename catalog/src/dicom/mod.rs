@@ -16,5 +16,6 @@ pub mod scan;
 pub mod table;
 pub mod values;
 
+pub use attributes::CustomAttribute;
 pub use scan::{DicomFile, DicomScanExec, OnError};
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};

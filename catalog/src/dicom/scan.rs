@@ -126,15 +126,7 @@ impl DicomScanExec {
         if self.on_error != OnError::Row || self.columns.contains(&Column::ReadError) {
             return dicom_dictionary_std::tags::PIXEL_DATA;
         }
-        let attributes: Vec<_> = self
-            .columns
-            .iter()
-            .filter_map(|c| match c {
-                Column::Attribute(a) => Some(*a),
-                _ => None,
-            })
-            .collect();
-        stop_tag(&attributes)
+        stop_tag(self.columns.iter().filter_map(Column::top_level_tag))
     }
 }
 

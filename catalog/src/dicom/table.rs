@@ -22,6 +22,7 @@ use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
+use super::attributes::CustomAttribute;
 use super::batch::{Column, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, OnError};
 
@@ -37,10 +38,12 @@ pub struct DicomTable {
 
 impl DicomTable {
     /// A table over `locations` (files, folders, globs or object-store
-    /// URLs, all on one store) whose files may sit in hive-style
-    /// `name=value/` folders for each of `partition_columns`.
+    /// URLs, all on one store) with the curated attributes plus `custom`
+    /// ones, whose files may sit in hive-style `name=value/` folders for each
+    /// of `partition_columns`.
     pub fn try_new(
         locations: &[String],
+        custom: &[CustomAttribute],
         partition_columns: &[String],
         on_error: OnError,
     ) -> Result<Self> {
@@ -66,7 +69,11 @@ impl DicomTable {
                 store.as_str()
             );
         }
-        let columns = table_columns(partition_columns);
+        let columns = table_columns(custom, partition_columns);
+        let mut names = std::collections::HashSet::new();
+        if let Some(duplicate) = columns.iter().map(Column::name).find(|n| !names.insert(*n)) {
+            return plan_err!("'{duplicate}' is already a column of DICOM tables; list it once");
+        }
         Ok(Self {
             locations,
             partition_columns: partition_columns.to_vec(),
@@ -293,18 +300,24 @@ impl TableProviderFactory for DicomTableFactory {
             );
         }
         let mut on_error = OnError::default();
+        let mut custom = Vec::new();
         for (key, value) in &cmd.options {
             match key.as_str() {
                 "dicom.on_error" | "on_error" => on_error = value.parse()?,
+                "dicom.attributes" | "attributes" => {
+                    custom = CustomAttribute::parse_list(value)
+                        .map_err(|e| plan_datafusion_err!("dicom.attributes: {e}"))?
+                }
                 other => {
                     return plan_err!(
-                        "unknown option '{other}' for STORED AS DICOM; known: 'dicom.on_error'"
+                        "unknown option '{other}' for STORED AS DICOM; known: 'dicom.on_error', 'dicom.attributes'"
                     );
                 }
             }
         }
         Ok(Arc::new(DicomTable::try_new(
             &cmd.locations,
+            &custom,
             &cmd.table_partition_cols,
             on_error,
         )?))
@@ -338,10 +351,17 @@ impl ReadDicom {
                  same table can be named with `CREATE EXTERNAL TABLE t STORED AS DICOM \
                  [PARTITIONED BY (col, ...)] LOCATION '...' [OPTIONS ('dicom.on_error' 'skip')]`, \
                  where hive folders (`site=RUH/`) become columns that prune files.",
-                "read_dicom(location [, on_error])",
+                "read_dicom(location [, on_error [, attributes]])",
             )
             .with_argument("location", "Local path, folder, glob or `s3://` URL of the DICOM files.")
             .with_argument("on_error", "`'read_error'` (default), `'skip'` or `'fail'`.")
+            .with_argument(
+                "attributes",
+                "More columns, comma-separated, by keyword (`'PatientName'`) or tag, private tags \
+                 included (`'(0029,1010)'`, column `tag_00291010`): DA and TM are typed, the rest \
+                 is text in DICOM's string form (values separated by `\\`). \
+                 `STORED AS DICOM` takes them as `OPTIONS ('dicom.attributes' '...')`.",
+            )
             .with_sql_example(
                 "```sql\n> SELECT Modality, Manufacturer, count(*) AS files\n  FROM read_dicom('demo-lake/dicom')\n  WHERE read_error IS NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3;\n```",
             )
@@ -368,9 +388,9 @@ impl TableFunctionImpl for ReadDicom {
                 }
             }
         };
-        if exprs.is_empty() || exprs.len() > 2 {
+        if exprs.is_empty() || exprs.len() > 3 {
             return plan_err!(
-                "read_dicom takes a location and optionally an on_error mode: read_dicom('path/or/s3://bucket/prefix/' [, 'read_error' | 'skip' | 'fail'])"
+                "read_dicom takes a location, optionally an on_error mode and extra attributes: read_dicom('path/or/s3://bucket/prefix/' [, 'read_error' | 'skip' | 'fail' [, 'PatientName, (0029,1010)']])"
             );
         }
         let location = text(0, "the location")?.unwrap_or_default();
@@ -378,6 +398,16 @@ impl TableFunctionImpl for ReadDicom {
             Some(mode) => mode.parse()?,
             None => OnError::default(),
         };
-        Ok(Arc::new(DicomTable::try_new(&[location], &[], on_error)?))
+        let custom = match text(2, "attributes")? {
+            Some(list) => CustomAttribute::parse_list(&list)
+                .map_err(|e| plan_datafusion_err!("read_dicom: {e}"))?,
+            None => Vec::new(),
+        };
+        Ok(Arc::new(DicomTable::try_new(
+            &[location],
+            &custom,
+            &[],
+            on_error,
+        )?))
     }
 }

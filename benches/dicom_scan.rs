@@ -1,0 +1,324 @@
+//! DICOM header scan benchmark: rwid's `read_dicom` against pydicom 3 and
+//! DCMTK's dcmdump on the same files, in the same run, warm cache, whole
+//! processes timed.
+//!
+//! ```sh
+//! cargo bench --bench dicom_scan                  # 5,000 files
+//! RWID_BENCH_FILES=100000 cargo bench --bench dicom_scan
+//! ```
+//!
+//! Peers: pydicom from `RWID_PYTHON` (default `python3`; `.ci/run`'s venv has
+//! it), `dcmdump` from PATH (Debian package `dcmtk`). A missing peer is
+//! reported and skipped. Each tool runs 3 times; the fastest run counts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dicom_core::value::{C, PrimitiveValue};
+use dicom_core::{DataElement, VR};
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::InMemDicomObject;
+use dicom_object::meta::FileMetaTableBuilder;
+
+/// The attributes every tool reads.
+const KEYWORDS: &[&str] = &[
+    "PatientID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "Modality",
+    "Manufacturer",
+    "ManufacturerModelName",
+    "StudyDate",
+    "SeriesNumber",
+    "InstanceNumber",
+    "SliceThickness",
+    "PixelSpacing",
+    "Rows",
+    "Columns",
+    "ConvolutionKernel",
+    "KVP",
+];
+
+const VENDORS: &[(&str, &str, &str)] = &[
+    ("SIEMENS", "SOMATOM Definition AS+", "B30f"),
+    ("GE MEDICAL SYSTEMS", "LightSpeed VCT", "STANDARD"),
+    ("Philips Medical Systems", "iCT 256", "B"),
+    ("Canon Medical Systems", "Aquilion Prime SP", "FC08"),
+];
+
+fn text(object: &mut InMemDicomObject, tag: dicom_core::Tag, vr: VR, value: &str) {
+    object.put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
+}
+
+/// Writes `count` CT instances of about 9 KB (64×64 16-bit pixels), 100 per
+/// series, from 4 vendors. Reuses an existing corpus of the same size.
+fn corpus(root: &Path, count: usize) -> PathBuf {
+    let folder = root.join(format!("ct-{count}"));
+    let marker = folder.join(".complete");
+    if marker.exists() {
+        return folder;
+    }
+    let _ = std::fs::remove_dir_all(&folder);
+    for i in 0..count {
+        let (manufacturer, model, kernel) = VENDORS[i / 100 % VENDORS.len()];
+        let series = i / 100;
+        let path = folder.join(format!("p{:04}/s{series:05}/IM{i:06}.dcm", series / 4));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut o = InMemDicomObject::new_empty();
+        text(&mut o, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
+        o.put(DataElement::new(
+            tags::IMAGE_TYPE,
+            VR::CS,
+            PrimitiveValue::Strs(
+                ["ORIGINAL", "PRIMARY", "AXIAL"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+        ));
+        text(&mut o, tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE);
+        text(
+            &mut o,
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            &format!("2.25.1{i:08}"),
+        );
+        text(&mut o, tags::STUDY_DATE, VR::DA, "20230115");
+        text(&mut o, tags::STUDY_TIME, VR::TM, "101500");
+        text(&mut o, tags::MODALITY, VR::CS, "CT");
+        text(&mut o, tags::MANUFACTURER, VR::LO, manufacturer);
+        text(&mut o, tags::INSTITUTION_NAME, VR::LO, "Benchmark Hospital");
+        text(
+            &mut o,
+            tags::STUDY_DESCRIPTION,
+            VR::LO,
+            "CT CHEST WITH CONTRAST",
+        );
+        text(&mut o, tags::SERIES_DESCRIPTION, VR::LO, "Lung 1.0");
+        text(&mut o, tags::MANUFACTURER_MODEL_NAME, VR::LO, model);
+        text(
+            &mut o,
+            tags::PATIENT_NAME,
+            VR::PN,
+            &format!("BENCH^{}", series / 4),
+        );
+        text(
+            &mut o,
+            tags::PATIENT_ID,
+            VR::LO,
+            &format!("B{:05}", series / 4),
+        );
+        text(&mut o, tags::PATIENT_SEX, VR::CS, "F");
+        text(&mut o, tags::PATIENT_AGE, VR::AS, "064Y");
+        text(&mut o, tags::BODY_PART_EXAMINED, VR::CS, "CHEST");
+        text(&mut o, tags::SLICE_THICKNESS, VR::DS, "1.25");
+        text(&mut o, tags::KVP, VR::DS, "120");
+        text(&mut o, tags::CONVOLUTION_KERNEL, VR::SH, kernel);
+        text(
+            &mut o,
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            &format!("2.25.2{:08}", series / 4),
+        );
+        text(
+            &mut o,
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            &format!("2.25.3{series:08}"),
+        );
+        text(
+            &mut o,
+            tags::SERIES_NUMBER,
+            VR::IS,
+            &(series % 4 + 1).to_string(),
+        );
+        text(
+            &mut o,
+            tags::INSTANCE_NUMBER,
+            VR::IS,
+            &(i % 100 + 1).to_string(),
+        );
+        text(
+            &mut o,
+            tags::IMAGE_POSITION_PATIENT,
+            VR::DS,
+            &format!("-175\\-175\\{}", -(i as f64 % 100.0) * 1.25),
+        );
+        text(
+            &mut o,
+            tags::IMAGE_ORIENTATION_PATIENT,
+            VR::DS,
+            "1\\0\\0\\0\\1\\0",
+        );
+        text(
+            &mut o,
+            tags::PIXEL_SPACING,
+            VR::DS,
+            "0.68359375\\0.68359375",
+        );
+        o.put(DataElement::new(
+            tags::SAMPLES_PER_PIXEL,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(1, 1)),
+        ));
+        text(
+            &mut o,
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            "MONOCHROME2",
+        );
+        o.put(DataElement::new(
+            tags::ROWS,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(64, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::COLUMNS,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(64, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::BITS_ALLOCATED,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(16, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::BITS_STORED,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(12, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::HIGH_BIT,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(11, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::PIXEL_REPRESENTATION,
+            VR::US,
+            PrimitiveValue::U16(C::from_elem(0, 1)),
+        ));
+        o.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(C::from_vec(vec![(i % 4096) as u16; 64 * 64])),
+        ));
+        o.with_meta(FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1"))
+            .unwrap()
+            .write_to_file(&path)
+            .unwrap();
+    }
+    std::fs::write(&marker, b"").unwrap();
+    folder
+}
+
+/// Fastest of 3 runs of `command`, which must succeed.
+fn best_of_three(name: &str, mut command: impl FnMut() -> Command) -> Option<Duration> {
+    let mut best: Option<Duration> = None;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let output = match command()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+        {
+            Ok(output) => output,
+            Err(e) => {
+                println!("{name}: not run ({e})");
+                return None;
+            }
+        };
+        let elapsed = started.elapsed();
+        if !output.status.success() {
+            println!(
+                "{name}: not run ({})",
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+            );
+            return None;
+        }
+        best = Some(best.map_or(elapsed, |b| b.min(elapsed)));
+    }
+    best
+}
+
+fn main() {
+    let count: usize = std::env::var("RWID_BENCH_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5000);
+    let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-dicom");
+    let folder = corpus(&data, count);
+    // Warm the page cache, and measure what reading the bytes alone costs.
+    let started = Instant::now();
+    let mut bytes = 0u64;
+    let mut stack = vec![folder.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "dcm") {
+                bytes += std::fs::read(&path).unwrap().len() as u64;
+            }
+        }
+    }
+    let read_all = started.elapsed();
+    println!(
+        "corpus: {count} CT files, {:.1} KB each, in {}",
+        bytes as f64 / count as f64 / 1024.0,
+        folder.display()
+    );
+
+    let sql = format!(
+        "SELECT {} FROM read_dicom('{}/', 'fail')",
+        KEYWORDS.join(", "),
+        folder.display()
+    );
+    let rwid = best_of_three("rwid", || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rwid"));
+        c.args(["-q", "--format", "csv", "-c", &sql]);
+        c
+    });
+    let python = std::env::var("RWID_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/dicom_scan_pydicom.py");
+    let pydicom = best_of_three("pydicom", || {
+        let mut c = Command::new(&python);
+        c.arg(script).arg(&folder).arg(KEYWORDS.join(","));
+        c
+    });
+    let dcmdump = best_of_three("dcmdump", || {
+        let mut c = Command::new("dcmdump");
+        c.args(["-q", "+sd", "+r", "-M"]);
+        for keyword in KEYWORDS {
+            c.args(["+P", keyword]);
+        }
+        c.arg(&folder);
+        c
+    });
+
+    println!("\n| tool | seconds | files/s | rwid is faster by |");
+    println!("|---|---|---|---|");
+    let rate = |d: Duration| count as f64 / d.as_secs_f64();
+    let rows = [
+        ("rwid read_dicom (whole process)", rwid),
+        ("pydicom 3 dcmread(stop_before_pixels), 1 process", pydicom),
+        ("DCMTK dcmdump -M +P ..., 1 process", dcmdump),
+        ("reading the bytes only (Rust, 1 thread)", Some(read_all)),
+    ];
+    for (name, time) in rows {
+        match (time, rwid) {
+            (Some(t), Some(r)) => println!(
+                "| {name} | {:.3} | {:.0} | {:.1}x |",
+                t.as_secs_f64(),
+                rate(t),
+                t.as_secs_f64() / r.as_secs_f64()
+            ),
+            (Some(t), None) => println!("| {name} | {:.3} | {:.0} | |", t.as_secs_f64(), rate(t)),
+            (None, _) => println!("| {name} | not run | | |"),
+        }
+    }
+}
