@@ -56,11 +56,13 @@ fn text(object: &mut InMemDicomObject, tag: dicom_core::Tag, vr: VR, value: &str
 /// series, from 4 vendors. Reuses an existing corpus of the same size.
 fn corpus(root: &Path, count: usize) -> PathBuf {
     let folder = root.join(format!("ct-{count}"));
-    let marker = folder.join(".complete");
+    // Beside the corpus, not in it: every file in it must be DICOM.
+    let marker = root.join(format!("ct-{count}.complete"));
     if marker.exists() {
         return folder;
     }
     let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(root).unwrap();
     for i in 0..count {
         let (manufacturer, model, kernel) = VENDORS[i / 100 % VENDORS.len()];
         let series = i / 100;
