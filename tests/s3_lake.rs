@@ -89,6 +89,19 @@ fn create_bucket(endpoint: &str, bucket: &str) {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }
 
+/// The test bucket on moto, as the tests upload to it.
+fn bucket_store(endpoint: &str) -> impl ObjectStore {
+    AmazonS3Builder::new()
+        .with_bucket_name(BUCKET)
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .with_region("us-east-1")
+        .build()
+        .unwrap()
+}
+
 fn s3_env(command: &mut Command, endpoint: &str) {
     command
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -138,15 +151,7 @@ fn rwid(endpoint: &str, args: &[&str]) -> Output {
 async fn lake_on_s3_queries_like_a_local_lake() {
     let Some(moto) = start_moto() else { return };
     create_bucket(&moto.endpoint, BUCKET);
-    let store = AmazonS3Builder::new()
-        .with_bucket_name(BUCKET)
-        .with_endpoint(&moto.endpoint)
-        .with_allow_http(true)
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .with_region("us-east-1")
-        .build()
-        .unwrap();
+    let store = bucket_store(&moto.endpoint);
 
     let dir = tempfile::tempdir().unwrap();
     let lake = rwid::demo::generate(&dir.path().join("lake"), 12, 4).unwrap();
@@ -226,15 +231,7 @@ async fn missing_bucket_is_a_clear_error() {
 async fn read_dicom_over_s3_matches_the_local_scan() {
     let Some(moto) = start_moto() else { return };
     create_bucket(&moto.endpoint, BUCKET);
-    let store = AmazonS3Builder::new()
-        .with_bucket_name(BUCKET)
-        .with_endpoint(&moto.endpoint)
-        .with_allow_http(true)
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .with_region("us-east-1")
-        .build()
-        .unwrap();
+    let store = bucket_store(&moto.endpoint);
     let dir = tempfile::tempdir().unwrap();
     let lake = rwid::demo::generate(&dir.path().join("lake"), 6, 9).unwrap();
     let uploaded = upload_folder(&store, &lake.root.join("dicom"), "archive").await;
