@@ -14,18 +14,22 @@ pub fn functions_markdown() -> Result<String> {
         .entry(read_dicom.doc_section.label)
         .or_default()
         .push(("read_dicom", read_dicom));
-    let functions = crate::udfs::all_scalar_functions();
-    for function in &functions {
-        let doc = function.documentation().ok_or_else(|| {
+    let scalar = crate::udfs::all_scalar_functions();
+    let aggregate = crate::udfs::all_aggregate_functions();
+    let documented = scalar
+        .iter()
+        .map(|f| (f.name(), f.documentation()))
+        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())));
+    for (name, doc) in documented {
+        let doc = doc.ok_or_else(|| {
             datafusion::common::DataFusionError::Internal(format!(
-                "function {} has no documentation",
-                function.name()
+                "function {name} has no documentation"
             ))
         })?;
         sections
             .entry(doc.doc_section.label)
             .or_default()
-            .push((function.name(), doc));
+            .push((name, doc));
     }
 
     let mut md = String::new();

@@ -22,8 +22,14 @@ async fn documented_examples_are_true() {
     let ctx = rwid::RwidContext::new(rwid::RwidConfig::default())
         .await
         .unwrap();
-    for function in rwid::udfs::all_scalar_functions() {
-        let doc = function.documentation().unwrap();
+    let scalar = rwid::udfs::all_scalar_functions();
+    let aggregate = rwid::udfs::all_aggregate_functions();
+    let documented = scalar
+        .iter()
+        .map(|f| (f.name(), f.documentation()))
+        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())));
+    for (name, doc) in documented {
+        let doc = doc.unwrap();
         let example = doc
             .sql_example
             .as_deref()
@@ -39,6 +45,6 @@ async fn documented_examples_are_true() {
         let batches = ctx.sql(&query).await.unwrap().collect().await.unwrap();
         let actual = pretty_format_batches(&batches).unwrap().to_string();
         let actual: Vec<&str> = actual.lines().map(str::trim_end).collect();
-        assert_eq!(actual, expected, "example of {}", function.name());
+        assert_eq!(actual, expected, "example of {name}");
     }
 }

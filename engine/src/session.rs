@@ -55,6 +55,9 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;
     }
+    for function in rwid_udfs::all_aggregate_functions() {
+        state.register_udaf(function)?;
+    }
     state.register_udtf("read_dicom", Arc::new(rwid_catalog::dicom::ReadDicom));
     // `CREATE EXTERNAL TABLE ... STORED AS DICOM`: factories are keyed by the
     // upper-case STORED AS name.

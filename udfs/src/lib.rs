@@ -8,14 +8,20 @@
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
 pub mod clinical;
 pub mod dicom;
+pub mod imaging;
 
 /// Every scalar function rwid adds to DataFusion's built-ins.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = dicom::functions();
     functions.extend(clinical::functions());
     functions
+}
+
+/// Every aggregate function rwid adds.
+pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    imaging::aggregate_functions()
 }

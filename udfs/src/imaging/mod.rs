@@ -1,0 +1,14 @@
+//! Functions over image series: geometry and acquisition checks.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::AggregateUDF;
+
+mod volume_check;
+
+pub use volume_check::{SliceGeometry, VolumeCheck, VolumeCheckUdaf, check_volume};
+
+/// The imaging family's aggregate functions.
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::from(VolumeCheckUdaf::new()))]
+}
