@@ -211,3 +211,32 @@ fn repl_runs_multi_line_statements_and_backslash_commands() {
     // History is kept across sessions.
     assert!(dir.path().join(".rwid_history").exists());
 }
+
+#[test]
+fn ingest_indexes_once_then_reads_only_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    rwid::demo::generate(&lake, 4, 3).unwrap();
+    let dicom = lake.join("dicom");
+    let index = lake.join("imaging/instances");
+    let first = rwid(&["ingest", dicom.to_str().unwrap(), index.to_str().unwrap()]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains(" read, 0 unchanged"),
+        "{}",
+        stdout(&first)
+    );
+    let second = rwid(&["ingest", dicom.to_str().unwrap(), index.to_str().unwrap()]);
+    assert!(stdout(&second).contains("(0 read, "), "{}", stdout(&second));
+    // The index is a lake table like any other.
+    let out = rwid(&[
+        "--lake",
+        lake.to_str().unwrap(),
+        "-q",
+        "--format",
+        "csv",
+        "-c",
+        "SELECT count(*) = count(DISTINCT file_path) AS one_row_per_file FROM imaging.instances",
+    ]);
+    assert_eq!(stdout(&out), "one_row_per_file\ntrue\n", "{}", stderr(&out));
+}

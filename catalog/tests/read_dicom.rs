@@ -501,3 +501,86 @@ async fn extra_attributes_by_keyword_and_private_tag() {
     let names = table(&run(&ctx, "SELECT DISTINCT InstitutionalDepartmentName FROM t").await);
     assert!(names.contains("Radiologie Süd"), "{names}");
 }
+
+#[tokio::test]
+async fn ingest_reads_only_new_and_changed_files() {
+    use rwid_catalog::dicom::ingest::ingest;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    fixtures(&archive);
+    let index_dir = dir.path().join("lake/imaging/instances");
+    let ctx = session();
+    let source = format!("{}/", archive.display());
+
+    let first = ingest(&ctx, &source, &index_dir).await.unwrap();
+    assert_eq!(
+        (
+            first.files,
+            first.read,
+            first.unchanged,
+            first.removed,
+            first.unreadable
+        ),
+        (8, 8, 0, 0, 3)
+    );
+    let again = ingest(&ctx, &source, &index_dir).await.unwrap();
+    assert_eq!((again.read, again.unchanged, again.removed), (0, 8, 0));
+
+    // One file changes, one appears, one goes.
+    write(
+        ct(
+            "1.1",
+            "EXPLICIT-V2",
+            vec![text(tags::STUDY_DESCRIPTION, VR::LO, "changed")],
+        ),
+        EXPLICIT_LE,
+        &archive.join("a/explicit.dcm"),
+    );
+    write(
+        ct("9.9", "NEW", vec![]),
+        EXPLICIT_LE,
+        &archive.join("a/new.dcm"),
+    );
+    std::fs::remove_file(archive.join("b/empty")).unwrap();
+    let third = ingest(&ctx, &source, &index_dir).await.unwrap();
+    assert_eq!(
+        (
+            third.files,
+            third.read,
+            third.unchanged,
+            third.removed,
+            third.unreadable
+        ),
+        (8, 2, 6, 1, 2)
+    );
+
+    // The index holds what a fresh scan reads.
+    let index = index_dir.join("instances.parquet").display().to_string();
+    ctx.register_parquet("instances", &index, Default::default())
+        .await
+        .unwrap();
+    let indexed = table(
+        &run(
+            &ctx,
+            "SELECT PatientID, read_error IS NULL AS ok FROM instances ORDER BY file_path",
+        )
+        .await,
+    );
+    let scanned = table(&run(&ctx, &format!("SELECT PatientID, read_error IS NULL AS ok FROM read_dicom('{source}') ORDER BY file_path")).await);
+    assert_eq!(indexed, scanned);
+    assert!(
+        indexed.contains("EXPLICIT-V2")
+            && indexed.contains("NEW")
+            && !indexed.contains("| EXPLICIT  "),
+        "{indexed}"
+    );
+    // No staging files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&index_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("instances.parquet")]
+    );
+}

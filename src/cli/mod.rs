@@ -52,6 +52,13 @@ pub struct Cli {
 pub enum Command {
     /// Generate the demo lake (DICOM, OMOP CDM, lesion measurements) and run the showcase.
     Demo(DemoArgs),
+    /// Index a DICOM archive into DESTINATION/instances.parquet; re-runs read only new or changed files.
+    Ingest {
+        /// DICOM folder, glob or object-store URL (s3://bucket/prefix/).
+        source: String,
+        /// Local folder of the index, e.g. a lake's imaging/instances.
+        destination: PathBuf,
+    },
     /// Print the SQL function reference as Markdown (source of docs/functions.md).
     #[command(hide = true)]
     FunctionsDoc,
@@ -76,6 +83,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo(args)) => {
             let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(0));
             crate::demo::run(&args.dir, args.patients, args.seed, &options).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Ingest {
+            source,
+            destination,
+        }) => {
+            let ctx = RwidContext::new(RwidConfig::default()).await?;
+            let report =
+                crate::catalog::dicom::ingest::ingest(ctx.session(), source, destination).await?;
+            if !cli.quiet {
+                println!(
+                    "{}: {} files ({} read, {} unchanged, {} removed since the last run, {} unreadable)",
+                    report.index.display(),
+                    report.files,
+                    report.read,
+                    report.unchanged,
+                    report.removed,
+                    report.unreadable
+                );
+            }
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::FunctionsDoc) => {

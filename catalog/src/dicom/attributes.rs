@@ -281,6 +281,8 @@ pub mod file_columns {
     pub const FILE_PATH: &str = "file_path";
     /// Size of the file in bytes.
     pub const FILE_SIZE: &str = "file_size";
+    /// When the file (object) was last modified, UTC.
+    pub const FILE_MODIFIED: &str = "file_modified";
     /// Transfer syntax of the file's data set, from its file meta group.
     pub const TRANSFER_SYNTAX_UID: &str = "TransferSyntaxUID";
     /// Why the header could not be read; NULL when it was.

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Timelike};
+use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{
     ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
     Time64MicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::Result;
 
 use super::attributes::{Attribute, CURATED, CustomAttribute, ValueType, file_columns};
@@ -22,6 +23,7 @@ pub enum Column {
     TransferSyntaxUid,
     FilePath,
     FileSize,
+    FileModified,
     ReadError,
     /// A hive partition column (`site=RUH/` in the path): its position among
     /// the table's partition columns, and its name.
@@ -36,6 +38,7 @@ impl Column {
             Column::TransferSyntaxUid => file_columns::TRANSFER_SYNTAX_UID,
             Column::FilePath => file_columns::FILE_PATH,
             Column::FileSize => file_columns::FILE_SIZE,
+            Column::FileModified => file_columns::FILE_MODIFIED,
             Column::ReadError => file_columns::READ_ERROR,
             Column::Partition(_, name) => name,
         }
@@ -51,6 +54,11 @@ impl Column {
             Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
             Column::FilePath => Field::new(self.name(), ValueType::Text.data_type(), false),
             Column::FileSize => Field::new(self.name(), ValueType::Integer.data_type(), false),
+            Column::FileModified => Field::new(
+                self.name(),
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                false,
+            ),
             Column::ReadError => Field::new(self.name(), ValueType::Text.data_type(), true),
         }
     }
@@ -85,6 +93,7 @@ pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[String]) -
         Column::TransferSyntaxUid,
         Column::FilePath,
         Column::FileSize,
+        Column::FileModified,
         Column::ReadError,
     ]);
     columns.extend(
@@ -116,6 +125,8 @@ pub enum Outcome {
 pub struct ScannedFile {
     pub path: String,
     pub size: u64,
+    /// Last modification, microseconds since the Unix epoch (UTC).
+    pub modified_micros: i64,
     /// Values of the table's partition columns, from the file's path.
     pub partition_values: Arc<[Option<String>]>,
     pub outcome: Outcome,
@@ -173,6 +184,12 @@ pub fn build_batch(
                 }
                 Arc::new(sizes.finish())
             }
+            Column::FileModified => Arc::new(
+                TimestampMicrosecondArray::from_iter_values(
+                    files.iter().map(|f| f.modified_micros),
+                )
+                .with_timezone("UTC"),
+            ),
             Column::ReadError => {
                 let values = files.iter().map(|f| match &f.outcome {
                     Outcome::Failed(reason) => Some(reason.as_str()),

@@ -247,6 +247,19 @@ impl ExecutionPlan for DicomScanExec {
     }
 }
 
+/// A file's `file_path`: local files by their path, objects by their URL
+/// (`s3://bucket/key`).
+pub(crate) fn display_path(
+    store_url: &str,
+    location: &datafusion::object_store::path::Path,
+) -> String {
+    if store_url.starts_with("file:") {
+        format!("/{location}")
+    } else {
+        format!("{}/{location}", store_url.trim_end_matches('/'))
+    }
+}
+
 /// Reads one file's header with ranged reads.
 struct FileReader {
     store: Arc<dyn ObjectStore>,
@@ -258,13 +271,8 @@ struct FileReader {
 }
 
 impl FileReader {
-    /// Local files by their path, objects by their URL (`s3://bucket/key`).
     fn display_path(&self, meta: &ObjectMeta) -> String {
-        if self.store_url.starts_with("file:") {
-            format!("/{}", meta.location)
-        } else {
-            format!("{}/{}", self.store_url.trim_end_matches('/'), meta.location)
-        }
+        display_path(&self.store_url, &meta.location)
     }
 
     async fn read(&self, file: DicomFile) -> ScannedFile {
@@ -277,6 +285,7 @@ impl FileReader {
         ScannedFile {
             path: self.display_path(meta),
             size: meta.size,
+            modified_micros: meta.last_modified.timestamp_micros(),
             partition_values: file.partition_values,
             outcome,
         }

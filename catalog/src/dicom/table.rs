@@ -13,6 +13,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
     CreateExternalTable, DocSection, Documentation, Expr, TableProviderFilterPushDown,
@@ -81,6 +82,20 @@ impl DicomTable {
             columns,
             on_error,
         })
+    }
+
+    /// The table's object store and every file under its locations.
+    pub(crate) async fn files(
+        &self,
+        state: &dyn Session,
+    ) -> Result<(ObjectStoreUrl, Vec<DicomFile>)> {
+        let url = &self.locations[0].1;
+        let store = state.runtime_env().object_store(url)?;
+        Ok((url.object_store(), self.list_files(store.as_ref()).await?))
+    }
+
+    pub(crate) fn columns(&self) -> &[Column] {
+        &self.columns
     }
 
     /// Every file under the locations (recursively: archives nest files by
