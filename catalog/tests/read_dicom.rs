@@ -584,3 +584,41 @@ async fn ingest_reads_only_new_and_changed_files() {
         vec![std::ffi::OsString::from("instances.parquet")]
     );
 }
+
+#[tokio::test]
+async fn deflated_and_bare_data_sets() {
+    use dicom_transfer_syntax_registry::entries;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Deflated Explicit VR Little Endian (PS3.5 A.5).
+    write(
+        ct("3.1", "DEFLATED", vec![]),
+        "1.2.840.10008.1.2.1.99",
+        &root.join("deflated.dcm"),
+    );
+    // Data sets with neither preamble nor file meta, as old archives hold them.
+    for (name, ts) in [
+        ("bare_implicit", entries::IMPLICIT_VR_LITTLE_ENDIAN.erased()),
+        ("bare_explicit", entries::EXPLICIT_VR_LITTLE_ENDIAN.erased()),
+    ] {
+        let mut bytes = Vec::new();
+        ct("3.2", &name.to_uppercase(), vec![])
+            .write_dataset_with_ts(&mut bytes, &ts)
+            .unwrap();
+        std::fs::write(root.join(name), bytes).unwrap();
+    }
+    let rendered = table(
+        &query(&format!(
+            "SELECT PatientID, Modality, SliceThickness, PixelSpacing, TransferSyntaxUID, read_error FROM read_dicom('{}/') ORDER BY 1",
+            root.display()
+        ))
+        .await,
+    );
+    for line in [
+        "| BARE_EXPLICIT | CT       | 1.25           | [0.703125, 0.703125] | 1.2.840.10008.1.2.1    |            |",
+        "| BARE_IMPLICIT | CT       | 1.25           | [0.703125, 0.703125] | 1.2.840.10008.1.2      |            |",
+        "| DEFLATED      | CT       | 1.25           | [0.703125, 0.703125] | 1.2.840.10008.1.2.1.99 |            |",
+    ] {
+        assert!(rendered.contains(line), "{line}\n{rendered}");
+    }
+}

@@ -8,15 +8,18 @@ use chrono::{NaiveDate, NaiveTime};
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::{TransferSyntax, entries};
 
 use super::attributes::{Attribute, ValueType};
 use super::values::{parse_date, parse_time, trim_padding};
 
-/// A parsed header: the file meta group and the data set up to the stop tag.
+/// A parsed header: the data set up to the stop tag, and its transfer syntax.
 #[derive(Debug)]
 pub struct DicomHeader {
-    object: DefaultDicomObject,
+    dataset: InMemDicomObject,
+    /// From the file meta group, or inferred for a bare data set.
+    transfer_syntax: String,
 }
 
 /// Why a header could not be read.
@@ -65,21 +68,37 @@ impl DicomHeader {
         if bytes.is_empty() {
             return Err(HeaderError::Invalid("empty file".to_string()));
         }
-        if !has_dicom_prefix(bytes) {
+        let parsed = if has_dicom_prefix(bytes) {
+            std::panic::catch_unwind(|| {
+                OpenFileOptions::new()
+                    .read_preamble(ReadPreamble::Auto)
+                    .read_until(stop_before)
+                    .from_reader(Cursor::new(bytes))
+                    .map(|file| {
+                        let transfer_syntax =
+                            trim_padding(file.meta().transfer_syntax()).to_string();
+                        (file.into_inner(), transfer_syntax)
+                    })
+            })
+        } else if let Some(ts) = bare_data_set_encoding(bytes) {
+            // Old archives hold data sets without preamble or file meta
+            // (pydicom reads them with force=True). These are read whole.
+            // The codec tables are immutable statics: nothing is left half-updated by a panic.
+            let ts = std::panic::AssertUnwindSafe(ts);
+            std::panic::catch_unwind(|| {
+                InMemDicomObject::read_dataset_with_ts(Cursor::new(bytes), &ts)
+                    .map(|dataset| (dataset, ts.uid().to_string()))
+            })
+        } else {
             return Err(HeaderError::Invalid(
-                "not a DICOM file: no 'DICM' marker at byte 128 or at the start".to_string(),
+                "not a DICOM file: no 'DICM' marker at byte 128 or at the start, and not a bare data set"
+                    .to_string(),
             ));
-        }
-        let parsed = std::panic::catch_unwind(|| {
-            OpenFileOptions::new()
-                .read_preamble(ReadPreamble::Auto)
-                .read_until(stop_before)
-                .from_reader(Cursor::new(bytes))
-        });
+        };
         match parsed {
             // A cut file can end cleanly between two elements; every
             // composite instance has a SOPInstanceUID (PS3.3 C.12.1, Type 1).
-            Ok(Ok(object))
+            Ok(Ok((object, _)))
                 if object
                     .element_opt(tags::SOP_INSTANCE_UID)
                     .ok()
@@ -93,7 +112,10 @@ impl DicomHeader {
                     Err(HeaderError::Incomplete(reason.to_string()))
                 }
             }
-            Ok(Ok(object)) => Ok(DicomHeader { object }),
+            Ok(Ok((dataset, transfer_syntax))) => Ok(DicomHeader {
+                dataset,
+                transfer_syntax,
+            }),
             Ok(Err(error)) => {
                 let reason = one_line_error(&error);
                 if complete {
@@ -109,13 +131,13 @@ impl DicomHeader {
         }
     }
 
-    /// TransferSyntaxUID from the file meta group.
+    /// TransferSyntaxUID from the file meta group (inferred for a bare data set).
     pub fn transfer_syntax(&self) -> String {
-        trim_padding(self.object.meta().transfer_syntax()).to_string()
+        self.transfer_syntax.clone()
     }
 
     fn dataset(&self) -> &InMemDicomObject {
-        &self.object
+        &self.dataset
     }
 
     /// The element with `tag`, at the top level or in the first item of `in_sequence`.
@@ -200,6 +222,24 @@ pub enum Value {
     FloatList(Vec<f64>),
     Date(NaiveDate),
     Time(NaiveTime),
+}
+
+/// The encoding of a data set stored without preamble or file meta, judged
+/// from its first element: a tag in group 0008 (where every composite
+/// instance starts), then either a two-letter VR (explicit VR) or a length
+/// (implicit VR), little endian.
+fn bare_data_set_encoding(bytes: &[u8]) -> Option<TransferSyntax> {
+    let header = bytes.get(0..6)?;
+    let group = u16::from_le_bytes([header[0], header[1]]);
+    if group != 0x0008 {
+        return None;
+    }
+    let explicit = header[4].is_ascii_uppercase() && header[5].is_ascii_uppercase();
+    Some(if explicit {
+        entries::EXPLICIT_VR_LITTLE_ENDIAN.erased()
+    } else {
+        entries::IMPLICIT_VR_LITTLE_ENDIAN.erased()
+    })
 }
 
 /// Part 10 files start with a 128-byte preamble and `DICM`; some writers
