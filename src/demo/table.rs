@@ -9,6 +9,7 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, RecordBatch,
     StringBuilder, TimestampMicrosecondBuilder,
 };
+use datafusion::arrow::datatypes::Date32Type;
 use datafusion::common::{DataFusionError, Result, exec_err};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
@@ -163,7 +164,7 @@ impl TableRows {
                     let mut b = Date32Builder::new();
                     for v in values {
                         match v {
-                            Value::Date(d) => b.append_value(days_since_epoch(*d)),
+                            Value::Date(d) => b.append_value(Date32Type::from_naive_date(*d)),
                             Value::Null => {
                                 nulls += 1;
                                 b.append_null()
@@ -232,10 +233,6 @@ impl TableRows {
         writer.close()?;
         Ok(())
     }
-}
-
-fn days_since_epoch(date: NaiveDate) -> i32 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
 #[cfg(test)]

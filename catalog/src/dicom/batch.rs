@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Timelike};
+use chrono::Timelike;
 use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{
     ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
     Time64MicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::Result;
 
 use super::attributes::{Attribute, CURATED, CustomAttribute, ValueType, file_columns};
@@ -139,10 +139,6 @@ impl ScannedFile {
             _ => None,
         }
     }
-}
-
-fn days_since_epoch(date: NaiveDate) -> i32 {
-    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
 /// One row per file, with the given columns.
@@ -282,7 +278,7 @@ fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>
             let mut b = Date32Builder::new();
             for v in values {
                 match v {
-                    Some(Value::Date(d)) => b.append_value(days_since_epoch(d)),
+                    Some(Value::Date(d)) => b.append_value(Date32Type::from_naive_date(d)),
                     _ => b.append_null(),
                 }
             }

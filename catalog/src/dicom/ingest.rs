@@ -97,9 +97,11 @@ pub async fn ingest(
 
     let store = store_url.as_str().to_string();
     let mut unchanged: HashSet<String> = HashSet::new();
+    let mut current: HashSet<String> = HashSet::with_capacity(files.len());
     let mut to_read = Vec::new();
     for file in files.iter() {
         let path = display_path(&store, &file.meta.location);
+        current.insert(path.clone());
         let now = (
             file.meta.size as i64,
             file.meta.last_modified.timestamp_micros(),
@@ -110,14 +112,7 @@ pub async fn ingest(
             to_read.push(file.clone());
         }
     }
-    let removed = known
-        .keys()
-        .filter(|p| {
-            !files
-                .iter()
-                .any(|f| display_path(&store, &f.meta.location) == **p)
-        })
-        .count();
+    let removed = known.keys().filter(|p| !current.contains(*p)).count();
 
     let mut batches = Vec::new();
     for batch in &previous {

@@ -2,10 +2,9 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, ArrayRef, Date32Builder, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Date32Type};
 use datafusion::common::{Result, ScalarValue, utils::take_function_args};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -49,14 +48,6 @@ impl DicomDate {
     }
 }
 
-/// Days from 0001-01-01 (CE) to the Unix epoch, as chrono counts them.
-const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-fn to_date32(date: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE
-}
-
 impl ScalarUDFImpl for DicomDate {
     fn name(&self) -> &str {
         "dicom_date"
@@ -77,7 +68,7 @@ impl ScalarUDFImpl for DicomDate {
                 .try_as_str()
                 .flatten()
                 .and_then(parse_date)
-                .map(to_date32);
+                .map(Date32Type::from_naive_date);
             return Ok(ColumnarValue::Scalar(ScalarValue::Date32(date)));
         }
         let text = cast(&value.into_array(1)?, &DataType::Utf8)?;
@@ -87,7 +78,7 @@ impl ScalarUDFImpl for DicomDate {
             .expect("cast to Utf8 yields a StringArray");
         let mut dates = Date32Builder::with_capacity(text.len());
         for value in text.iter() {
-            dates.append_option(value.and_then(parse_date).map(to_date32));
+            dates.append_option(value.and_then(parse_date).map(Date32Type::from_naive_date));
         }
         Ok(ColumnarValue::Array(Arc::new(dates.finish()) as ArrayRef))
     }
@@ -100,13 +91,20 @@ impl ScalarUDFImpl for DicomDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn epoch_offset() {
-        assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()), 0);
-        assert_eq!(to_date32(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
         assert_eq!(
-            to_date32(NaiveDate::from_ymd_opt(1969, 12, 31).unwrap()),
+            Date32Type::from_naive_date(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()),
+            0
+        );
+        assert_eq!(
+            Date32Type::from_naive_date(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()),
+            1
+        );
+        assert_eq!(
+            Date32Type::from_naive_date(NaiveDate::from_ymd_opt(1969, 12, 31).unwrap()),
             -1
         );
     }
