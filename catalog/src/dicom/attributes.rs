@@ -287,6 +287,8 @@ pub mod file_columns {
     pub const TRANSFER_SYNTAX_UID: &str = "TransferSyntaxUID";
     /// Why the header could not be read; NULL when it was.
     pub const READ_ERROR: &str = "read_error";
+    /// The whole header (up to the pixel data) as DICOM JSON, PS3.18 F.2.
+    pub const DICOM_JSON: &str = "dicom_json";
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub enum Column {
     FileSize,
     FileModified,
     ReadError,
+    /// The whole header as DICOM JSON; computed only when selected.
+    DicomJson,
     /// A hive partition column (`site=RUH/` in the path): its position among
     /// the table's partition columns, and its name.
     Partition(usize, Arc<str>),
@@ -40,6 +42,7 @@ impl Column {
             Column::FileSize => file_columns::FILE_SIZE,
             Column::FileModified => file_columns::FILE_MODIFIED,
             Column::ReadError => file_columns::READ_ERROR,
+            Column::DicomJson => file_columns::DICOM_JSON,
             Column::Partition(_, name) => name,
         }
     }
@@ -59,7 +62,9 @@ impl Column {
                 DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
                 false,
             ),
-            Column::ReadError => Field::new(self.name(), ValueType::Text.data_type(), true),
+            Column::ReadError | Column::DicomJson => {
+                Field::new(self.name(), ValueType::Text.data_type(), true)
+            }
         }
     }
 
@@ -71,6 +76,7 @@ impl Column {
                 | Column::Custom(_)
                 | Column::TransferSyntaxUid
                 | Column::ReadError
+                | Column::DicomJson
         )
     }
 
@@ -95,6 +101,7 @@ pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[String]) -
         Column::FileSize,
         Column::FileModified,
         Column::ReadError,
+        Column::DicomJson,
     ]);
     columns.extend(
         partition_columns
@@ -166,7 +173,7 @@ pub fn build_batch(
             Column::TransferSyntaxUid => {
                 let values = files
                     .iter()
-                    .map(|f| f.header().map(DicomHeader::transfer_syntax));
+                    .map(|f| f.header().and_then(DicomHeader::transfer_syntax));
                 Arc::new(values.collect::<datafusion::arrow::array::StringArray>()) as ArrayRef
             }
             Column::FilePath => {
@@ -191,6 +198,12 @@ pub fn build_batch(
                     Outcome::Failed(reason) => Some(reason.as_str()),
                     _ => None,
                 });
+                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+            }
+            Column::DicomJson => {
+                let values = files
+                    .iter()
+                    .map(|f| f.header().map(DicomHeader::to_dicom_json));
                 Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
             }
             Column::Partition(index, _) => {

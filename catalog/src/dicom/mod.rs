@@ -3,7 +3,9 @@
 //!
 //! - `attributes.rs`: the default columns, named by DICOM keyword, typed by VR;
 //! - `values.rs`: lenient parsing of DA, TM and AS values;
-//! - `header.rs`: reading one header from a file's first bytes;
+//! - `dataset.rs`: a lenient walker finding each element's value in a file's bytes;
+//! - `header.rs`: reading one header from a file's first bytes, and typed values;
+//! - `json.rs`: a header as DICOM JSON (the `dicom_json` column);
 //! - `batch.rs`: headers to Arrow record batches;
 //! - `scan.rs`: the execution plan that reads many files at a time;
 //! - `ingest.rs`: the incremental Parquet index (`rwid ingest`);
@@ -12,8 +14,10 @@
 
 pub mod attributes;
 pub mod batch;
+pub mod dataset;
 pub mod header;
 pub mod ingest;
+pub mod json;
 pub mod scan;
 pub mod table;
 pub mod values;

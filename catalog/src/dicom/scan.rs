@@ -122,9 +122,13 @@ impl DicomScanExec {
 
     /// Where header parsing stops. Reporting unreadable files (`read_error`,
     /// or the `skip` and `fail` modes) reads each header up to the pixel data,
-    /// so the verdict does not depend on which attributes a query selects.
+    /// so the verdict does not depend on which attributes a query selects;
+    /// `dicom_json` is the whole header.
     fn stop_tag(&self) -> Tag {
-        if self.on_error != OnError::Row || self.columns.contains(&Column::ReadError) {
+        if self.on_error != OnError::Row
+            || self.columns.contains(&Column::ReadError)
+            || self.columns.contains(&Column::DicomJson)
+        {
             return dicom_dictionary_std::tags::PIXEL_DATA;
         }
         stop_tag(self.columns.iter().filter_map(Column::top_level_tag))
@@ -322,7 +326,7 @@ impl FileReader {
                 Ok(bytes) => bytes,
                 Err(e) => return Outcome::Failed(format!("cannot fetch bytes 0..{wanted}: {e}")),
             };
-            match DicomHeader::parse(&bytes, self.stop_before, wanted >= size) {
+            match DicomHeader::parse(bytes, self.stop_before, wanted >= size) {
                 Ok(header) => return Outcome::Header(Box::new(header)),
                 Err(HeaderError::Incomplete(_)) => wanted = (wanted * 4).min(size),
                 Err(HeaderError::Invalid(reason)) => return Outcome::Failed(reason),
