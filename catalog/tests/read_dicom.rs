@@ -622,3 +622,200 @@ async fn deflated_and_bare_data_sets() {
         assert!(rendered.contains(line), "{line}\n{rendered}");
     }
 }
+
+/// The `dicom` file format in a `ListingTable` built in Rust, with hive
+/// partitions typed by the listing: the plan is the same multi-file scan.
+#[tokio::test]
+async fn dicom_file_format_in_a_listing_table() {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::datasource::listing::{
+        ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+    };
+    use rwid_catalog::dicom::DicomFormat;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        ct("3.1", "L1", vec![]),
+        EXPLICIT_LE,
+        &root.join("site=RUH/one"),
+    );
+    write(
+        ct("3.2", "L2", vec![]),
+        IMPLICIT_LE,
+        &root.join("site=LRC/two.dcm"),
+    );
+    std::fs::write(root.join("site=LRC/three.dcm"), b"not dicom").unwrap();
+
+    let ctx = session();
+    let options = ListingOptions::new(Arc::new(DicomFormat::default()))
+        .with_file_extension("")
+        .with_table_partition_cols(vec![("site".to_string(), DataType::Utf8)]);
+    let url = ListingTableUrl::parse(format!("{}/", root.display())).unwrap();
+    let schema = options.infer_schema(&ctx.state(), &url).await.unwrap();
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ctx.register_table("scans", Arc::new(ListingTable::try_new(config).unwrap()))
+        .unwrap();
+
+    let rows = table(
+        &run(
+            &ctx,
+            "SELECT site, PatientID, read_error IS NOT NULL AS broken FROM scans ORDER BY site, PatientID",
+        )
+        .await,
+    );
+    let expected = "+------+-----------+--------+
+| site | PatientID | broken |
++------+-----------+--------+
+| LRC  | L2        | false  |
+| LRC  |           | true   |
+| RUH  | L1        | false  |
++------+-----------+--------+";
+    assert_eq!(rows, expected);
+
+    let plan = table(
+        &run(
+            &ctx,
+            "EXPLAIN SELECT PatientID FROM scans WHERE site = 'RUH'",
+        )
+        .await,
+    );
+    assert!(
+        plan.contains("DicomScanExec: files=1, projection=[PatientID]"),
+        "{plan}"
+    );
+}
+
+/// A `DataSourceExec` over the `dicom` file source (as a deserialized
+/// distributed plan would build it) reads one row per file.
+#[tokio::test]
+async fn dicom_file_source_in_a_data_source_exec() {
+    use datafusion::datasource::listing::PartitionedFile;
+    use datafusion::datasource::physical_plan::FileScanConfigBuilder;
+    use datafusion::datasource::source::DataSourceExec;
+    use datafusion::datasource::table_schema::TableSchema;
+    use datafusion::execution::object_store::ObjectStoreUrl;
+    use datafusion::physical_plan::collect;
+    use rwid_catalog::dicom::{DicomSource, OnError};
+
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let ctx = session();
+    let table = ctx
+        .sql(&format!(
+            "SELECT * FROM read_dicom('{}/a/')",
+            dir.path().display()
+        ))
+        .await
+        .unwrap();
+    let schema = Arc::new(table.schema().as_arrow().clone());
+    let patient = schema.index_of("PatientID").unwrap();
+    let source = DicomSource::new(TableSchema::from_file_schema(schema), &[], OnError::Row);
+    let files = ["a/explicit.dcm", "a/implicit"].map(|name| {
+        let path = dir.path().join(name);
+        PartitionedFile::new(
+            path.to_string_lossy().trim_start_matches('/').to_string(),
+            std::fs::metadata(&path).unwrap().len(),
+        )
+    });
+    let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+        .with_file_groups(vec![files.to_vec().into()])
+        .with_projection_indices(Some(vec![patient]))
+        .unwrap()
+        .build();
+    let batches = collect(DataSourceExec::from_data_source(config), ctx.task_ctx())
+        .await
+        .unwrap();
+    let ids: Vec<String> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ids, ["EXPLICIT", "IMPLICIT"]);
+}
+
+/// `dicom_json` is the header as DICOM JSON (PS3.18 F.2): numbers for IS
+/// and DS, PN as name objects, sequences as arrays of items, and the same
+/// for every encoding.
+#[tokio::test]
+async fn dicom_json_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let name = DataElement::new(
+        tags::PATIENT_NAME,
+        VR::PN,
+        PrimitiveValue::from("Müller^Anna=ミュラー^アンナ"),
+    );
+    let dose = DataElement::new(
+        tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE,
+        VR::SQ,
+        dicom_core::value::DataSetSequence::from(vec![InMemDicomObject::from_element_iter([
+            text(tags::RADIOPHARMACEUTICAL, VR::LO, "Fluorodeoxyglucose"),
+            text(tags::RADIONUCLIDE_TOTAL_DOSE, VR::DS, "370000000"),
+        ])]),
+    );
+    for (ts, file) in [
+        (EXPLICIT_LE, "e.dcm"),
+        (IMPLICIT_LE, "i.dcm"),
+        (EXPLICIT_BE, "b.dcm"),
+    ] {
+        let utf8 = text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192");
+        write(
+            ct("4.1", "JSON", vec![utf8, name.clone(), dose.clone()]),
+            ts,
+            &root.join(file),
+        );
+    }
+    let batches = query(&format!(
+        "SELECT dicom_json FROM read_dicom('{}/') ORDER BY file_path",
+        root.display()
+    ))
+    .await;
+    let documents: Vec<serde_json::Value> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column(0)
+                .as_string::<i32>()
+                .iter()
+                .map(|v| serde_json::from_str(v.unwrap()).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(documents.len(), 3);
+    assert!(
+        documents.iter().all(|d| d == &documents[0]),
+        "{documents:?}"
+    );
+    let d = &documents[0];
+    assert_eq!(
+        d["00080060"],
+        serde_json::json!({"vr": "CS", "Value": ["CT"]})
+    );
+    assert_eq!(
+        d["00180050"],
+        serde_json::json!({"vr": "DS", "Value": [1.25]})
+    );
+    assert_eq!(d["00200013"], serde_json::json!({"vr": "IS", "Value": [7]}));
+    assert_eq!(d["00280010"], serde_json::json!({"vr": "US", "Value": [4]}));
+    assert_eq!(
+        d["00280030"],
+        serde_json::json!({"vr": "DS", "Value": [0.703125, 0.703125]})
+    );
+    assert_eq!(
+        d["00100010"],
+        serde_json::json!({"vr": "PN", "Value": [{"Alphabetic": "Müller^Anna", "Ideographic": "ミュラー^アンナ"}]})
+    );
+    assert_eq!(
+        d["00540016"]["Value"][0]["00181074"],
+        serde_json::json!({"vr": "DS", "Value": [370000000]})
+    );
+    // Pixel data is never read.
+    assert!(d.get("7FE00010").is_none());
+}

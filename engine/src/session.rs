@@ -65,6 +65,9 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         "DICOM".to_string(),
         Arc::new(rwid_catalog::dicom::DicomTableFactory),
     );
+    // The `dicom` file format, for listing tables built in Rust and for
+    // plans that name formats (COPY, Ballista): keyed by `get_ext()`.
+    state.register_file_format(Arc::new(rwid_catalog::dicom::DicomFormatFactory), true)?;
     Ok(state)
 }
 

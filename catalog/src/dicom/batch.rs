@@ -28,8 +28,9 @@ pub enum Column {
     /// The whole header as DICOM JSON; computed only when selected.
     DicomJson,
     /// A hive partition column (`site=RUH/` in the path): its position among
-    /// the table's partition columns, and its name.
-    Partition(usize, Arc<str>),
+    /// the table's partition columns, and its field (text unless a listing
+    /// table declared another type).
+    Partition(usize, Arc<Field>),
 }
 
 impl Column {
@@ -43,15 +44,13 @@ impl Column {
             Column::FileModified => file_columns::FILE_MODIFIED,
             Column::ReadError => file_columns::READ_ERROR,
             Column::DicomJson => file_columns::DICOM_JSON,
-            Column::Partition(_, name) => name,
+            Column::Partition(_, field) => field.name(),
         }
     }
 
     pub fn field(&self) -> Field {
         match self {
-            Column::Partition(_, name) => {
-                Field::new(name.as_ref(), ValueType::Text.data_type(), true)
-            }
+            Column::Partition(_, field) => field.as_ref().clone(),
             Column::Attribute(a) => Field::new(a.keyword, a.value_type.data_type(), true),
             Column::Custom(a) => Field::new(&a.name, a.value_type.data_type(), true),
             Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
@@ -92,7 +91,7 @@ impl Column {
 
 /// The columns of a DICOM table, in table order: the curated attributes,
 /// the user's attributes, the file columns, then the partition columns.
-pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[String]) -> Vec<Column> {
+pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[Field]) -> Vec<Column> {
     let mut columns: Vec<Column> = CURATED.iter().map(Column::Attribute).collect();
     columns.extend(custom.iter().map(|a| Column::Custom(Arc::new(a.clone()))));
     columns.extend([
@@ -107,7 +106,7 @@ pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[String]) -
         partition_columns
             .iter()
             .enumerate()
-            .map(|(i, name)| Column::Partition(i, Arc::from(name.as_str()))),
+            .map(|(i, field)| Column::Partition(i, Arc::new(field.clone()))),
     );
     columns
 }
@@ -156,64 +155,72 @@ pub fn build_batch(
 ) -> Result<RecordBatch> {
     let arrays: Vec<ArrayRef> = columns
         .iter()
-        .map(|column| match column {
-            Column::Attribute(attribute) => typed_array(
-                attribute.value_type,
-                files
-                    .iter()
-                    .map(|f| f.header().and_then(|h| h.value(attribute))),
-            ),
-            Column::Custom(attribute) => typed_array(
-                attribute.value_type,
-                files.iter().map(|f| {
-                    f.header()
-                        .and_then(|h| h.typed_value(attribute.tag, None, attribute.value_type))
-                }),
-            ),
-            Column::TransferSyntaxUid => {
-                let values = files
-                    .iter()
-                    .map(|f| f.header().and_then(DicomHeader::transfer_syntax));
-                Arc::new(values.collect::<datafusion::arrow::array::StringArray>()) as ArrayRef
-            }
-            Column::FilePath => {
-                let values = files.iter().map(|f| Some(f.path.as_str()));
-                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-            }
-            Column::FileSize => {
-                let mut sizes = Int64Builder::with_capacity(files.len());
-                for file in files {
-                    sizes.append_value(file.size as i64);
+        .map(|column| -> Result<ArrayRef> {
+            Ok(match column {
+                Column::Attribute(attribute) => typed_array(
+                    attribute.value_type,
+                    files
+                        .iter()
+                        .map(|f| f.header().and_then(|h| h.value(attribute))),
+                ),
+                Column::Custom(attribute) => typed_array(
+                    attribute.value_type,
+                    files.iter().map(|f| {
+                        f.header()
+                            .and_then(|h| h.typed_value(attribute.tag, None, attribute.value_type))
+                    }),
+                ),
+                Column::TransferSyntaxUid => {
+                    let values = files
+                        .iter()
+                        .map(|f| f.header().and_then(DicomHeader::transfer_syntax));
+                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>()) as ArrayRef
                 }
-                Arc::new(sizes.finish())
-            }
-            Column::FileModified => Arc::new(
-                TimestampMicrosecondArray::from_iter_values(
-                    files.iter().map(|f| f.modified_micros),
-                )
-                .with_timezone("UTC"),
-            ),
-            Column::ReadError => {
-                let values = files.iter().map(|f| match &f.outcome {
-                    Outcome::Failed(reason) => Some(reason.as_str()),
-                    _ => None,
-                });
-                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-            }
-            Column::DicomJson => {
-                let values = files
-                    .iter()
-                    .map(|f| f.header().map(DicomHeader::to_dicom_json));
-                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-            }
-            Column::Partition(index, _) => {
-                let values = files
-                    .iter()
-                    .map(|f| f.partition_values.get(*index).cloned().flatten());
-                Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-            }
+                Column::FilePath => {
+                    let values = files.iter().map(|f| Some(f.path.as_str()));
+                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+                }
+                Column::FileSize => {
+                    let mut sizes = Int64Builder::with_capacity(files.len());
+                    for file in files {
+                        sizes.append_value(file.size as i64);
+                    }
+                    Arc::new(sizes.finish())
+                }
+                Column::FileModified => Arc::new(
+                    TimestampMicrosecondArray::from_iter_values(
+                        files.iter().map(|f| f.modified_micros),
+                    )
+                    .with_timezone("UTC"),
+                ),
+                Column::ReadError => {
+                    let values = files.iter().map(|f| match &f.outcome {
+                        Outcome::Failed(reason) => Some(reason.as_str()),
+                        _ => None,
+                    });
+                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+                }
+                Column::DicomJson => {
+                    let values = files
+                        .iter()
+                        .map(|f| f.header().map(DicomHeader::to_dicom_json));
+                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+                }
+                Column::Partition(index, field) => {
+                    let values = files
+                        .iter()
+                        .map(|f| f.partition_values.get(*index).cloned().flatten());
+                    let text: ArrayRef =
+                        Arc::new(values.collect::<datafusion::arrow::array::StringArray>());
+                    if field.data_type() == &DataType::Utf8 {
+                        text
+                    } else {
+                        datafusion::arrow::compute::cast(&text, field.data_type())?
+                    }
+                }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     if columns.is_empty() {
         let options =
             datafusion::arrow::array::RecordBatchOptions::new().with_row_count(Some(files.len()));

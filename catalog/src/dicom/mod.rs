@@ -8,6 +8,7 @@
 //! - `json.rs`: a header as DICOM JSON (the `dicom_json` column);
 //! - `batch.rs`: headers to Arrow record batches;
 //! - `scan.rs`: the execution plan that reads many files at a time;
+//! - `format.rs`: the `dicom` file format, for listing tables and `FileScanConfig`s;
 //! - `ingest.rs`: the incremental Parquet index (`rwid ingest`);
 //! - `table.rs`: the table provider, the `read_dicom` table function and the
 //!   `STORED AS DICOM` table factory.
@@ -15,6 +16,7 @@
 pub mod attributes;
 pub mod batch;
 pub mod dataset;
+pub mod format;
 pub mod header;
 pub mod ingest;
 pub mod json;
@@ -23,5 +25,6 @@ pub mod table;
 pub mod values;
 
 pub use attributes::CustomAttribute;
+pub use format::{DicomFormat, DicomFormatFactory, DicomSource};
 pub use scan::{DicomFile, DicomScanExec, OnError};
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};

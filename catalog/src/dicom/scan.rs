@@ -117,21 +117,44 @@ impl DicomScanExec {
     }
 
     fn needs_header(&self) -> bool {
-        self.columns.iter().any(Column::needs_header) || self.on_error != OnError::Row
+        needs_header(&self.columns, self.on_error)
     }
 
-    /// Where header parsing stops. Reporting unreadable files (`read_error`,
-    /// or the `skip` and `fail` modes) reads each header up to the pixel data,
-    /// so the verdict does not depend on which attributes a query selects;
-    /// `dicom_json` is the whole header.
     fn stop_tag(&self) -> Tag {
-        if self.on_error != OnError::Row
-            || self.columns.contains(&Column::ReadError)
-            || self.columns.contains(&Column::DicomJson)
-        {
-            return dicom_dictionary_std::tags::PIXEL_DATA;
-        }
-        stop_tag(self.columns.iter().filter_map(Column::top_level_tag))
+        header_stop_tag(&self.columns, self.on_error)
+    }
+}
+
+/// Whether a scan of `columns` must read headers at all: `count(*)` and
+/// file columns need none, unless unreadable files are to be skipped or fail.
+pub(crate) fn needs_header(columns: &[Column], on_error: OnError) -> bool {
+    columns.iter().any(Column::needs_header) || on_error != OnError::Row
+}
+
+/// Where header parsing stops. Reporting unreadable files (`read_error`,
+/// or the `skip` and `fail` modes) reads each header up to the pixel data,
+/// so the verdict does not depend on which attributes a query selects;
+/// `dicom_json` is the whole header.
+pub(crate) fn header_stop_tag(columns: &[Column], on_error: OnError) -> Tag {
+    if on_error != OnError::Row
+        || columns.contains(&Column::ReadError)
+        || columns.contains(&Column::DicomJson)
+    {
+        return dicom_dictionary_std::tags::PIXEL_DATA;
+    }
+    stop_tag(columns.iter().filter_map(Column::top_level_tag))
+}
+
+/// Applies the error mode to a read file: kept, left out (`skip`), or an
+/// error naming the file (`fail`).
+pub(crate) fn apply_on_error(file: ScannedFile, on_error: OnError) -> Result<Option<ScannedFile>> {
+    match (&file.outcome, on_error) {
+        (Outcome::Failed(reason), OnError::Fail) => Err(DataFusionError::Execution(format!(
+            "cannot read DICOM file '{}': {reason}",
+            file.path
+        ))),
+        (Outcome::Failed(_), OnError::Skip) => Ok(None),
+        _ => Ok(Some(file)),
     }
 }
 
@@ -204,18 +227,12 @@ impl ExecutionPlan for DicomScanExec {
             None => return internal_err!("DicomScanExec has no partition {partition}"),
         };
         let store = context.runtime_env().object_store(&self.store_url)?;
-        let local = self
-            .store_url
-            .as_str()
-            .starts_with("file:")
-            .then(LocalFileSystem::new);
-        let reader = Arc::new(FileReader {
+        let reader = Arc::new(FileReader::new(
             store,
-            local,
-            store_url: self.store_url.as_str().to_string(),
-            needs_header: self.needs_header(),
-            stop_before: self.stop_tag(),
-        });
+            &self.store_url,
+            self.needs_header(),
+            self.stop_tag(),
+        ));
         let on_error = self.on_error;
         let batch_size = context.session_config().batch_size();
         let rows = futures::stream::iter(files)
@@ -224,17 +241,8 @@ impl ExecutionPlan for DicomScanExec {
                 async move { reader.read(file).await }
             })
             .buffered(IO_CONCURRENCY)
-            .map(move |file| match (&file.outcome, on_error) {
-                (Outcome::Failed(reason), OnError::Fail) => Err(DataFusionError::Execution(
-                    format!("cannot read DICOM file '{}': {reason}", file.path),
-                )),
-                _ => Ok(file),
-            })
-            .try_filter(move |file| {
-                let keep =
-                    !(on_error == OnError::Skip && matches!(file.outcome, Outcome::Failed(_)));
-                futures::future::ready(keep)
-            });
+            .map(move |file| apply_on_error(file, on_error))
+            .try_filter_map(futures::future::ok);
         let rows = match self.limit {
             Some(limit) => rows.take(limit).boxed(),
             None => rows.boxed(),
@@ -265,7 +273,7 @@ pub(crate) fn display_path(
 }
 
 /// Reads one file's header with ranged reads.
-struct FileReader {
+pub(crate) struct FileReader {
     store: Arc<dyn ObjectStore>,
     /// Set for local files, which are read without the object store.
     local: Option<LocalFileSystem>,
@@ -275,11 +283,29 @@ struct FileReader {
 }
 
 impl FileReader {
+    pub(crate) fn new(
+        store: Arc<dyn ObjectStore>,
+        store_url: &ObjectStoreUrl,
+        needs_header: bool,
+        stop_before: Tag,
+    ) -> Self {
+        Self {
+            store,
+            local: store_url
+                .as_str()
+                .starts_with("file:")
+                .then(LocalFileSystem::new),
+            store_url: store_url.as_str().to_string(),
+            needs_header,
+            stop_before,
+        }
+    }
+
     fn display_path(&self, meta: &ObjectMeta) -> String {
         display_path(&self.store_url, &meta.location)
     }
 
-    async fn read(&self, file: DicomFile) -> ScannedFile {
+    pub(crate) async fn read(&self, file: DicomFile) -> ScannedFile {
         let meta = &file.meta;
         let outcome = if self.needs_header {
             self.read_header(meta).await

@@ -70,7 +70,11 @@ impl DicomTable {
                 store.as_str()
             );
         }
-        let columns = table_columns(custom, partition_columns);
+        let partition_fields: Vec<Field> = partition_columns
+            .iter()
+            .map(|name| Field::new(name, DataType::Utf8, true))
+            .collect();
+        let columns = table_columns(custom, &partition_fields);
         let mut names = std::collections::HashSet::new();
         if let Some(duplicate) = columns.iter().map(Column::name).find(|n| !names.insert(*n)) {
             return plan_err!("'{duplicate}' is already a column of DICOM tables; list it once");
