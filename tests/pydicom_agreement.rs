@@ -1,11 +1,13 @@
 //! read_dicom reads what pydicom reads: every attribute of every file of the
-//! demo lake, compared value by value with pydicom 3's
-//! `dcmread(stop_before_pixels=True)`.
+//! demo lake and of the encoding fixtures, compared value by value with
+//! pydicom 3's `dcmread(stop_before_pixels=True, force=True)`, and
+//! `dicom_json` compared with pydicom's `to_json_dict()`.
 //!
 //! `.ci/run` installs pydicom and sets `RWID_PYTHON`; without it the test says
 //! so and passes, unless `RWID_REQUIRE_TOOLS` is set (as in CI).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -70,12 +72,22 @@ fn same(keyword: &str, rwid: &Value, pydicom: &Value) -> bool {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(keyword, x, y))
         }
         (Value::Array(a), single) if a.len() == 1 => same(keyword, &a[0], single),
+        // A wrong VR in the file (DS written as LO): pydicom keeps the text,
+        // rwid's column keeps the attribute's type.
+        (Value::Number(a), Value::String(b)) => b
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|b| (a.as_f64().unwrap() - b).abs() < 1e-9),
         (a, b) => a == b,
     }
 }
 
-#[test]
-fn read_dicom_agrees_with_pydicom() {
+/// pydicom's reading of every file under `folder` (with `--json`, its DICOM
+/// JSON too), or `None` when no pydicom is available.
+fn pydicom_records(
+    folder: &Path,
+    with_json: bool,
+) -> Option<BTreeMap<String, serde_json::Map<String, Value>>> {
     let python = match std::env::var_os("RWID_PYTHON") {
         Some(python) => python,
         None => {
@@ -84,44 +96,92 @@ fn read_dicom_agrees_with_pydicom() {
                 "RWID_REQUIRE_TOOLS is set but RWID_PYTHON (a Python with pydicom) is not"
             );
             eprintln!("skipping: RWID_PYTHON not set; `.ci/run` installs pydicom");
-            return;
+            return None;
         }
     };
-    let dir = tempfile::tempdir().unwrap();
-    let lake = rwid::demo::generate(&dir.path().join("lake"), 30, 21).unwrap();
-    let dicom = lake.root.join("dicom").canonicalize().unwrap();
-
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/python/pydicom_headers.py"
     );
-    let reference = Command::new(python)
-        .arg(script)
-        .arg(&dicom)
-        .output()
-        .unwrap();
+    let mut command = Command::new(python);
+    command.arg(script).arg(folder);
+    if with_json {
+        command.arg("--json");
+    }
+    let output = command.output().unwrap();
     assert!(
-        reference.status.success(),
+        output.status.success(),
         "{}",
-        String::from_utf8_lossy(&reference.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
-    let reference = records(&reference.stdout);
+    Some(records(&output.stdout))
+}
 
+/// rwid's reading of every file under `folder`: the keywords, `read_error`
+/// and `extra` columns.
+fn rwid_records(folder: &Path, extra: &str) -> BTreeMap<String, serde_json::Map<String, Value>> {
     let sql = format!(
-        "SELECT file_path, read_error, {} FROM read_dicom('{}/') ORDER BY file_path",
+        "SELECT file_path, read_error, {}{extra} FROM read_dicom('{}/') ORDER BY file_path",
         KEYWORDS.join(", "),
-        dicom.display()
+        folder.display()
     );
-    let ours = Command::new(env!("CARGO_BIN_EXE_rwid"))
+    let output = Command::new(env!("CARGO_BIN_EXE_rwid"))
         .args(["-q", "--format", "ndjson", "-c", &sql])
         .output()
         .unwrap();
     assert!(
-        ours.status.success(),
+        output.status.success(),
         "{}",
-        String::from_utf8_lossy(&ours.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
-    let ours = records(&ours.stdout);
+    records(&output.stdout)
+}
+
+fn assert_same_attributes(
+    path: &str,
+    mine: &serde_json::Map<String, Value>,
+    theirs: &serde_json::Map<String, Value>,
+) {
+    for keyword in KEYWORDS {
+        match (mine.get(*keyword), theirs.get(*keyword)) {
+            (Some(a), Some(b)) => assert!(
+                same(keyword, a, b),
+                "{path} {keyword}: rwid {a}, pydicom {b}"
+            ),
+            (None, None) => {}
+            (a, b) => panic!("{path} {keyword}: rwid {a:?}, pydicom {b:?}"),
+        }
+    }
+}
+
+/// The same DICOM JSON, numbers compared as numbers (pydicom writes DS `10`
+/// as `10.0`).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() <= 1e-9 * x.as_f64().unwrap().abs()
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, value)| y.get(key).is_some_and(|other| same_json(value, other)))
+        }
+        (x, y) => x == y,
+    }
+}
+
+#[test]
+fn read_dicom_agrees_with_pydicom_on_the_demo_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = rwid::demo::generate(&dir.path().join("lake"), 30, 21).unwrap();
+    let dicom = lake.root.join("dicom").canonicalize().unwrap();
+    let Some(reference) = pydicom_records(&dicom, false) else {
+        return;
+    };
+    let ours = rwid_records(&dicom, "");
 
     assert_eq!(
         ours.keys().collect::<Vec<_>>(),
@@ -160,16 +220,7 @@ fn read_dicom_agrees_with_pydicom() {
             );
             continue;
         }
-        for keyword in KEYWORDS {
-            match (mine.get(*keyword), theirs.get(*keyword)) {
-                (Some(a), Some(b)) => assert!(
-                    same(keyword, a, b),
-                    "{path} {keyword}: rwid {a}, pydicom {b}"
-                ),
-                (None, None) => {}
-                (a, b) => panic!("{path} {keyword}: rwid {a:?}, pydicom {b:?}"),
-            }
-        }
+        assert_same_attributes(path, mine, theirs);
         compared += 1;
     }
     assert!(
@@ -177,4 +228,40 @@ fn read_dicom_agrees_with_pydicom() {
         "{compared} of {}",
         reference.len()
     );
+}
+
+/// Every committed encoding fixture (tests/fixtures/dicom/encodings): the
+/// same attribute values and the same DICOM JSON as pydicom's
+/// `to_json_dict()`.
+#[test]
+fn read_dicom_and_dicom_json_agree_with_pydicom_on_every_encoding() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dicom/encodings");
+    let Some(reference) = pydicom_records(&folder, true) else {
+        return;
+    };
+    let ours = rwid_records(&folder, ", dicom_json");
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>(),
+        "same files"
+    );
+    assert!(reference.len() >= 11, "{} fixtures", reference.len());
+    for (path, theirs) in &reference {
+        let mine = &ours[path];
+        assert!(
+            !theirs.contains_key("error"),
+            "{path}: pydicom failed: {theirs:?}"
+        );
+        assert!(
+            !mine.contains_key("read_error"),
+            "{path}: rwid failed: {mine:?}"
+        );
+        assert_same_attributes(path, mine, theirs);
+        let json: Value = serde_json::from_str(mine["dicom_json"].as_str().unwrap()).unwrap();
+        assert!(
+            same_json(&json, &theirs["json"]),
+            "{path}: dicom_json differs\nrwid:    {json}\npydicom: {}",
+            theirs["json"]
+        );
+    }
 }

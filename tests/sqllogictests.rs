@@ -8,7 +8,8 @@
 //!
 //! Files named `demo_*.slt` run with the demo lake (seed 7, 40 patients)
 //! mounted, generated once per run into a temporary folder whose path they
-//! can name as `$DEMO_LAKE` after `control substitution on`.
+//! can name as `$DEMO_LAKE` after `control substitution on`. Every file can
+//! name the committed fixtures folder (`tests/fixtures`) as `$FIXTURES`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -127,6 +128,12 @@ async fn run_file(path: &Path, lake: Option<&Path>) -> Result<(), String> {
         async move { Ok(Rwid { ctx }) }
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);
+    // Committed fixture files (tests/fixtures) are $FIXTURES.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    runner.set_var(
+        "FIXTURES".to_string(),
+        fixtures.to_string_lossy().into_owned(),
+    );
     if let Some(lake) = lake {
         // `demo_*.slt` name the lake's folder as $DEMO_LAKE.
         runner.set_var("DEMO_LAKE".to_string(), lake.to_string_lossy().into_owned());
