@@ -221,17 +221,17 @@ impl DicomHeader {
 
     /// An element's value as text: text VRs decoded, binary numbers written
     /// out, values separated by `\`.
-    pub(crate) fn text(&self, element: &Element) -> Option<String> {
+    pub(crate) fn text<'a>(&'a self, element: &'a Element) -> Option<Cow<'a, str>> {
         let (bytes, big_endian) = self.value_bytes(element)?;
         match binary_numbers(element.vr, bytes, big_endian) {
-            Some(numbers) => Some(
+            Some(numbers) => Some(Cow::Owned(
                 numbers
                     .iter()
                     .map(Number::to_string)
                     .collect::<Vec<_>>()
                     .join("\\"),
-            ),
-            None => Some(self.decode_text(bytes).into_owned()),
+            )),
+            None => Some(self.decode_text(bytes)),
         }
     }
 
@@ -250,6 +250,18 @@ impl DicomHeader {
         text.split('\\').map(Number::parse).collect()
     }
 
+    /// An element's first number, without collecting the others.
+    fn first_number(&self, element: &Element) -> Option<Number> {
+        let (bytes, big_endian) = self.value_bytes(element)?;
+        if let Some(numbers) =
+            binary_numbers(element.vr, first_value(element.vr, bytes), big_endian)
+        {
+            return numbers.first().copied();
+        }
+        let text = self.decode_text(bytes);
+        Number::parse(text.split('\\').next()?)
+    }
+
     /// A curated attribute's value, typed; `None` when absent or unreadable.
     pub fn value(&self, attribute: &Attribute) -> Option<Value> {
         self.typed_value(attribute.tag, attribute.in_sequence, attribute.value_type)
@@ -264,10 +276,7 @@ impl DicomHeader {
     ) -> Option<Value> {
         let element = self.element(tag, in_sequence)?;
         match value_type {
-            ValueType::Text => {
-                let text = self.text(element)?;
-                Some(Value::Text(trim_padding(&text).to_string()))
-            }
+            ValueType::Text => Some(Value::Text(trim_padding(&self.text(element)?).to_string())),
             ValueType::TextList => {
                 let text = self.text(element)?;
                 let trimmed = trim_padding(&text);
@@ -281,12 +290,8 @@ impl DicomHeader {
                 };
                 Some(Value::TextList(values))
             }
-            ValueType::Integer => self
-                .numbers(element)?
-                .first()?
-                .as_integer()
-                .map(Value::Integer),
-            ValueType::Float => Some(Value::Float(self.numbers(element)?.first()?.as_float())),
+            ValueType::Integer => self.first_number(element)?.as_integer().map(Value::Integer),
+            ValueType::Float => Some(Value::Float(self.first_number(element)?.as_float())),
             ValueType::FloatList => Some(Value::FloatList(
                 self.numbers(element)?
                     .iter()
@@ -387,6 +392,17 @@ fn binary_numbers(vr: VR, bytes: &[u8], big_endian: bool) -> Option<Vec<Number>>
         VR::FD => decode!(f64, Number::Float),
         _ => return None,
     })
+}
+
+/// The bytes of a binary numeric value's first value (all bytes for other VRs).
+fn first_value(vr: VR, bytes: &[u8]) -> &[u8] {
+    let size = match vr {
+        VR::US | VR::SS => 2,
+        VR::UL | VR::SL | VR::FL => 4,
+        VR::SV | VR::UV | VR::FD => 8,
+        _ => return bytes,
+    };
+    &bytes[..size.min(bytes.len())]
 }
 
 /// The data set's character set: the first value of SpecificCharacterSet

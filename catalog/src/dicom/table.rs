@@ -18,6 +18,7 @@ use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
     CreateExternalTable, DocSection, Documentation, Expr, TableProviderFilterPushDown,
 };
+use datafusion::object_store::local::LocalFileSystem;
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
@@ -108,7 +109,19 @@ impl DicomTable {
     async fn list_files(&self, store: &dyn ObjectStore) -> Result<Vec<DicomFile>> {
         let mut files = Vec::new();
         for (location, url) in &self.locations {
-            let metas: Vec<ObjectMeta> = if url.is_collection() || url.get_glob().is_some() {
+            let is_local = url.scheme() == "file";
+            let metas: Vec<ObjectMeta> = if is_local
+                && (url.is_collection() || url.get_glob().is_some())
+            {
+                let root = LocalFileSystem::new().path_to_filesystem(url.prefix())?;
+                list_local_folder(&root)
+                    .map_err(|e| {
+                        plan_datafusion_err!("cannot list DICOM location '{location}': {e}")
+                    })?
+                    .into_iter()
+                    .filter(|meta| url.contains(&meta.location, false))
+                    .collect()
+            } else if url.is_collection() || url.get_glob().is_some() {
                 store
                     .list(Some(url.prefix()))
                     .map_err(|e| {
@@ -227,6 +240,58 @@ impl DicomTable {
             .filter_map(|(file, keep)| keep.unwrap_or(false).then_some(file))
             .collect())
     }
+}
+
+/// Every file under a local folder, following symbolic links as the object
+/// store's lister does, with one `stat` per file where that lister makes
+/// three: on a warm cache, listing is most of the cost of a small scan.
+fn list_local_folder(root: &std::path::Path) -> std::io::Result<Vec<ObjectMeta>> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            // A prefix that is not a folder lists nothing, as on object stores.
+            Err(e) if folder == root && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if folder == root && e.kind() == std::io::ErrorKind::NotADirectory => continue,
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", folder.display()),
+                ));
+            }
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            let metadata = if entry.file_type()?.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(metadata) => metadata,
+                    Err(_) => continue, // a dangling link
+                }
+            } else {
+                entry.metadata()?
+            };
+            if metadata.is_dir() {
+                folders.push(path);
+            } else if metadata.is_file() {
+                let Ok(location) = Path::from_absolute_path(&path) else {
+                    continue; // not representable as an object path (not UTF-8)
+                };
+                files.push(ObjectMeta {
+                    location,
+                    last_modified: metadata
+                        .modified()
+                        .map(chrono::DateTime::<chrono::Utc>::from)
+                        .unwrap_or_default(),
+                    size: metadata.len(),
+                    e_tag: None,
+                    version: None,
+                });
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Dot files (`.DS_Store`, editors' files) are never DICOM.
