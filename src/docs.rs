@@ -9,11 +9,12 @@ use datafusion::common::Result;
 /// Markdown for every rwid SQL function, grouped by documentation section.
 pub fn functions_markdown() -> Result<String> {
     let mut sections: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    let read_dicom = crate::catalog::dicom::ReadDicom::documentation();
-    sections
-        .entry(read_dicom.doc_section.label)
-        .or_default()
-        .push(("read_dicom", read_dicom));
+    for (name, _, doc) in crate::catalog::dicom::table_functions() {
+        sections
+            .entry(doc.doc_section.label)
+            .or_default()
+            .push((name, doc));
+    }
     let scalar = crate::udfs::all_scalar_functions();
     let aggregate = crate::udfs::all_aggregate_functions();
     let documented = scalar

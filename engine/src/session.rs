@@ -23,7 +23,7 @@ pub struct RwidConfig {
 
 /// Assembles the [`SessionState`] every rwid entry point uses: DataFusion's
 /// defaults plus `information_schema`, rwid's SQL functions, the
-/// `read_dicom` table function and an object store registry that builds S3
+/// DICOM table functions (`read_dicom`, `dicom_series`, `dicom_studies`) and an object store registry that builds S3
 /// stores on demand.
 pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     let mut session_config = SessionConfig::new()
@@ -58,7 +58,9 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     for function in rwid_udfs::all_aggregate_functions() {
         state.register_udaf(function)?;
     }
-    state.register_udtf("read_dicom", Arc::new(rwid_catalog::dicom::ReadDicom));
+    for (name, function, _) in rwid_catalog::dicom::table_functions() {
+        state.register_udtf(name, function);
+    }
     // `CREATE EXTERNAL TABLE ... STORED AS DICOM`: factories are keyed by the
     // upper-case STORED AS name.
     state.table_factories_mut().insert(

@@ -10,6 +10,7 @@
 //! - `scan.rs`: the execution plan that reads many files at a time;
 //! - `format.rs`: the `dicom` file format, for listing tables and `FileScanConfig`s;
 //! - `ingest.rs`: the incremental Parquet index (`rwid ingest`);
+//! - `rollups.rs`: the series and study grain (`dicom_series`, `dicom_studies`);
 //! - `table.rs`: the table provider, the `read_dicom` table function and the
 //!   `STORED AS DICOM` table factory.
 
@@ -20,11 +21,41 @@ pub mod format;
 pub mod header;
 pub mod ingest;
 pub mod json;
+pub mod rollups;
 pub mod scan;
 pub mod table;
 pub mod values;
 
 pub use attributes::CustomAttribute;
 pub use format::{DicomFormat, DicomFormatFactory, DicomSource};
+pub use rollups::{DicomSeries, DicomStudies};
 pub use scan::{DicomFile, DicomScanExec, OnError};
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};
+
+/// rwid's DICOM table functions: name, implementation and reference
+/// documentation. The session registers them and the function reference
+/// lists them from here.
+pub fn table_functions() -> Vec<(
+    &'static str,
+    std::sync::Arc<dyn datafusion::catalog::TableFunctionImpl>,
+    &'static datafusion::logical_expr::Documentation,
+)> {
+    use std::sync::Arc;
+    vec![
+        (
+            "read_dicom",
+            Arc::new(ReadDicom),
+            ReadDicom::documentation(),
+        ),
+        (
+            "dicom_series",
+            Arc::new(DicomSeries),
+            DicomSeries::documentation(),
+        ),
+        (
+            "dicom_studies",
+            Arc::new(DicomStudies),
+            DicomStudies::documentation(),
+        ),
+    ]
+}

@@ -429,7 +429,10 @@ impl ReadDicom {
                  `s3://bucket/prefix/`. Columns are named by DICOM keyword (PS3.6) as IDC and \
                  pydicom spell them and typed by VR (PS3.5 §6.2): DA is DATE, TM is TIME, \
                  DS/FD/FL are DOUBLE, IS/US/UL/SL/SS are BIGINT, multi-valued attributes are \
-                 LISTs. Then `TransferSyntaxUID`, `file_path`, `file_size` and `read_error`. A \
+                 LISTs. Then `TransferSyntaxUID`, `file_path`, `file_size`, `file_modified`, \
+                 `read_error`, and `dicom_json`: the whole header up to the pixel data as DICOM \
+                 JSON (PS3.18 F.2; binary values over 1 KB left out), computed only when \
+                 selected. A \
                  file whose header cannot be read is a row with `read_error` set (the default), \
                  is left out (`'skip'`), or fails the query naming the file (`'fail'`). The \
                  same table can be named with `CREATE EXTERNAL TABLE t STORED AS DICOM \

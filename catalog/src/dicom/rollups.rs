@@ -1,0 +1,278 @@
+//! The series and study grain of a DICOM table, shaped like IDC's index
+//! (idc-index's `index` table and BigQuery's `dicom_all` rollups): one row
+//! per series with `instanceCount` and `series_size_MB`, one row per study
+//! with its modalities. SQL surface: `dicom_series('LOCATION' [, tolerance_mm])`
+//! and `dicom_studies('LOCATION')`; the lake catalog builds its
+//! `imaging.series` and `imaging.studies` views from the same plans.
+//!
+//! Descriptive attributes come from one instance of the group (`min`, as
+//! IDC's index takes them from any instance): they are the same across a
+//! well-formed series.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider, view::ViewTable};
+use datafusion::common::{Result, ScalarValue, plan_datafusion_err, plan_err};
+use datafusion::datasource::provider_as_source;
+use datafusion::functions_aggregate::expr_fn::{array_agg, count, count_distinct, max, min, sum};
+use datafusion::logical_expr::{
+    AggregateUDF, DocSection, Documentation, Expr, ExprFunctionExt, LogicalPlan,
+    LogicalPlanBuilder, cast, ident, lit,
+};
+
+use super::scan::OnError;
+use super::table::DicomTable;
+
+/// Attributes every instance of a series shares, kept at the series grain.
+const SERIES_ATTRIBUTES: &[&str] = &[
+    "PatientID",
+    "PatientSex",
+    "PatientAge",
+    "StudyInstanceUID",
+    "StudyDate",
+    "StudyDescription",
+    "Modality",
+    "Manufacturer",
+    "ManufacturerModelName",
+    "InstitutionName",
+    "BodyPartExamined",
+    "SeriesDate",
+    "SeriesNumber",
+    "SeriesDescription",
+    "ProtocolName",
+    "SliceThickness",
+];
+
+/// One row per series of `instances` (a plan with the DICOM table's
+/// columns): the shared attributes, `instanceCount`, `series_size_MB`, the
+/// first and last `AcquisitionDate`, the number of unreadable files and the
+/// volume-geometry check (`volume`, from `dicom_volume_check`, with its
+/// default tolerance unless `tolerance_mm` is given).
+pub fn series_plan(
+    instances: LogicalPlan,
+    volume_check: Arc<AggregateUDF>,
+    tolerance_mm: Option<f64>,
+) -> Result<LogicalPlan> {
+    let mut geometry = vec![
+        ident("ImagePositionPatient"),
+        ident("ImageOrientationPatient"),
+        ident("PixelSpacing"),
+        ident("Rows"),
+        ident("Columns"),
+    ];
+    geometry.extend(tolerance_mm.map(lit));
+    let mut aggregates: Vec<Expr> = SERIES_ATTRIBUTES
+        .iter()
+        .map(|name| min(ident(*name)).alias(*name))
+        .collect();
+    aggregates.extend([
+        count(ident("SOPInstanceUID")).alias("instanceCount"),
+        size_mb("series_size_MB"),
+        min(ident("AcquisitionDate")).alias("first_AcquisitionDate"),
+        max(ident("AcquisitionDate")).alias("last_AcquisitionDate"),
+        volume_check.call(geometry).alias("volume"),
+    ]);
+    let mut output: Vec<Expr> = vec![ident("SeriesInstanceUID")];
+    output.extend(SERIES_ATTRIBUTES.iter().map(|name| ident(*name)));
+    output.extend(
+        [
+            "instanceCount",
+            "series_size_MB",
+            "first_AcquisitionDate",
+            "last_AcquisitionDate",
+            "volume",
+        ]
+        .map(ident),
+    );
+    LogicalPlanBuilder::from(instances)
+        .filter(ident("SeriesInstanceUID").is_not_null())?
+        .aggregate(vec![ident("SeriesInstanceUID")], aggregates)?
+        .project(output)?
+        .sort(vec![ident("SeriesInstanceUID").sort(true, false)])?
+        .build()
+}
+
+/// One row per study of `instances`: patient, date, description, the sorted
+/// modalities (`ModalitiesInStudy`), series and instance counts and size.
+pub fn study_plan(instances: LogicalPlan) -> Result<LogicalPlan> {
+    let modalities = array_agg(ident("Modality"))
+        .distinct()
+        .order_by(vec![ident("Modality").sort(true, false)])
+        .filter(ident("Modality").is_not_null())
+        .build()?
+        .alias("ModalitiesInStudy");
+    let aggregates = vec![
+        min(ident("PatientID")).alias("PatientID"),
+        min(ident("PatientSex")).alias("PatientSex"),
+        min(ident("PatientAge")).alias("PatientAge"),
+        min(ident("StudyDate")).alias("StudyDate"),
+        min(ident("StudyDescription")).alias("StudyDescription"),
+        min(ident("InstitutionName")).alias("InstitutionName"),
+        modalities,
+        count_distinct(ident("SeriesInstanceUID")).alias("seriesCount"),
+        count(ident("SOPInstanceUID")).alias("instanceCount"),
+        size_mb("study_size_MB"),
+    ];
+    let output = [
+        "StudyInstanceUID",
+        "PatientID",
+        "PatientSex",
+        "PatientAge",
+        "StudyDate",
+        "StudyDescription",
+        "InstitutionName",
+        "ModalitiesInStudy",
+        "seriesCount",
+        "instanceCount",
+        "study_size_MB",
+    ]
+    .map(ident);
+    LogicalPlanBuilder::from(instances)
+        .filter(ident("StudyInstanceUID").is_not_null())?
+        .aggregate(vec![ident("StudyInstanceUID")], aggregates)?
+        .project(output)?
+        .sort(vec![ident("StudyInstanceUID").sort(true, false)])?
+        .build()
+}
+
+/// Total file size in MB (10^6 bytes, as IDC's `series_size_MB`).
+fn size_mb(name: &str) -> Expr {
+    (cast(sum(ident("file_size")), DataType::Float64) / lit(1_000_000.0)).alias(name)
+}
+
+/// The instances of the DICOM files at `location`, as a plan.
+fn instances(location: &str) -> Result<LogicalPlan> {
+    let table = DicomTable::try_new(&[location.to_string()], &[], &[], OnError::Row)?;
+    LogicalPlanBuilder::scan("instances", provider_as_source(Arc::new(table)), None)?.build()
+}
+
+/// The string literal at `index` of a table function's arguments.
+fn text_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Option<String>> {
+    match exprs.get(index) {
+        None => Ok(None),
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        )) => Ok(Some(s.clone())),
+        Some(other) => plan_err!("{function}: the location must be a string literal, got {other}"),
+    }
+}
+
+/// `dicom_series('LOCATION' [, tolerance_mm])`.
+#[derive(Debug, Default)]
+pub struct DicomSeries;
+
+impl DicomSeries {
+    pub fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DocSection {
+                    include: true,
+                    label: "Table Functions",
+                    description: None,
+                },
+                "The DICOM files at LOCATION rolled up to one row per series, shaped like IDC's \
+                 series index (idc-index `index`): the attributes the series' instances share \
+                 (PatientID, StudyInstanceUID, Modality, Manufacturer, ManufacturerModelName, \
+                 BodyPartExamined, SeriesDescription, SliceThickness...), `instanceCount`, \
+                 `series_size_MB` (10^6 bytes), the first and last AcquisitionDate, and \
+                 `volume`: `dicom_volume_check` over the series' slices (one orientation, unique \
+                 positions, uniform spacing within `tolerance_mm`, one pixel spacing and size).",
+                "dicom_series(location [, tolerance_mm])",
+            )
+            .with_argument("location", "As for `read_dicom`: a file, folder, glob or `s3://` URL.")
+            .with_argument("tolerance_mm", "Allowed deviation of slice gaps from their median, in mm (default 0.01).")
+            .with_sql_example(
+                "```sql\n> SELECT Modality, count(*) AS series, sum(instanceCount) AS instances,\n         count(*) FILTER (WHERE NOT volume.ok) AS not_a_volume\n  FROM dicom_series('demo-lake/dicom') GROUP BY Modality ORDER BY Modality;\n```",
+            )
+            .build()
+        });
+        &DOCUMENTATION
+    }
+}
+
+impl TableFunctionImpl for DicomSeries {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let exprs = args.exprs();
+        let usage = "dicom_series takes a location and optionally a tolerance in mm: dicom_series('path/or/s3://bucket/prefix/' [, 0.01])";
+        let Some(location) = text_argument("dicom_series", exprs, 0)? else {
+            return plan_err!("{usage}");
+        };
+        let tolerance_mm = match exprs.get(1) {
+            None => None,
+            Some(Expr::Literal(value, _)) => match value.cast_to(&DataType::Float64)? {
+                ScalarValue::Float64(Some(t)) if t >= 0.0 && t.is_finite() => Some(t),
+                _ => {
+                    return plan_err!(
+                        "dicom_series: tolerance_mm must be a non-negative number, got {value}"
+                    );
+                }
+            },
+            Some(other) => {
+                return plan_err!("dicom_series: tolerance_mm must be a number, got {other}");
+            }
+        };
+        if exprs.len() > 2 {
+            return plan_err!("{usage}");
+        }
+        let volume_check = args
+            .session()
+            .aggregate_functions()
+            .get("dicom_volume_check")
+            .cloned()
+            .ok_or_else(|| {
+                plan_datafusion_err!(
+                    "dicom_series needs the dicom_volume_check function in the session"
+                )
+            })?;
+        let plan = series_plan(instances(&location)?, volume_check, tolerance_mm)?;
+        Ok(Arc::new(ViewTable::new(plan, None)))
+    }
+}
+
+/// `dicom_studies('LOCATION')`.
+#[derive(Debug, Default)]
+pub struct DicomStudies;
+
+impl DicomStudies {
+    pub fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DocSection {
+                    include: true,
+                    label: "Table Functions",
+                    description: None,
+                },
+                "The DICOM files at LOCATION rolled up to one row per study: PatientID, \
+                 PatientSex, PatientAge, StudyDate, StudyDescription, InstitutionName, \
+                 `ModalitiesInStudy` (sorted list), `seriesCount`, `instanceCount` and \
+                 `study_size_MB` (10^6 bytes).",
+                "dicom_studies(location)",
+            )
+            .with_argument("location", "As for `read_dicom`: a file, folder, glob or `s3://` URL.")
+            .with_sql_example(
+                "```sql\n> SELECT ModalitiesInStudy, count(*) AS studies\n  FROM dicom_studies('demo-lake/dicom') GROUP BY 1 ORDER BY 2 DESC LIMIT 3;\n```",
+            )
+            .build()
+        });
+        &DOCUMENTATION
+    }
+}
+
+impl TableFunctionImpl for DicomStudies {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let exprs = args.exprs();
+        let (Some(location), 1) = (text_argument("dicom_studies", exprs, 0)?, exprs.len()) else {
+            return plan_err!(
+                "dicom_studies takes one argument, a location: dicom_studies('path/or/s3://bucket/prefix/')"
+            );
+        };
+        Ok(Arc::new(ViewTable::new(
+            study_plan(instances(&location)?)?,
+            None,
+        )))
+    }
+}
