@@ -712,7 +712,7 @@ async fn dicom_file_source_in_a_data_source_exec() {
         .unwrap();
     let schema = Arc::new(table.schema().as_arrow().clone());
     let patient = schema.index_of("PatientID").unwrap();
-    let source = DicomSource::new(TableSchema::from_file_schema(schema), &[], OnError::Row);
+    let source = DicomSource::new(TableSchema::from(schema), &[], OnError::Row);
     let files = ["a/explicit.dcm", "a/implicit"].map(|name| {
         let path = dir.path().join(name);
         PartitionedFile::new(

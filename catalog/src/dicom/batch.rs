@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::Timelike;
 use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-    Time64MicrosecondBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringArray,
+    StringBuilder, Time64MicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::Result;
@@ -122,7 +122,10 @@ pub fn schema_of(columns: &[Column]) -> SchemaRef {
 pub enum Outcome {
     /// The query needed no header (only file columns, or `count(*)`).
     NotRead,
-    Header(Box<DicomHeader>),
+    /// The header's values for the scan's columns, in column order (`None`
+    /// for columns that are not from the header). Values are taken out as
+    /// soon as a header is read, so a batch holds values, not file bytes.
+    Read(Vec<Option<Value>>),
     Failed(String),
 }
 
@@ -139,12 +142,42 @@ pub struct ScannedFile {
 }
 
 impl ScannedFile {
-    fn header(&self) -> Option<&DicomHeader> {
+    /// The value of the scan's `index`th column, if read.
+    fn value(&self, index: usize) -> Option<&Value> {
         match &self.outcome {
-            Outcome::Header(header) => Some(header),
+            Outcome::Read(values) => values.get(index)?.as_ref(),
             _ => None,
         }
     }
+
+    fn text(&self, index: usize) -> Option<&str> {
+        match self.value(index) {
+            Some(Value::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// The values `columns` take from a read header.
+pub fn header_values(columns: &[Column], header: &DicomHeader) -> Vec<Option<Value>> {
+    columns
+        .iter()
+        .map(|column| match column {
+            Column::Attribute(attribute) => header.value(attribute),
+            Column::Custom(attribute) => {
+                header.typed_value(attribute.tag, None, attribute.value_type)
+            }
+            Column::TransferSyntaxUid => header
+                .transfer_syntax()
+                .map(|uid| Value::Text(uid.to_string())),
+            Column::DicomJson => Some(Value::Text(header.to_dicom_json())),
+            Column::FilePath
+            | Column::FileSize
+            | Column::FileModified
+            | Column::ReadError
+            | Column::Partition(..) => None,
+        })
+        .collect()
 }
 
 /// One row per file, with the given columns.
@@ -153,33 +186,24 @@ pub fn build_batch(
     columns: &[Column],
     files: &[ScannedFile],
 ) -> Result<RecordBatch> {
+    let text_array = |values: &mut dyn Iterator<Item = Option<&str>>| -> ArrayRef {
+        Arc::new(values.collect::<StringArray>())
+    };
     let arrays: Vec<ArrayRef> = columns
         .iter()
-        .map(|column| -> Result<ArrayRef> {
+        .enumerate()
+        .map(|(index, column)| -> Result<ArrayRef> {
             Ok(match column {
-                Column::Attribute(attribute) => typed_array(
-                    attribute.value_type,
-                    files
-                        .iter()
-                        .map(|f| f.header().and_then(|h| h.value(attribute))),
-                ),
-                Column::Custom(attribute) => typed_array(
-                    attribute.value_type,
-                    files.iter().map(|f| {
-                        f.header()
-                            .and_then(|h| h.typed_value(attribute.tag, None, attribute.value_type))
-                    }),
-                ),
-                Column::TransferSyntaxUid => {
-                    let values = files
-                        .iter()
-                        .map(|f| f.header().and_then(DicomHeader::transfer_syntax));
-                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>()) as ArrayRef
+                Column::Attribute(Attribute { value_type, .. }) => {
+                    typed_array(*value_type, files.iter().map(|f| f.value(index)))
                 }
-                Column::FilePath => {
-                    let values = files.iter().map(|f| Some(f.path.as_str()));
-                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
+                Column::Custom(attribute) => {
+                    typed_array(attribute.value_type, files.iter().map(|f| f.value(index)))
                 }
+                Column::TransferSyntaxUid | Column::DicomJson => {
+                    text_array(&mut files.iter().map(|f| f.text(index)))
+                }
+                Column::FilePath => text_array(&mut files.iter().map(|f| Some(f.path.as_str()))),
                 Column::FileSize => {
                     let mut sizes = Int64Builder::with_capacity(files.len());
                     for file in files {
@@ -193,25 +217,16 @@ pub fn build_batch(
                     )
                     .with_timezone("UTC"),
                 ),
-                Column::ReadError => {
-                    let values = files.iter().map(|f| match &f.outcome {
-                        Outcome::Failed(reason) => Some(reason.as_str()),
-                        _ => None,
-                    });
-                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-                }
-                Column::DicomJson => {
-                    let values = files
-                        .iter()
-                        .map(|f| f.header().map(DicomHeader::to_dicom_json));
-                    Arc::new(values.collect::<datafusion::arrow::array::StringArray>())
-                }
-                Column::Partition(index, field) => {
-                    let values = files
-                        .iter()
-                        .map(|f| f.partition_values.get(*index).cloned().flatten());
-                    let text: ArrayRef =
-                        Arc::new(values.collect::<datafusion::arrow::array::StringArray>());
+                Column::ReadError => text_array(&mut files.iter().map(|f| match &f.outcome {
+                    Outcome::Failed(reason) => Some(reason.as_str()),
+                    _ => None,
+                })),
+                Column::Partition(partition, field) => {
+                    let text = text_array(&mut files.iter().map(|f| {
+                        f.partition_values
+                            .get(*partition)
+                            .and_then(|v| v.as_deref())
+                    }));
                     if field.data_type() == &DataType::Utf8 {
                         text
                     } else {
@@ -234,7 +249,10 @@ pub fn build_batch(
 }
 
 /// One column of `value_type` from the files' values.
-fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>>) -> ArrayRef {
+fn typed_array<'a>(
+    value_type: ValueType,
+    values: impl Iterator<Item = Option<&'a Value>>,
+) -> ArrayRef {
     match value_type {
         ValueType::Text => {
             let mut b = StringBuilder::new();
@@ -265,7 +283,7 @@ fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>
             let mut b = Int64Builder::new();
             for v in values {
                 match v {
-                    Some(Value::Integer(i)) => b.append_value(i),
+                    Some(Value::Integer(i)) => b.append_value(*i),
                     _ => b.append_null(),
                 }
             }
@@ -275,7 +293,7 @@ fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>
             let mut b = Float64Builder::new();
             for v in values {
                 match v {
-                    Some(Value::Float(x)) => b.append_value(x),
+                    Some(Value::Float(x)) => b.append_value(*x),
                     _ => b.append_null(),
                 }
             }
@@ -286,7 +304,7 @@ fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>
             for v in values {
                 match v {
                     Some(Value::FloatList(items)) => {
-                        b.values().append_slice(&items);
+                        b.values().append_slice(items);
                         b.append(true);
                     }
                     _ => b.append(false),
@@ -298,7 +316,7 @@ fn typed_array(value_type: ValueType, values: impl Iterator<Item = Option<Value>
             let mut b = Date32Builder::new();
             for v in values {
                 match v {
-                    Some(Value::Date(d)) => b.append_value(Date32Type::from_naive_date(d)),
+                    Some(Value::Date(d)) => b.append_value(Date32Type::from_naive_date(*d)),
                     _ => b.append_null(),
                 }
             }

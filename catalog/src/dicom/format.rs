@@ -34,9 +34,7 @@ use futures::{FutureExt, StreamExt};
 
 use super::attributes::CustomAttribute;
 use super::batch::{Column, build_batch, schema_of, table_columns};
-use super::scan::{
-    DicomFile, DicomScanExec, FileReader, OnError, apply_on_error, header_stop_tag, needs_header,
-};
+use super::scan::{DicomFile, DicomScanExec, FileReader, OnError, apply_on_error};
 
 /// The `dicom` format's options, as `OPTIONS (...)` or `format_options` give them.
 fn parse_options(options: &HashMap<String, String>) -> Result<DicomFormat> {
@@ -235,12 +233,7 @@ impl FileSource for DicomSource {
         _partition: usize,
     ) -> Result<Arc<dyn FileOpener>> {
         let columns = self.output_columns();
-        let reader = FileReader::new(
-            store,
-            &config.object_store_url,
-            needs_header(&columns, self.on_error),
-            header_stop_tag(&columns, self.on_error),
-        );
+        let reader = FileReader::new(store, &config.object_store_url, &columns, self.on_error);
         Ok(Arc::new(DicomOpener {
             reader: Arc::new(reader),
             schema: schema_of(&columns),

@@ -26,7 +26,7 @@ use datafusion::physical_plan::{
 use dicom_core::Tag;
 use futures::{StreamExt, TryStreamExt};
 
-use super::batch::{Column, Outcome, ScannedFile, build_batch, schema_of};
+use super::batch::{Column, Outcome, ScannedFile, build_batch, header_values, schema_of};
 use super::header::{DicomHeader, HeaderError, stop_tag};
 
 /// Files read at once per partition; hides object-store latency.
@@ -230,8 +230,8 @@ impl ExecutionPlan for DicomScanExec {
         let reader = Arc::new(FileReader::new(
             store,
             &self.store_url,
-            self.needs_header(),
-            self.stop_tag(),
+            &self.columns,
+            self.on_error,
         ));
         let on_error = self.on_error;
         let batch_size = context.session_config().batch_size();
@@ -272,12 +272,14 @@ pub(crate) fn display_path(
     }
 }
 
-/// Reads one file's header with ranged reads.
+/// Reads one file's header with ranged reads, and takes the values of the
+/// scan's columns out of it.
 pub(crate) struct FileReader {
     store: Arc<dyn ObjectStore>,
     /// Set for local files, which are read without the object store.
     local: Option<LocalFileSystem>,
     store_url: String,
+    columns: Vec<Column>,
     needs_header: bool,
     stop_before: Tag,
 }
@@ -286,8 +288,8 @@ impl FileReader {
     pub(crate) fn new(
         store: Arc<dyn ObjectStore>,
         store_url: &ObjectStoreUrl,
-        needs_header: bool,
-        stop_before: Tag,
+        columns: &[Column],
+        on_error: OnError,
     ) -> Self {
         Self {
             store,
@@ -296,8 +298,9 @@ impl FileReader {
                 .starts_with("file:")
                 .then(LocalFileSystem::new),
             store_url: store_url.as_str().to_string(),
-            needs_header,
-            stop_before,
+            columns: columns.to_vec(),
+            needs_header: needs_header(columns, on_error),
+            stop_before: header_stop_tag(columns, on_error),
         }
     }
 
@@ -353,7 +356,7 @@ impl FileReader {
                 Err(e) => return Outcome::Failed(format!("cannot fetch bytes 0..{wanted}: {e}")),
             };
             match DicomHeader::parse(bytes, self.stop_before, wanted >= size) {
-                Ok(header) => return Outcome::Header(Box::new(header)),
+                Ok(header) => return Outcome::Read(header_values(&self.columns, &header)),
                 Err(HeaderError::Incomplete(_)) => wanted = (wanted * 4).min(size),
                 Err(HeaderError::Invalid(reason)) => return Outcome::Failed(reason),
             }
