@@ -216,6 +216,17 @@ fn corpus(root: &Path, count: usize) -> PathBuf {
 }
 
 /// Fastest of 3 runs of `command`, which must succeed.
+/// The largest resident set size of any child process waited for so far, in MB.
+fn peak_child_memory_mb() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is valid.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss as f64 / 1024.0 // kilobytes on Linux
+}
+
 fn best_of_three(name: &str, mut command: impl FnMut() -> Command) -> Option<Duration> {
     let mut best: Option<Duration> = None;
     for _ in 0..3 {
@@ -285,6 +296,9 @@ fn main() {
         c.args(["-q", "--format", "csv", "-c", &sql]);
         c
     });
+    // Read before any other child runs: the largest resident set of the
+    // children waited for so far is rwid's.
+    let rwid_peak_mb = peak_child_memory_mb();
     let python = std::env::var("RWID_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/dicom_scan_pydicom.py");
     let pydicom = best_of_three("pydicom", || {
@@ -302,6 +316,7 @@ fn main() {
         c
     });
 
+    println!("\nrwid peak memory (max RSS of the process): {rwid_peak_mb:.0} MB for {count} files");
     println!("\n| tool | seconds | files/s | rwid is faster by |");
     println!("|---|---|---|---|");
     let rate = |d: Duration| count as f64 / d.as_secs_f64();

@@ -508,4 +508,69 @@ mod tests {
             Err(HeaderError::Invalid(r)) if r.contains("not a DICOM file")
         ));
     }
+
+    /// Mutations of the committed encoding fixtures (every cut, and random
+    /// bytes, lengths and splices) never panic and never allocate from a
+    /// corrupt length: the bounded, deterministic cousin of the fuzz target
+    /// in `fuzz/`.
+    #[test]
+    fn mutated_fixtures_never_panic() {
+        let folder = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/dicom/encodings"
+        );
+        let mut state = 0x5EED_u64;
+        let mut next = move || {
+            // SplitMix64: deterministic without a dependency.
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let mut files = 0;
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let original = std::fs::read(entry.unwrap().path()).unwrap();
+            files += 1;
+            let exercise = |bytes: Vec<u8>| {
+                for complete in [true, false] {
+                    if let Ok(header) =
+                        DicomHeader::parse(bytes.clone(), tags::PIXEL_DATA, complete)
+                    {
+                        for attribute in CURATED {
+                            let _ = header.value(attribute);
+                        }
+                        let _ = header.to_dicom_json();
+                    }
+                }
+            };
+            for cut in 0..original.len() {
+                exercise(original[..cut].to_vec());
+            }
+            for _ in 0..1500 {
+                let mut bytes = original.clone();
+                let at = (next() as usize) % bytes.len();
+                match next() % 4 {
+                    0 => bytes[at] = next() as u8,
+                    1 => {
+                        let length = [0xFFFF_FFFF, 0x7FFF_FFFF, 0xFFFF_FFF0, next() as u32]
+                            [(next() % 4) as usize];
+                        let end = (at + 4).min(bytes.len());
+                        bytes[at..end].copy_from_slice(&length.to_le_bytes()[..end - at]);
+                    }
+                    2 => {
+                        let end = (at + (next() as usize) % 64).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                    _ => {
+                        let end = (at + (next() as usize) % 64).min(bytes.len());
+                        let chunk = bytes[at..end].to_vec();
+                        bytes.splice(at..at, chunk);
+                    }
+                }
+                exercise(bytes);
+            }
+        }
+        assert!(files >= 11, "{files} fixtures");
+    }
 }
