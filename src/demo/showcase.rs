@@ -139,6 +139,20 @@ fn queries(dicom: &str) -> Vec<(ShowcaseQuery, Option<String>)> {
         ),
         (
             ShowcaseQuery {
+                title: "The series grain, shaped like IDC's index, with a volume check",
+                why: "dicom_series() rolls instances up to series: IDC's instanceCount and series_size_MB, and whether each series is one regular volume.",
+                sql: "",
+            },
+            Some(format!(
+                "SELECT Modality, BodyPartExamined, count(*) AS series,
+                        sum(instanceCount) AS instances, round(sum(series_size_MB), 2) AS size_MB,
+                        count(*) FILTER (WHERE volume.ok) AS regular_volumes
+                 FROM dicom_series('{dicom}')
+                 GROUP BY 1, 2 ORDER BY 1, 2"
+            )),
+        ),
+        (
+            ShowcaseQuery {
                 title: "Files that are not readable DICOM are rows too, never lost",
                 why: "A broken file among thousands never fails the scan; read_error says what is wrong.",
                 sql: "",
