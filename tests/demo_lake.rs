@@ -200,3 +200,53 @@ fn failed_generation_leaves_nothing_behind() {
     assert!(err.contains("--patients"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// The lake's `imaging` schema: a live DICOM scan as `imaging.instances`
+/// until `rwid ingest` writes the index, then the index; `imaging.series`
+/// and `imaging.studies` over whichever it is, with the same rows.
+#[tokio::test]
+async fn imaging_instances_series_and_studies_before_and_after_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = demo::generate(&dir.path().join("lake"), 12, 5).unwrap();
+    let mount = || async {
+        RwidContext::new(RwidConfig {
+            lake: Some(lake.root.to_string_lossy().into_owned()),
+            ..RwidConfig::default()
+        })
+        .await
+        .unwrap()
+    };
+    let summary = "SELECT (SELECT count(*) FROM imaging.instances) AS instances,
+                          (SELECT count(*) FROM imaging.series) AS series,
+                          (SELECT sum(instanceCount) FROM imaging.series) AS series_instances,
+                          (SELECT count(*) FROM imaging.studies) AS studies";
+    let render = |batches: &[RecordBatch]| {
+        rwid::datafusion::arrow::util::pretty::pretty_format_batches(batches)
+            .unwrap()
+            .to_string()
+    };
+
+    let live = mount().await;
+    let before = render(&query(&live, summary).await);
+    let plan = render(&query(&live, "EXPLAIN SELECT count(*) FROM imaging.series").await);
+    assert!(plan.contains("DicomScanExec"), "{plan}");
+    let files = files_under(&lake.root.join("dicom")).len();
+    assert!(before.contains(&format!("| {files} ")), "{before}");
+
+    let session = rwid::datafusion::prelude::SessionContext::new_with_state(
+        rwid::session_state(&RwidConfig::default()).unwrap(),
+    );
+    rwid::catalog::dicom::ingest::ingest(
+        &session,
+        &lake.root.join("dicom").to_string_lossy(),
+        &lake.root.join("imaging/instances"),
+    )
+    .await
+    .unwrap();
+
+    let indexed = mount().await;
+    let after = render(&query(&indexed, summary).await);
+    assert_eq!(before, after);
+    let plan = render(&query(&indexed, "EXPLAIN SELECT count(*) FROM imaging.series").await);
+    assert!(!plan.contains("DicomScanExec"), "{plan}");
+}

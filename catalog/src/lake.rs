@@ -15,19 +15,34 @@
 //! skipped (Spark's `_SUCCESS`, editors' dot files). Tables are plain
 //! DataFusion listing tables, so files added to a table folder are seen by the
 //! next query without remounting.
+//!
+//! The `imaging` schema always has the instance table and its rollups when
+//! the lake holds DICOM:
+//!
+//! - `imaging.instances`: the index `rwid ingest` writes
+//!   (`ROOT/imaging/instances/`), or else a live scan of the DICOM files
+//!   under `ROOT/dicom/`;
+//! - `imaging.series` and `imaging.studies`: views at IDC's series and study
+//!   grain over `imaging.instances` (see `dicom::rollups`).
 
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::view::ViewTable;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::FunctionRegistry;
 use datafusion::object_store::ObjectStore;
 use datafusion::object_store::path::Path;
 use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+
+use crate::dicom::rollups;
+use crate::dicom::{DicomTable, OnError};
 
 /// Schema that tables directly under the lake root belong to.
 pub const ROOT_SCHEMA: &str = "public";
@@ -73,7 +88,92 @@ pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable
         };
         schema.register_table(table.name.clone(), provider)?;
     }
+    tables.extend(mount_imaging(ctx, store.as_ref(), &root, &tables).await?);
     Ok(tables)
+}
+
+/// Folder of DICOM files a lake may hold, read live when no index exists.
+pub const DICOM_FOLDER: &str = "dicom";
+
+/// Registers `imaging.instances` (a live DICOM scan, when the lake has DICOM
+/// files but no index) and the `imaging.series` and `imaging.studies` views,
+/// unless the lake has tables by those names. Returns what it added.
+async fn mount_imaging(
+    ctx: &SessionContext,
+    store: &dyn ObjectStore,
+    root: &ListingTableUrl,
+    found: &[LakeTable],
+) -> Result<Vec<LakeTable>> {
+    let has = |name: &str| {
+        found
+            .iter()
+            .any(|t| t.schema == "imaging" && t.name == name)
+    };
+    let root_url = root.as_str().trim_end_matches('/');
+    let mut added = Vec::new();
+    if !has("instances") {
+        let dicom = Path::from(
+            format!(
+                "{}/{DICOM_FOLDER}",
+                root.prefix().as_ref().trim_end_matches('/')
+            )
+            .trim_start_matches('/'),
+        );
+        let any_file = store.list(Some(&dicom)).next().await.transpose()?.is_some();
+        if !any_file {
+            return Ok(added);
+        }
+        let location = format!("{root_url}/{DICOM_FOLDER}/");
+        let table = DicomTable::try_new(std::slice::from_ref(&location), &[], &[], OnError::Row)?;
+        imaging_schema(ctx)?.register_table("instances".to_string(), Arc::new(table))?;
+        added.push(LakeTable {
+            schema: "imaging".to_string(),
+            name: "instances".to_string(),
+            location,
+        });
+    }
+    let instances = ctx
+        .table("imaging.instances")
+        .await?
+        .into_unoptimized_plan();
+    let volume_check = ctx.udaf("dicom_volume_check")?;
+    let views = [
+        (
+            "series",
+            rollups::series_plan(instances.clone(), volume_check, None)?,
+        ),
+        ("studies", rollups::study_plan(instances)?),
+    ];
+    for (name, plan) in views {
+        if has(name) {
+            continue;
+        }
+        imaging_schema(ctx)?
+            .register_table(name.to_string(), Arc::new(ViewTable::new(plan, None)))?;
+        added.push(LakeTable {
+            schema: "imaging".to_string(),
+            name: name.to_string(),
+            location: "view over imaging.instances".to_string(),
+        });
+    }
+    Ok(added)
+}
+
+/// The default catalog's `imaging` schema, created if missing.
+fn imaging_schema(ctx: &SessionContext) -> Result<Arc<dyn SchemaProvider>> {
+    let state = ctx.state();
+    let catalog_name = &state.config().options().catalog.default_catalog;
+    let catalog = ctx
+        .catalog(catalog_name)
+        .ok_or_else(|| plan_datafusion_err!("default catalog '{catalog_name}' is missing"))?;
+    Ok(match catalog.schema("imaging") {
+        Some(schema) => schema,
+        None => {
+            let schema: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
+            catalog.register_schema("imaging", Arc::clone(&schema))?;
+            schema
+        }
+    })
 }
 
 /// Parses a lake root given as a local path or URL into a folder URL.
