@@ -250,3 +250,53 @@ async fn imaging_instances_series_and_studies_before_and_after_ingest() {
     let plan = render(&query(&indexed, "EXPLAIN SELECT count(*) FROM imaging.series").await);
     assert!(!plan.contains("DicomScanExec"), "{plan}");
 }
+
+/// `examples/nsclc_pembrolizumab_cohort.sql` run as a cohort: the attrition
+/// and the cohort are the generator's ground truth, and the written
+/// `derived` tables are part of the lake when it is mounted again.
+#[tokio::test]
+async fn the_example_cohort_file_reproduces_the_ground_truth() {
+    use rwid::engine::cohort::{Cohort, CohortDefinition};
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = demo::generate(&dir.path().join("lake"), 90, 11).unwrap();
+    let config = || RwidConfig {
+        lake: Some(lake.root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    };
+    let ctx = RwidContext::new(config()).await.unwrap();
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nsclc_pembrolizumab_cohort.sql");
+    let definition = CohortDefinition::read(&file).unwrap();
+    assert_eq!(definition.name, "nsclc_pembrolizumab");
+    let cohort = Cohort::run(&ctx, &definition).await.unwrap();
+
+    let attrition: Vec<(String, usize)> = cohort
+        .attrition
+        .iter()
+        .map(|r| (r.criterion.clone(), r.persons))
+        .collect();
+    let expected: Vec<(String, usize)> = lake
+        .truth
+        .nsclc_attrition
+        .iter()
+        .map(|s| (s.criterion.to_string(), s.patients))
+        .collect();
+    assert_eq!(attrition, expected);
+    assert_eq!(cohort.persons, lake.truth.nsclc_cohort);
+
+    cohort.write(&lake.root).unwrap();
+    let remounted = RwidContext::new(config()).await.unwrap();
+    let batches = query(
+        &remounted,
+        "SELECT count(*) FROM derived.nsclc_pembrolizumab
+         UNION ALL SELECT max(persons) FILTER (WHERE step = 6) FROM derived.nsclc_pembrolizumab_attrition",
+    )
+    .await;
+    let counts: Vec<i64> = batches
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+        .collect();
+    let size = lake.truth.nsclc_cohort.len() as i64;
+    assert_eq!(counts, vec![size, size]);
+}

@@ -2,6 +2,23 @@
 //! folder or bucket of Parquet tables as SQL schemas, and the standard schemas
 //! those tables follow.
 
+pub mod conformance;
 pub mod dicom;
 pub mod lake;
 pub mod schemas;
+
+/// rwid's table functions: name, implementation and reference documentation.
+/// The session registers them and the function reference lists them from here.
+pub fn table_functions() -> Vec<(
+    &'static str,
+    std::sync::Arc<dyn datafusion::catalog::TableFunctionImpl>,
+    &'static datafusion::logical_expr::Documentation,
+)> {
+    let mut functions = dicom::table_functions();
+    functions.push((
+        "lake_check",
+        std::sync::Arc::new(conformance::LakeCheck),
+        conformance::LakeCheck::documentation(),
+    ));
+    functions
+}

@@ -6,6 +6,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
+use rwid_catalog::conformance::{self, Finding, Status};
 use rwid_catalog::lake::{self, LakeTable};
 
 use crate::session::{RwidConfig, session_state};
@@ -17,7 +18,11 @@ const MAX_TABLES_IN_ERROR: usize = 40;
 #[derive(Clone)]
 pub struct RwidContext {
     ctx: SessionContext,
+    lake_root: Option<String>,
     lake: Vec<LakeTable>,
+    /// Conformance problems of the lake's standard tables found when
+    /// mounting (schema only); the tables still query.
+    lake_warnings: Vec<Finding>,
 }
 
 impl RwidContext {
@@ -30,7 +35,28 @@ impl RwidContext {
             Some(location) => lake::mount(&ctx, location).await?,
             None => Vec::new(),
         };
-        Ok(Self { ctx, lake })
+        let lake_warnings = conformance::schema_check(&ctx)
+            .await
+            .into_iter()
+            .filter(|f| f.status >= Status::Warn)
+            .collect();
+        Ok(Self {
+            ctx,
+            lake_root: config.lake.clone(),
+            lake,
+            lake_warnings,
+        })
+    }
+
+    /// The mounted lake's root, as given.
+    pub fn lake_root(&self) -> Option<&str> {
+        self.lake_root.as_deref()
+    }
+
+    /// Columns of the lake's standard tables that do not conform to their
+    /// specification (missing, mistyped, extra), found when mounting.
+    pub fn lake_warnings(&self) -> &[Finding] {
+        &self.lake_warnings
     }
 
     /// The underlying DataFusion session.

@@ -6,6 +6,7 @@
 //! all go through it (usually via [`RwidContext`]), so every entry point runs
 //! the same SQL.
 
+pub mod cohort;
 mod context;
 mod object_stores;
 mod session;

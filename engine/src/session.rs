@@ -58,7 +58,7 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     for function in rwid_udfs::all_aggregate_functions() {
         state.register_udaf(function)?;
     }
-    for (name, function, _) in rwid_catalog::dicom::table_functions() {
+    for (name, function, _) in rwid_catalog::table_functions() {
         state.register_udtf(name, function);
     }
     // `CREATE EXTERNAL TABLE ... STORED AS DICOM`: factories are keyed by the

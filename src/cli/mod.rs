@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use datafusion::common::{DataFusionError, Result};
 
+use crate::catalog::conformance;
+use crate::engine::cohort::{Cohort, CohortDefinition};
 use crate::{RwidConfig, RwidContext};
 
 mod exec;
@@ -14,7 +16,7 @@ mod print;
 mod repl;
 
 pub use exec::run_sql;
-pub use print::{OutputFormat, PrintOptions};
+pub use print::{OutputFormat, PrintOptions, print_result};
 
 /// rwid: SQL over real-world imaging data (DICOM, OMOP CDM, lesion measurements).
 #[derive(Debug, Parser)]
@@ -59,9 +61,31 @@ pub enum Command {
         /// Local folder of the index, e.g. a lake's imaging/instances.
         destination: PathBuf,
     },
+    /// Run a cohort file (named criteria, each a query returning person_id):
+    /// print the attrition and write the cohort to the lake's `derived` schema.
+    Cohort {
+        /// The cohort file, e.g. examples/nsclc_pembrolizumab_cohort.sql.
+        file: PathBuf,
+        /// Print the attrition only; write nothing to the lake.
+        #[arg(long)]
+        no_write: bool,
+    },
+    /// Lake maintenance.
+    #[command(subcommand)]
+    Lake(LakeCommand),
     /// Print the SQL function reference as Markdown (source of docs/functions.md).
     #[command(hide = true)]
     FunctionsDoc,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Check the lake's standard tables against OMOP CDM 5.4 and rwid's imaging
+    /// specifications (columns, types, keys, linkage); exit status 1 when a check fails.
+    Check {
+        /// The lake root (default: --lake).
+        root: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +129,56 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::Cohort { file, no_write }) => {
+            let ctx = lake_context(cli.lake.clone()).await?;
+            let definition = CohortDefinition::read(file)?;
+            let cohort = Cohort::run(&ctx, &definition).await?;
+            let options = PrintOptions::new(cli.format, cli.quiet, 0);
+            let attrition = cohort.attrition_batch()?;
+            // The SQL column is provenance for the written table, too wide to print.
+            let shown = attrition.project(&[0, 1, 2, 3, 4])?;
+            print_result(
+                &mut std::io::stdout().lock(),
+                &shown.schema(),
+                &[shown.clone()],
+                &options,
+            )?;
+            if !no_write {
+                let root = ctx.lake_root().unwrap_or_default();
+                if root.contains("://") {
+                    return Err(DataFusionError::Plan(format!(
+                        "cohorts are written to local lakes; '{root}' is a URL (use --no-write)"
+                    )));
+                }
+                let written = cohort.write(std::path::Path::new(root))?;
+                if !cli.quiet {
+                    for folder in written {
+                        eprintln!("wrote {}", folder.display());
+                    }
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Lake(LakeCommand::Check { root })) => {
+            let ctx = lake_context(root.clone().or(cli.lake.clone())).await?;
+            let findings = conformance::check_lake(ctx.session()).await?;
+            let failed = findings
+                .iter()
+                .any(|f| f.status == conformance::Status::Fail);
+            let batch = conformance::findings_batch(findings)?;
+            let options = PrintOptions::new(cli.format, cli.quiet, 0);
+            print_result(
+                &mut std::io::stdout().lock(),
+                &batch.schema(),
+                &[batch.clone()],
+                &options,
+            )?;
+            return Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
         Some(Command::FunctionsDoc) => {
             print!("{}", crate::docs::functions_markdown()?);
             return Ok(ExitCode::SUCCESS);
@@ -117,6 +191,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         ..RwidConfig::default()
     };
     let ctx = RwidContext::new(config).await?;
+    if !cli.quiet {
+        print_lake_warnings(&ctx);
+    }
     let interactive = cli.commands.is_empty() && cli.files.is_empty();
     if interactive {
         let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(40));
@@ -145,4 +222,35 @@ pub fn one_line(error: &DataFusionError) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A session with the lake at `root` mounted; commands that work on a lake need one.
+async fn lake_context(root: Option<String>) -> Result<RwidContext> {
+    let Some(root) = root else {
+        return Err(DataFusionError::Plan(
+            "this command works on a lake: give --lake ROOT".to_string(),
+        ));
+    };
+    RwidContext::new(RwidConfig {
+        lake: Some(root),
+        ..RwidConfig::default()
+    })
+    .await
+}
+
+/// Non-conforming standard tables still query; the user hears about them once.
+fn print_lake_warnings(ctx: &RwidContext) {
+    let warnings = ctx.lake_warnings();
+    if warnings.is_empty() {
+        return;
+    }
+    for warning in warnings.iter().take(10) {
+        eprintln!("warning: {}", warning.summary());
+    }
+    if warnings.len() > 10 {
+        eprintln!(
+            "warning: and {} more; run `rwid lake check`",
+            warnings.len() - 10
+        );
+    }
 }

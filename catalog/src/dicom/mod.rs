@@ -33,8 +33,7 @@ pub use scan::{DicomFile, DicomScanExec, OnError};
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};
 
 /// rwid's DICOM table functions: name, implementation and reference
-/// documentation. The session registers them and the function reference
-/// lists them from here.
+/// documentation (all of rwid's: `crate::table_functions`).
 pub fn table_functions() -> Vec<(
     &'static str,
     std::sync::Arc<dyn datafusion::catalog::TableFunctionImpl>,

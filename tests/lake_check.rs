@@ -1,0 +1,152 @@
+//! Lake conformance: a lake with seeded defects (a missing required column,
+//! a wrong type, a repeated primary key, a dangling foreign key, an unlinked
+//! DICOM patient) is reported check by check, still queries, and
+//! `rwid lake check` exits with status 1.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use rwid::datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
+use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::{RwidConfig, RwidContext};
+
+fn write_table(root: &Path, schema: &str, table: &str, columns: Vec<(&str, ArrayRef)>) {
+    let folder = root.join(schema).join(table);
+    std::fs::create_dir_all(&folder).unwrap();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+fn ints(values: &[i64]) -> ArrayRef {
+    Arc::new(Int64Array::from(values.to_vec()))
+}
+
+fn texts(values: &[&str]) -> ArrayRef {
+    Arc::new(StringArray::from(values.to_vec()))
+}
+
+/// person without gender_concept_id (required) and with year_of_birth as
+/// text; condition_occurrence repeating an id and pointing to person 99; a
+/// patient_link that leaves one DICOM patient unlinked.
+fn defective_lake(root: &Path) {
+    write_table(
+        root,
+        "clinical",
+        "person",
+        vec![
+            ("person_id", ints(&[1, 2, 3])),
+            ("year_of_birth", texts(&["1950", "1960", "1970"])),
+            ("race_concept_id", ints(&[0, 0, 0])),
+            ("ethnicity_concept_id", ints(&[0, 0, 0])),
+            ("favourite_colour", texts(&["red", "green", "blue"])),
+        ],
+    );
+    write_table(
+        root,
+        "clinical",
+        "condition_occurrence",
+        vec![
+            ("condition_occurrence_id", ints(&[10, 10, 11])),
+            ("person_id", ints(&[1, 2, 99])),
+            ("condition_concept_id", ints(&[4115276, 4115276, 4115276])),
+            (
+                "condition_start_date",
+                Arc::new(rwid::datafusion::arrow::array::Date32Array::from(vec![
+                    19000, 19001, 19002,
+                ])),
+            ),
+            ("condition_type_concept_id", ints(&[32879, 32879, 32879])),
+        ],
+    );
+    write_table(
+        root,
+        "imaging",
+        "patient_link",
+        vec![
+            ("site", texts(&["A"])),
+            ("patient_id", texts(&["P1"])),
+            ("person_id", ints(&[1])),
+        ],
+    );
+    let demo = rwid::demo::generate(&root.join("source"), 3, 1).unwrap();
+    std::fs::rename(demo.root.join("dicom"), root.join("dicom")).unwrap();
+    std::fs::remove_dir_all(root.join("source")).unwrap();
+}
+
+#[tokio::test]
+async fn seeded_defects_are_reported_and_the_lake_still_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    defective_lake(dir.path());
+    let ctx = RwidContext::new(RwidConfig {
+        lake: Some(dir.path().to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+    // Mounting warns (schema checks) but the tables query.
+    let warnings: Vec<String> = ctx.lake_warnings().iter().map(|w| w.summary()).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("fail clinical.person.gender_concept_id (required_column)")),
+        "{warnings:?}"
+    );
+    let persons = ctx
+        .sql("SELECT count(*) FROM clinical.person")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(persons[0].num_rows(), 1);
+
+    let batches = ctx
+        .sql("SELECT concat_ws(' ', table_name, check_name, column_name, status, violating_rows) AS finding FROM lake_check() WHERE status <> 'pass' ORDER BY 1")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let report = pretty_format_batches(&batches).unwrap().to_string();
+    for expected in [
+        "| clinical.condition_occurrence foreign_key person_id fail 1 ",
+        "| clinical.condition_occurrence primary_key condition_occurrence_id fail 1 ",
+        "| clinical.person column_type year_of_birth fail ",
+        "| clinical.person extra_column favourite_colour warn ",
+        "| clinical.person required_column gender_concept_id fail ",
+        "| imaging.patient_link linkage patient_id warn 3 ",
+    ] {
+        assert!(report.contains(expected), "missing {expected}\n{report}");
+    }
+}
+
+#[test]
+fn lake_check_command_exits_1_on_a_failed_check() {
+    let dir = tempfile::tempdir().unwrap();
+    defective_lake(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_rwid"))
+        .args([
+            "lake",
+            "check",
+            &dir.path().to_string_lossy(),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("table_name,check_name,column_name,status"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("clinical.person,required_column,gender_concept_id,fail"),
+        "{stdout}"
+    );
+}
