@@ -46,51 +46,52 @@ const SERIES_ATTRIBUTES: &[&str] = &[
 
 /// One row per series of `instances` (a plan with the DICOM table's
 /// columns): the shared attributes, `instanceCount`, `series_size_MB`, the
-/// first and last `AcquisitionDate`, the number of unreadable files and the
-/// volume-geometry check (`volume`, from `dicom_volume_check`, with its
-/// default tolerance unless `tolerance_mm` is given).
+/// first and last `AcquisitionDate` and the volume-geometry check (`volume`,
+/// from `dicom_volume_check`, with its default tolerance unless
+/// `tolerance_mm` is given). An index with fewer columns (one not written by
+/// rwid) gets the columns it can; only SeriesInstanceUID is required.
 pub fn series_plan(
     instances: LogicalPlan,
     volume_check: Arc<AggregateUDF>,
     tolerance_mm: Option<f64>,
 ) -> Result<LogicalPlan> {
-    let mut geometry = vec![
-        ident("ImagePositionPatient"),
-        ident("ImageOrientationPatient"),
-        ident("PixelSpacing"),
-        ident("Rows"),
-        ident("Columns"),
+    let geometry_columns = [
+        "ImagePositionPatient",
+        "ImageOrientationPatient",
+        "PixelSpacing",
+        "Rows",
+        "Columns",
     ];
+    let mut geometry: Vec<Expr> = geometry_columns.iter().map(|c| ident(*c)).collect();
     geometry.extend(tolerance_mm.map(lit));
-    let mut aggregates: Vec<Expr> = SERIES_ATTRIBUTES
+    let mut aggregates: Vec<(String, Expr, Vec<&str>)> = SERIES_ATTRIBUTES
         .iter()
-        .map(|name| min(ident(*name)).alias(*name))
+        .map(|name| (name.to_string(), min(ident(*name)), vec![*name]))
         .collect();
     aggregates.extend([
-        count(ident("SOPInstanceUID")).alias("instanceCount"),
-        size_mb("series_size_MB"),
-        min(ident("AcquisitionDate")).alias("first_AcquisitionDate"),
-        max(ident("AcquisitionDate")).alias("last_AcquisitionDate"),
-        volume_check.call(geometry).alias("volume"),
+        (
+            "instanceCount".to_string(),
+            count(ident("SOPInstanceUID")),
+            vec!["SOPInstanceUID"],
+        ),
+        ("series_size_MB".to_string(), size_mb(), vec!["file_size"]),
+        (
+            "first_AcquisitionDate".to_string(),
+            min(ident("AcquisitionDate")),
+            vec!["AcquisitionDate"],
+        ),
+        (
+            "last_AcquisitionDate".to_string(),
+            max(ident("AcquisitionDate")),
+            vec!["AcquisitionDate"],
+        ),
+        (
+            "volume".to_string(),
+            volume_check.call(geometry),
+            geometry_columns.to_vec(),
+        ),
     ]);
-    let mut output: Vec<Expr> = vec![ident("SeriesInstanceUID")];
-    output.extend(SERIES_ATTRIBUTES.iter().map(|name| ident(*name)));
-    output.extend(
-        [
-            "instanceCount",
-            "series_size_MB",
-            "first_AcquisitionDate",
-            "last_AcquisitionDate",
-            "volume",
-        ]
-        .map(ident),
-    );
-    LogicalPlanBuilder::from(instances)
-        .filter(ident("SeriesInstanceUID").is_not_null())?
-        .aggregate(vec![ident("SeriesInstanceUID")], aggregates)?
-        .project(output)?
-        .sort(vec![ident("SeriesInstanceUID").sort(true, false)])?
-        .build()
+    rollup(instances, "SeriesInstanceUID", aggregates)
 }
 
 /// One row per study of `instances`: patient, date, description, the sorted
@@ -100,45 +101,69 @@ pub fn study_plan(instances: LogicalPlan) -> Result<LogicalPlan> {
         .distinct()
         .order_by(vec![ident("Modality").sort(true, false)])
         .filter(ident("Modality").is_not_null())
-        .build()?
-        .alias("ModalitiesInStudy");
-    let aggregates = vec![
-        min(ident("PatientID")).alias("PatientID"),
-        min(ident("PatientSex")).alias("PatientSex"),
-        min(ident("PatientAge")).alias("PatientAge"),
-        min(ident("StudyDate")).alias("StudyDate"),
-        min(ident("StudyDescription")).alias("StudyDescription"),
-        min(ident("InstitutionName")).alias("InstitutionName"),
-        modalities,
-        count_distinct(ident("SeriesInstanceUID")).alias("seriesCount"),
-        count(ident("SOPInstanceUID")).alias("instanceCount"),
-        size_mb("study_size_MB"),
-    ];
-    let output = [
-        "StudyInstanceUID",
+        .build()?;
+    let mut aggregates: Vec<(String, Expr, Vec<&str>)> = [
         "PatientID",
         "PatientSex",
         "PatientAge",
         "StudyDate",
         "StudyDescription",
         "InstitutionName",
-        "ModalitiesInStudy",
-        "seriesCount",
-        "instanceCount",
-        "study_size_MB",
     ]
-    .map(ident);
+    .iter()
+    .map(|name| (name.to_string(), min(ident(*name)), vec![*name]))
+    .collect();
+    aggregates.extend([
+        (
+            "ModalitiesInStudy".to_string(),
+            modalities,
+            vec!["Modality"],
+        ),
+        (
+            "seriesCount".to_string(),
+            count_distinct(ident("SeriesInstanceUID")),
+            vec!["SeriesInstanceUID"],
+        ),
+        (
+            "instanceCount".to_string(),
+            count(ident("SOPInstanceUID")),
+            vec!["SOPInstanceUID"],
+        ),
+        ("study_size_MB".to_string(), size_mb(), vec!["file_size"]),
+    ]);
+    rollup(instances, "StudyInstanceUID", aggregates)
+}
+
+/// Groups `instances` by `key` with the `aggregates` whose input columns
+/// the instances have, named and ordered as listed, sorted by `key`.
+fn rollup(
+    instances: LogicalPlan,
+    key: &str,
+    aggregates: Vec<(String, Expr, Vec<&str>)>,
+) -> Result<LogicalPlan> {
+    let schema = instances.schema();
+    let has = |column: &str| schema.has_column_with_unqualified_name(column);
+    if !has(key) {
+        return plan_err!("a DICOM instance table needs a {key} column to roll up");
+    }
+    let (names, exprs): (Vec<String>, Vec<Expr>) = aggregates
+        .into_iter()
+        .filter(|(_, _, needs)| needs.iter().all(|c| has(c)))
+        .map(|(name, expr, _)| (name.clone(), expr.alias(name)))
+        .unzip();
+    let mut output = vec![ident(key)];
+    output.extend(names.iter().map(|name| ident(name.as_str())));
     LogicalPlanBuilder::from(instances)
-        .filter(ident("StudyInstanceUID").is_not_null())?
-        .aggregate(vec![ident("StudyInstanceUID")], aggregates)?
+        .filter(ident(key).is_not_null())?
+        .aggregate(vec![ident(key)], exprs)?
         .project(output)?
-        .sort(vec![ident("StudyInstanceUID").sort(true, false)])?
+        .sort(vec![ident(key).sort(true, false)])?
         .build()
 }
 
 /// Total file size in MB (10^6 bytes, as IDC's `series_size_MB`).
-fn size_mb(name: &str) -> Expr {
-    (cast(sum(ident("file_size")), DataType::Float64) / lit(1_000_000.0)).alias(name)
+fn size_mb() -> Expr {
+    cast(sum(ident("file_size")), DataType::Float64) / lit(1_000_000.0)
 }
 
 /// The instances of the DICOM files at `location`, as a plan.
