@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use rwid::datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use rwid::datafusion::arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
 use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
 use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::{RwidConfig, RwidContext};
@@ -31,8 +31,9 @@ fn texts(values: &[&str]) -> ArrayRef {
 }
 
 /// person without gender_concept_id (required) and with year_of_birth as
-/// text; condition_occurrence repeating an id and pointing to person 99; a
-/// patient_link that leaves one DICOM patient unlinked.
+/// text; condition_occurrence repeating an id, pointing to person 99 and to
+/// a concept the concept table lacks; a patient_link that leaves the DICOM
+/// patients unlinked.
 fn defective_lake(root: &Path) {
     write_table(
         root,
@@ -53,7 +54,7 @@ fn defective_lake(root: &Path) {
         vec![
             ("condition_occurrence_id", ints(&[10, 10, 11])),
             ("person_id", ints(&[1, 2, 99])),
-            ("condition_concept_id", ints(&[4115276, 4115276, 4115276])),
+            ("condition_concept_id", ints(&[4115276, 4115276, 12345])),
             (
                 "condition_start_date",
                 Arc::new(rwid::datafusion::arrow::array::Date32Array::from(vec![
@@ -61,6 +62,23 @@ fn defective_lake(root: &Path) {
                 ])),
             ),
             ("condition_type_concept_id", ints(&[32879, 32879, 32879])),
+        ],
+    );
+    let day = || Arc::new(Date32Array::from(vec![0])) as ArrayRef;
+    write_table(
+        root,
+        "clinical",
+        "concept",
+        vec![
+            ("concept_id", ints(&[4115276])),
+            ("concept_name", texts(&["Non-small cell lung cancer"])),
+            ("domain_id", texts(&["Condition"])),
+            ("vocabulary_id", texts(&["SNOMED"])),
+            ("concept_class_id", texts(&["Clinical Finding"])),
+            ("standard_concept", texts(&["S"])),
+            ("concept_code", texts(&["254637007"])),
+            ("valid_start_date", day()),
+            ("valid_end_date", day()),
         ],
     );
     write_table(
@@ -115,6 +133,7 @@ async fn seeded_defects_are_reported_and_the_lake_still_queries() {
     let report = pretty_format_batches(&batches).unwrap().to_string();
     for expected in [
         "| clinical.condition_occurrence foreign_key person_id fail 1 ",
+        "| clinical.condition_occurrence foreign_key condition_concept_id fail 1 ",
         "| clinical.condition_occurrence primary_key condition_occurrence_id fail 1 ",
         "| clinical.person column_type year_of_birth fail ",
         "| clinical.person extra_column favourite_colour warn ",

@@ -11,7 +11,9 @@
 //! - `extra_column`: a column the specification does not have (warn);
 //! - `primary_key`: the table's `<table>_id` column is NULL or repeated (fail);
 //! - `foreign_key`: a `<other>_id` column holds a value the `<other>` table
-//!   does not (fail; NULL is allowed);
+//!   does not, or a `*_concept_id` column a concept `concept` does not hold
+//!   when the lake has a concept table (fail; NULL, and concept 0, "no
+//!   matching concept", are allowed);
 //! - `linkage`: DICOM PatientIDs that no `imaging.patient_link` row maps to a
 //!   person (warn), and persons without linked imaging (info).
 //!
@@ -221,7 +223,7 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
         .filter_map(|(spec, schema)| {
             let key = format!("{}_id", spec.name);
             (spec.column(&key).is_some() && schema.field_with_name(&key).is_ok())
-                .then(|| (key, *spec))
+                .then_some((key, *spec))
         })
         .collect();
     let mut findings = Vec::new();
@@ -256,18 +258,30 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
             });
         }
         for column in spec.columns {
-            let Some(parent) = primary_keys.get(column.name) else {
+            // `person_id` points to person; every `*_concept_id` to concept,
+            // where 0 is OMOP's "no matching concept".
+            let is_concept = column.name.ends_with("_concept_id");
+            let parent_key = if is_concept {
+                "concept_id"
+            } else {
+                column.name
+            };
+            let Some(parent) = primary_keys.get(parent_key) else {
                 continue;
             };
             if parent.name == spec.name || schema.field_with_name(column.name).is_err() {
                 continue;
             }
+            let unmatched = if is_concept { " AND c.{k} <> 0" } else { "" };
             let sql = format!(
-                "SELECT count(*) FILTER (WHERE c.{k} IS NOT NULL AND p.k IS NULL), count(*)
+                "SELECT count(*) FILTER (WHERE c.{k} IS NOT NULL{unmatched} AND p.k IS NULL), count(*)
                  FROM {table} c
-                 LEFT JOIN (SELECT DISTINCT {k} AS k FROM {parent}) p ON c.{k} = p.k",
+                 LEFT JOIN (SELECT DISTINCT {pk} AS k FROM {ps}.{pt}) p ON c.{k} = p.k",
+                unmatched = unmatched.replace("{k}", &quoted(column.name)),
                 k = quoted(column.name),
-                parent = format!("{}.{}", quoted(parent.schema), quoted(parent.name)),
+                pk = quoted(parent_key),
+                ps = quoted(parent.schema),
+                pt = quoted(parent.name),
             );
             let [violating, total] = counts(ctx, &sql).await?[..] else {
                 return plan_err!("unexpected foreign key counts for {table}");

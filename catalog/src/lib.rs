@@ -16,6 +16,11 @@ pub fn table_functions() -> Vec<(
 )> {
     let mut functions = dicom::table_functions();
     functions.push((
+        "standard_columns",
+        std::sync::Arc::new(schemas::reference::StandardColumns),
+        schemas::reference::StandardColumns::documentation(),
+    ));
+    functions.push((
         "lake_check",
         std::sync::Arc::new(conformance::LakeCheck),
         conformance::LakeCheck::documentation(),

@@ -140,7 +140,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             print_result(
                 &mut std::io::stdout().lock(),
                 &shown.schema(),
-                &[shown.clone()],
+                std::slice::from_ref(&shown),
                 &options,
             )?;
             if !no_write {
@@ -170,7 +170,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             print_result(
                 &mut std::io::stdout().lock(),
                 &batch.schema(),
-                &[batch.clone()],
+                std::slice::from_ref(&batch),
                 &options,
             )?;
             return Ok(if failed {

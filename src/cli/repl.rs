@@ -58,7 +58,27 @@ impl MetaCommand {
                  ORDER BY 1, 2"
                     .to_string(),
             ),
-            MetaCommand::Describe(table) => Some(format!("DESCRIBE {table}")),
+            MetaCommand::Describe(table) => {
+                // The lake's columns, with what the specification says of
+                // the standard ones.
+                let (schema, name) = match table.split_once('.') {
+                    Some((schema, name)) => (Some(schema), name),
+                    None => (None, table.as_str()),
+                };
+                let quote = |s: &str| s.replace('\'', "''");
+                let schema_filter = schema
+                    .map(|s| format!(" AND c.table_schema = '{}'", quote(s)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "SELECT c.column_name, c.data_type, c.is_nullable, s.required, s.description \
+                     FROM information_schema.columns c \
+                     LEFT JOIN standard_columns() s ON s.table_schema = c.table_schema \
+                      AND s.table_name = c.table_name AND s.column_name = c.column_name \
+                     WHERE c.table_name = '{}'{schema_filter} \
+                     ORDER BY c.table_schema, c.ordinal_position",
+                    quote(name)
+                ))
+            }
             MetaCommand::ListFunctions(pattern) => {
                 let filter = pattern
                     .as_ref()

@@ -1,7 +1,7 @@
 //! rwid's own imaging tables: the shapes that link scans to the clinical data
 //! and carry radiologists' lesion measurements.
 
-use super::ColumnType::{Boolean, Date, Float, Integer, Text};
+use super::ColumnType::{Boolean, Date, Datetime, Float, Integer, Text};
 use super::{TableSpec, col};
 
 const SOURCE: &str = "rwid 0.1";
@@ -108,4 +108,153 @@ pub const LESION_MEASUREMENT: TableSpec = TableSpec {
 };
 
 /// The imaging tables rwid knows so far.
-pub const TABLES: &[&TableSpec] = &[&PATIENT_LINK, &LESION_MEASUREMENT];
+/// The OMOP CDM medical imaging extension: Park W.Y., Jeon K., Schmidt T.S.
+/// et al., "Development of Medical Imaging Data Standardization for
+/// Imaging-Based Observational Research: OMOP Common Data Model Extension",
+/// J Digit Imaging Inform Med 37:899-908 (2024), and the OHDSI ImageWG DDL.
+const MI_CDM: &str = "OMOP CDM 5.4 medical imaging extension (MI-CDM)";
+
+/// One row per DICOM series, linked to the person and to the imaging procedure (MI-CDM IMAGE_OCCURRENCE).
+pub const IMAGE_OCCURRENCE: TableSpec = TableSpec {
+    schema: "imaging",
+    name: "image_occurrence",
+    source: MI_CDM,
+    description: "One row per DICOM series, linked to the person and to the imaging procedure (MI-CDM IMAGE_OCCURRENCE).",
+    columns: &[
+        col(
+            "image_occurrence_id",
+            Integer,
+            true,
+            "Unique identifier of the study-series record.",
+        ),
+        col("person_id", Integer, true, "The person imaged."),
+        col(
+            "procedure_occurrence_id",
+            Integer,
+            true,
+            "The imaging procedure (e.g. CT of chest), a PROCEDURE_OCCURRENCE row.",
+        ),
+        col(
+            "visit_occurrence_id",
+            Integer,
+            false,
+            "The visit, a VISIT_OCCURRENCE row.",
+        ),
+        col(
+            "anatomic_site_concept_id",
+            Integer,
+            false,
+            "Anatomic site imaged (Spec Anatomic Site concept).",
+        ),
+        col(
+            "wadors_uri",
+            Text,
+            false,
+            "Study-level DICOMweb (WADO-RS) URI.",
+        ),
+        col("local_path", Text, false, "File path of the series."),
+        col(
+            "image_occurrence_date",
+            Date,
+            true,
+            "Date of the series (SeriesDate, 0008,0021).",
+        ),
+        col(
+            "image_study_uid",
+            Text,
+            true,
+            "StudyInstanceUID (0020,000D).",
+        ),
+        col(
+            "image_series_uid",
+            Text,
+            true,
+            "SeriesInstanceUID (0020,000E).",
+        ),
+        col(
+            "modality_concept_id",
+            Integer,
+            true,
+            "DICOM modality (CT, MR, PET...) as a concept.",
+        ),
+    ],
+};
+
+/// One row per feature or finding of a series, its value in MEASUREMENT or OBSERVATION (MI-CDM IMAGE_FEATURE).
+pub const IMAGE_FEATURE: TableSpec = TableSpec {
+    schema: "imaging",
+    name: "image_feature",
+    source: MI_CDM,
+    description: "One row per feature or finding of a series, its value in MEASUREMENT or OBSERVATION (MI-CDM IMAGE_FEATURE).",
+    columns: &[
+        col(
+            "image_feature_id",
+            Integer,
+            true,
+            "Unique identifier of the feature.",
+        ),
+        col("person_id", Integer, true, "The person."),
+        col(
+            "image_occurrence_id",
+            Integer,
+            true,
+            "The series, an IMAGE_OCCURRENCE row.",
+        ),
+        col(
+            "image_feature_event_field_concept_id",
+            Integer,
+            false,
+            "Which clinical table holds the value (e.g. measurement.measurement_id).",
+        ),
+        col(
+            "image_feature_event_id",
+            Integer,
+            false,
+            "The row in that table holding the value.",
+        ),
+        col(
+            "image_feature_concept_id",
+            Integer,
+            true,
+            "The feature (LOINC or RadLex concept).",
+        ),
+        col(
+            "image_feature_type_concept_id",
+            Integer,
+            true,
+            "Provenance (structured report, algorithm...).",
+        ),
+        col(
+            "image_finding_concept_id",
+            Integer,
+            false,
+            "The finding (Condition domain); 0 for acquisition parameters.",
+        ),
+        col(
+            "image_finding_id",
+            Integer,
+            false,
+            "Groups the features of one finding; links a lesion across time points.",
+        ),
+        col(
+            "anatomic_site_concept_id",
+            Integer,
+            false,
+            "Anatomic site of the feature.",
+        ),
+        col(
+            "alg_system",
+            Text,
+            false,
+            "URI and version of the algorithm that extracted the feature.",
+        ),
+        col("alg_datetime", Datetime, false, "When the algorithm ran."),
+    ],
+};
+
+pub const TABLES: &[&TableSpec] = &[
+    &PATIENT_LINK,
+    &LESION_MEASUREMENT,
+    &IMAGE_OCCURRENCE,
+    &IMAGE_FEATURE,
+];

@@ -11,6 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 
 pub mod imaging;
 pub mod omop;
+pub mod reference;
 
 /// A column's type in the specification's own terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

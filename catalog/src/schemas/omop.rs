@@ -600,6 +600,472 @@ pub const DEATH: TableSpec = TableSpec {
 };
 
 /// The OMOP CDM tables rwid knows so far.
+pub const VISIT_OCCURRENCE: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "visit_occurrence",
+    source: SOURCE,
+    description: "Encounters: each period a person receives care (inpatient stay, outpatient or emergency visit).",
+    columns: &[
+        col(
+            "visit_occurrence_id",
+            Integer,
+            true,
+            "Unique identifier of the visit.",
+        ),
+        col("person_id", Integer, true, "The person visiting."),
+        col(
+            "visit_concept_id",
+            Integer,
+            true,
+            "Kind of visit (Visit domain: inpatient, outpatient, emergency...).",
+        ),
+        col("visit_start_date", Date, true, "First day of the visit."),
+        col(
+            "visit_start_datetime",
+            Datetime,
+            false,
+            "Start date and time.",
+        ),
+        col("visit_end_date", Date, true, "Last day of the visit."),
+        col("visit_end_datetime", Datetime, false, "End date and time."),
+        col(
+            "visit_type_concept_id",
+            Integer,
+            true,
+            "Provenance of the record (Type Concept).",
+        ),
+        col(
+            "provider_id",
+            Integer,
+            false,
+            "Provider responsible, a PROVIDER row.",
+        ),
+        col(
+            "care_site_id",
+            Integer,
+            false,
+            "Where the visit took place, a CARE_SITE row.",
+        ),
+        col(
+            "visit_source_value",
+            Text,
+            false,
+            "Kind of visit as written in the source.",
+        ),
+        col(
+            "visit_source_concept_id",
+            Integer,
+            false,
+            "Concept of the source visit code.",
+        ),
+        col(
+            "admitted_from_concept_id",
+            Integer,
+            false,
+            "Where the person came from.",
+        ),
+        col(
+            "admitted_from_source_value",
+            Text,
+            false,
+            "Admission source as written in the source.",
+        ),
+        col(
+            "discharged_to_concept_id",
+            Integer,
+            false,
+            "Where the person went after the visit.",
+        ),
+        col(
+            "discharged_to_source_value",
+            Text,
+            false,
+            "Discharge destination as written in the source.",
+        ),
+        col(
+            "preceding_visit_occurrence_id",
+            Integer,
+            false,
+            "The person's previous visit.",
+        ),
+    ],
+};
+
+pub const PROCEDURE_OCCURRENCE: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "procedure_occurrence",
+    source: SOURCE,
+    description: "Procedures performed on a person, imaging examinations included (the parent of MI-CDM IMAGE_OCCURRENCE).",
+    columns: &[
+        col(
+            "procedure_occurrence_id",
+            Integer,
+            true,
+            "Unique identifier of the procedure.",
+        ),
+        col(
+            "person_id",
+            Integer,
+            true,
+            "The person the procedure was performed on.",
+        ),
+        col(
+            "procedure_concept_id",
+            Integer,
+            true,
+            "The procedure (Procedure domain concept, e.g. CT of chest).",
+        ),
+        col("procedure_date", Date, true, "Day of the procedure."),
+        col(
+            "procedure_datetime",
+            Datetime,
+            false,
+            "Date and time of the procedure.",
+        ),
+        col(
+            "procedure_end_date",
+            Date,
+            false,
+            "Last day of the procedure.",
+        ),
+        col(
+            "procedure_end_datetime",
+            Datetime,
+            false,
+            "End date and time.",
+        ),
+        col(
+            "procedure_type_concept_id",
+            Integer,
+            true,
+            "Provenance of the record (Type Concept).",
+        ),
+        col(
+            "modifier_concept_id",
+            Integer,
+            false,
+            "Modifier of the procedure (e.g. bilateral).",
+        ),
+        col(
+            "quantity",
+            Integer,
+            false,
+            "How many times the procedure was performed.",
+        ),
+        col("provider_id", Integer, false, "Provider who performed it."),
+        col(
+            "visit_occurrence_id",
+            Integer,
+            false,
+            "Visit during which it was performed.",
+        ),
+        col(
+            "visit_detail_id",
+            Integer,
+            false,
+            "Visit detail during which it was performed.",
+        ),
+        col(
+            "procedure_source_value",
+            Text,
+            false,
+            "Procedure code as written in the source.",
+        ),
+        col(
+            "procedure_source_concept_id",
+            Integer,
+            false,
+            "Concept of the source procedure code.",
+        ),
+        col(
+            "modifier_source_value",
+            Text,
+            false,
+            "Modifier as written in the source.",
+        ),
+    ],
+};
+
+pub const SPECIMEN: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "specimen",
+    source: SOURCE,
+    description: "Biological samples taken from a person (biopsies, resections, blood), the source of histology and molecular results.",
+    columns: &[
+        col(
+            "specimen_id",
+            Integer,
+            true,
+            "Unique identifier of the specimen.",
+        ),
+        col(
+            "person_id",
+            Integer,
+            true,
+            "The person the specimen was taken from.",
+        ),
+        col(
+            "specimen_concept_id",
+            Integer,
+            true,
+            "Kind of specimen (Specimen domain concept).",
+        ),
+        col(
+            "specimen_type_concept_id",
+            Integer,
+            true,
+            "Provenance of the record (Type Concept).",
+        ),
+        col("specimen_date", Date, true, "Day the specimen was taken."),
+        col(
+            "specimen_datetime",
+            Datetime,
+            false,
+            "Date and time it was taken.",
+        ),
+        col("quantity", Float, false, "Amount of specimen."),
+        col("unit_concept_id", Integer, false, "Unit of the quantity."),
+        col(
+            "anatomic_site_concept_id",
+            Integer,
+            false,
+            "Where on the body it was taken.",
+        ),
+        col(
+            "disease_status_concept_id",
+            Integer,
+            false,
+            "Disease status of the tissue (e.g. malignant).",
+        ),
+        col(
+            "specimen_source_id",
+            Text,
+            false,
+            "The specimen's identifier in the source (e.g. the biobank's).",
+        ),
+        col(
+            "specimen_source_value",
+            Text,
+            false,
+            "Specimen as written in the source.",
+        ),
+        col(
+            "unit_source_value",
+            Text,
+            false,
+            "Unit as written in the source.",
+        ),
+        col(
+            "anatomic_site_source_value",
+            Text,
+            false,
+            "Anatomic site as written in the source.",
+        ),
+        col(
+            "disease_status_source_value",
+            Text,
+            false,
+            "Disease status as written in the source.",
+        ),
+    ],
+};
+
+pub const EPISODE: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "episode",
+    source: SOURCE,
+    description: "Abstractions over events: a disease episode (e.g. a cancer's first occurrence, progression) or a treatment episode (a line of therapy), from the OMOP oncology extension.",
+    columns: &[
+        col(
+            "episode_id",
+            Integer,
+            true,
+            "Unique identifier of the episode.",
+        ),
+        col("person_id", Integer, true, "The person."),
+        col(
+            "episode_concept_id",
+            Integer,
+            true,
+            "Kind of episode (Episode domain: disease first occurrence, treatment regimen...).",
+        ),
+        col(
+            "episode_start_date",
+            Date,
+            true,
+            "First day of the episode.",
+        ),
+        col(
+            "episode_start_datetime",
+            Datetime,
+            false,
+            "Start date and time.",
+        ),
+        col("episode_end_date", Date, false, "Last day of the episode."),
+        col(
+            "episode_end_datetime",
+            Datetime,
+            false,
+            "End date and time.",
+        ),
+        col(
+            "episode_parent_id",
+            Integer,
+            false,
+            "The episode this one belongs to (e.g. a cycle's regimen).",
+        ),
+        col(
+            "episode_number",
+            Integer,
+            false,
+            "Order of episodes of the same kind (e.g. line of therapy).",
+        ),
+        col(
+            "episode_object_concept_id",
+            Integer,
+            true,
+            "What the episode is about (the disease or the regimen).",
+        ),
+        col(
+            "episode_type_concept_id",
+            Integer,
+            true,
+            "Provenance of the record (Type Concept).",
+        ),
+        col(
+            "episode_source_value",
+            Text,
+            false,
+            "Episode as written in the source.",
+        ),
+        col(
+            "episode_source_concept_id",
+            Integer,
+            false,
+            "Concept of the source episode code.",
+        ),
+    ],
+};
+
+pub const EPISODE_EVENT: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "episode_event",
+    source: SOURCE,
+    description: "Links an episode to the clinical events it groups (conditions, drugs, procedures, measurements).",
+    columns: &[
+        col("episode_id", Integer, true, "The episode."),
+        col(
+            "event_id",
+            Integer,
+            true,
+            "Identifier of the event in its table (e.g. a drug_exposure_id).",
+        ),
+        col(
+            "episode_event_field_concept_id",
+            Integer,
+            true,
+            "Which table and field event_id refers to (Metadata concept).",
+        ),
+    ],
+};
+
+pub const CONCEPT: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "concept",
+    source: SOURCE,
+    description: "The vocabulary's concepts (the subset the lake uses): every *_concept_id refers to one.",
+    columns: &[
+        col(
+            "concept_id",
+            Integer,
+            true,
+            "Unique identifier of the concept.",
+        ),
+        col("concept_name", Text, true, "Name of the concept."),
+        col(
+            "domain_id",
+            Text,
+            true,
+            "Domain (Condition, Drug, Measurement...).",
+        ),
+        col(
+            "vocabulary_id",
+            Text,
+            true,
+            "Vocabulary the concept comes from (SNOMED, RxNorm, LOINC...).",
+        ),
+        col(
+            "concept_class_id",
+            Text,
+            true,
+            "Class within the vocabulary.",
+        ),
+        col(
+            "standard_concept",
+            Text,
+            false,
+            "'S' standard, 'C' classification, NULL non-standard.",
+        ),
+        col(
+            "concept_code",
+            Text,
+            true,
+            "The code in its source vocabulary.",
+        ),
+        col(
+            "valid_start_date",
+            Date,
+            true,
+            "First day the concept is valid.",
+        ),
+        col(
+            "valid_end_date",
+            Date,
+            true,
+            "Last day the concept is valid.",
+        ),
+        col(
+            "invalid_reason",
+            Text,
+            false,
+            "Why the concept is no longer valid (D deleted, U updated), or NULL.",
+        ),
+    ],
+};
+
+pub const CONCEPT_ANCESTOR: TableSpec = TableSpec {
+    schema: "clinical",
+    name: "concept_ancestor",
+    source: SOURCE,
+    description: "Hierarchy of standard concepts, with every ancestor of every descendant: 'NSCLC or any kind of it' is one join.",
+    columns: &[
+        col(
+            "ancestor_concept_id",
+            Integer,
+            true,
+            "The higher-level concept.",
+        ),
+        col(
+            "descendant_concept_id",
+            Integer,
+            true,
+            "The lower-level concept (every concept is its own descendant).",
+        ),
+        col(
+            "min_levels_of_separation",
+            Integer,
+            true,
+            "Fewest steps between the two in the hierarchy.",
+        ),
+        col(
+            "max_levels_of_separation",
+            Integer,
+            true,
+            "Most steps between the two in the hierarchy.",
+        ),
+    ],
+};
+
 pub const TABLES: &[&TableSpec] = &[
     &PERSON,
     &OBSERVATION_PERIOD,
@@ -608,4 +1074,11 @@ pub const TABLES: &[&TableSpec] = &[
     &MEASUREMENT,
     &OBSERVATION,
     &DEATH,
+    &VISIT_OCCURRENCE,
+    &PROCEDURE_OCCURRENCE,
+    &SPECIMEN,
+    &EPISODE,
+    &EPISODE_EVENT,
+    &CONCEPT,
+    &CONCEPT_ANCESTOR,
 ];
