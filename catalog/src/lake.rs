@@ -23,7 +23,10 @@
 //!   (`ROOT/imaging/instances/`), or else a live scan of the DICOM files
 //!   under `ROOT/dicom/`;
 //! - `imaging.series` and `imaging.studies`: views at IDC's series and study
-//!   grain over `imaging.instances` (see `dicom::rollups`).
+//!   grain over `imaging.instances` (see `dicom::rollups`);
+//! - `imaging.image_occurrence` (OMOP's medical-imaging extension), a view
+//!   over the series and `imaging.patient_link` when the lake has the link
+//!   but no image_occurrence table of its own.
 
 use std::sync::Arc;
 
@@ -156,7 +159,59 @@ async fn mount_imaging(
             location: "view over imaging.instances".to_string(),
         });
     }
+    if !has("image_occurrence") && has("patient_link") {
+        let has_concepts = found
+            .iter()
+            .any(|t| t.schema == "clinical" && t.name == "concept");
+        let view = ctx
+            .sql(&image_occurrence_sql(has_concepts))
+            .await?
+            .into_view();
+        imaging_schema(ctx)?.register_table("image_occurrence".to_string(), view)?;
+        added.push(LakeTable {
+            schema: "imaging".to_string(),
+            name: "image_occurrence".to_string(),
+            location: "view over imaging.series and imaging.patient_link".to_string(),
+        });
+    }
     Ok(added)
+}
+
+/// MI-CDM IMAGE_OCCURRENCE built from the series index: one row per series
+/// whose PatientID `imaging.patient_link` maps to a person. The identifier
+/// is `dicom_uid_id(SeriesInstanceUID)`, stable as the archive grows; the
+/// date is SeriesDate, else StudyDate (MI-CDM's suggested source). The
+/// modality concept comes from the lake's own vocabulary (`clinical.concept`
+/// rows of vocabulary 'DICOM' whose code is the Modality), 0 ("no matching
+/// concept") without one. What the index cannot know is NULL (the imaging
+/// procedure, the visit, the DICOMweb URI) or 0 (the anatomic site).
+fn image_occurrence_sql(has_concepts: bool) -> String {
+    let (modality, join) = if has_concepts {
+        (
+            "coalesce(m.concept_id, 0)",
+            "LEFT JOIN (SELECT concept_code, min(concept_id) AS concept_id FROM clinical.concept
+                        WHERE vocabulary_id = 'DICOM' GROUP BY concept_code) m
+               ON m.concept_code = s.Modality",
+        )
+    } else {
+        ("CAST(0 AS BIGINT)", "")
+    };
+    format!(
+        "SELECT dicom_uid_id(s.SeriesInstanceUID) AS image_occurrence_id,
+                l.person_id,
+                CAST(NULL AS BIGINT) AS procedure_occurrence_id,
+                CAST(NULL AS BIGINT) AS visit_occurrence_id,
+                CAST(0 AS BIGINT) AS anatomic_site_concept_id,
+                CAST(NULL AS VARCHAR) AS wadors_uri,
+                CAST(NULL AS VARCHAR) AS local_path,
+                coalesce(s.SeriesDate, s.StudyDate) AS image_occurrence_date,
+                s.StudyInstanceUID AS image_study_uid,
+                s.SeriesInstanceUID AS image_series_uid,
+                {modality} AS modality_concept_id
+         FROM imaging.series s
+         JOIN imaging.patient_link l ON l.patient_id = s.PatientID
+         {join}"
+    )
 }
 
 /// The default catalog's `imaging` schema, created if missing.

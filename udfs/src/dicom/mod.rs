@@ -8,14 +8,17 @@ use datafusion::logical_expr::ScalarUDF;
 
 mod age;
 mod date;
+mod uid_id;
 
 pub use age::DicomAgeYears;
 pub use date::DicomDate;
+pub use uid_id::{DicomUidId, uid_id};
 
 /// The DICOM family's functions.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(DicomDate::new())),
         Arc::new(ScalarUDF::from(DicomAgeYears::new())),
+        Arc::new(ScalarUDF::from(DicomUidId::new())),
     ]
 }
