@@ -39,8 +39,8 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::FunctionRegistry;
-use datafusion::object_store::ObjectStore;
 use datafusion::object_store::path::Path;
+use datafusion::object_store::{ObjectStore, ObjectStoreExt};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
@@ -70,6 +70,21 @@ pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable
     let mut tables = discover(store.as_ref(), &root)
         .await
         .map_err(|e| e.context(format!("Failed to list lake '{location}'")))?;
+    let manifest = LakeManifest::read(store.as_ref(), &root).await?;
+    let root_url = root.as_str().trim_end_matches('/').to_string();
+    for (name, table_location) in &manifest.tables {
+        let Some((schema, table)) = name.split_once('.') else {
+            return Err(plan_datafusion_err!(
+                "{MANIFEST}: table '{name}' must be named schema.table"
+            ));
+        };
+        tables.retain(|t| !(t.schema == schema && t.name == table));
+        tables.push(LakeTable {
+            schema: schema.to_string(),
+            name: table.to_string(),
+            location: resolve(&root_url, table_location),
+        });
+    }
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
 
     let state = ctx.state();
@@ -91,8 +106,67 @@ pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable
         };
         schema.register_table(table.name.clone(), provider)?;
     }
-    tables.extend(mount_imaging(ctx, store.as_ref(), &root, &tables).await?);
+    let dicom = match &manifest.dicom {
+        Some(folder) => resolve(&root_url, folder),
+        None => format!("{root_url}/{DICOM_FOLDER}/"),
+    };
+    tables.extend(mount_imaging(ctx, &dicom, &tables).await?);
     Ok(tables)
+}
+
+/// The optional map of a lake's names and locations, at the lake's root.
+pub const MANIFEST: &str = "lake.toml";
+
+/// `ROOT/lake.toml`: tables the folder layout does not name, and where the
+/// DICOM files are.
+///
+/// ```toml
+/// dicom = "archive/"                               # read live as imaging.instances
+/// [tables]
+/// "clinical.person" = "ehr/patients/"              # relative to the root
+/// "imaging.patient_link" = "s3://mpi/links.parquet"
+/// ```
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LakeManifest {
+    /// The DICOM folder read live as `imaging.instances` (default `dicom/`).
+    dicom: Option<String>,
+    /// `"schema.table" = "location"`: a Parquet folder or file, relative to
+    /// the root or a URL; it replaces a discovered table of the same name.
+    #[serde(default)]
+    tables: std::collections::BTreeMap<String, String>,
+}
+
+impl LakeManifest {
+    async fn read(store: &dyn ObjectStore, root: &ListingTableUrl) -> Result<Self> {
+        let path = root.prefix().clone().join(MANIFEST);
+        let bytes = match store.get(&path).await {
+            Ok(found) => found.bytes().await?,
+            Err(datafusion::object_store::Error::NotFound { .. }) => return Ok(Self::default()),
+            Err(e) => return Err(e.into()),
+        };
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| plan_datafusion_err!("{MANIFEST} is not UTF-8 text: {e}"))?;
+        toml::from_str(text).map_err(|e| {
+            plan_datafusion_err!(
+                "{MANIFEST}: {}",
+                e.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })
+    }
+}
+
+/// A location from lake.toml: URLs and absolute paths as they are, anything
+/// else relative to the lake's root.
+fn resolve(root_url: &str, location: &str) -> String {
+    if location.contains("://") || location.starts_with('/') {
+        location.to_string()
+    } else {
+        format!("{root_url}/{}", location.trim_start_matches("./"))
+    }
 }
 
 /// Folder of DICOM files a lake may hold, read live when no index exists.
@@ -103,8 +177,7 @@ pub const DICOM_FOLDER: &str = "dicom";
 /// unless the lake has tables by those names. Returns what it added.
 async fn mount_imaging(
     ctx: &SessionContext,
-    store: &dyn ObjectStore,
-    root: &ListingTableUrl,
+    dicom: &str,
     found: &[LakeTable],
 ) -> Result<Vec<LakeTable>> {
     let has = |name: &str| {
@@ -112,21 +185,24 @@ async fn mount_imaging(
             .iter()
             .any(|t| t.schema == "imaging" && t.name == name)
     };
-    let root_url = root.as_str().trim_end_matches('/');
     let mut added = Vec::new();
     if !has("instances") {
-        let dicom = Path::from(
-            format!(
-                "{}/{DICOM_FOLDER}",
-                root.prefix().as_ref().trim_end_matches('/')
-            )
-            .trim_start_matches('/'),
-        );
-        let any_file = store.list(Some(&dicom)).next().await.transpose()?.is_some();
+        let url = ListingTableUrl::parse(if dicom.ends_with('/') {
+            dicom.to_string()
+        } else {
+            format!("{dicom}/")
+        })?;
+        let store = ctx.runtime_env().object_store(&url)?;
+        let any_file = store
+            .list(Some(url.prefix()))
+            .next()
+            .await
+            .transpose()?
+            .is_some();
         if !any_file {
             return Ok(added);
         }
-        let location = format!("{root_url}/{DICOM_FOLDER}/");
+        let location = url.as_str().to_string();
         let table = DicomTable::try_new(std::slice::from_ref(&location), &[], &[], OnError::Row)?;
         imaging_schema(ctx)?.register_table("instances".to_string(), Arc::new(table))?;
         added.push(LakeTable {
