@@ -13,11 +13,13 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 pub mod clinical;
 pub mod dicom;
 pub mod imaging;
+pub mod recist;
 
 /// Every scalar function rwid adds to DataFusion's built-ins.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = dicom::functions();
     functions.extend(clinical::functions());
+    functions.extend(recist::functions());
     functions
 }
 

@@ -1,0 +1,68 @@
+//! RECIST 1.1 tumour response (Eisenhauer et al., Eur J Cancer 2009): the
+//! rules in `rules.rs` as plain Rust, and one SQL function per rule.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+
+mod lesion_class;
+mod overall_response;
+pub mod rules;
+mod target_response;
+
+pub use lesion_class::Recist11LesionClass;
+pub use overall_response::Recist11OverallResponse;
+pub use target_response::Recist11TargetResponse;
+
+/// The RECIST family's functions.
+pub fn functions() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::from(Recist11LesionClass::new())),
+        Arc::new(ScalarUDF::from(Recist11TargetResponse::new())),
+        Arc::new(ScalarUDF::from(Recist11OverallResponse::new())),
+    ]
+}
+
+/// Runs `row` over every row of `args` (cast to `types`) and returns text:
+/// a scalar when every argument is one, an array otherwise.
+fn text_rows(
+    args: Vec<ColumnarValue>,
+    rows: usize,
+    types: &[DataType],
+    mut row: impl FnMut(&[ArrayRef], usize) -> Result<Option<&'static str>>,
+) -> Result<ColumnarValue> {
+    let all_scalars = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let length = if all_scalars { 1 } else { rows };
+    let arrays = args
+        .into_iter()
+        .zip(types)
+        .map(|(arg, data_type)| Ok(cast(&arg.into_array(length)?, data_type)?))
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let mut out = StringBuilder::with_capacity(length, length * 2);
+    for index in 0..length {
+        out.append_option(row(&arrays, index)?);
+    }
+    let array: ArrayRef = Arc::new(out.finish());
+    if all_scalars {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+/// A nullable argument's value at `index`.
+fn value<T: Array + 'static, V>(
+    arrays: &[ArrayRef],
+    column: usize,
+    index: usize,
+    get: impl Fn(&T, usize) -> V,
+) -> Option<V> {
+    let array = arrays[column].as_any().downcast_ref::<T>()?;
+    (!array.is_null(index)).then(|| get(array, index))
+}

@@ -1,0 +1,406 @@
+//! RECIST 1.1 rules as plain Rust: Eisenhauer EA, Therasse P, Bogaerts J, et
+//! al. "New response evaluation criteria in solid tumours: Revised RECIST
+//! guideline (version 1.1)". Eur J Cancer 2009;45:228-247,
+//! doi:10.1016/j.ejca.2008.10.026. Section numbers below are the paper's.
+//!
+//! The SQL functions in this family are thin adapters over these.
+
+use std::fmt;
+
+/// RECIST specifies no rounding ("at least 30 %" means exactly -30.0 % is
+/// PR), so boundaries are compared exactly, up to this relative tolerance
+/// for the binary representation of decimal millimetres (70.1 is not
+/// exactly representable).
+const RELATIVE_TOLERANCE: f64 = 1e-9;
+
+fn at_least(value: f64, bound: f64) -> bool {
+    value >= bound - RELATIVE_TOLERANCE * bound.abs().max(1.0)
+}
+
+fn at_most(value: f64, bound: f64) -> bool {
+    value <= bound + RELATIVE_TOLERANCE * bound.abs().max(1.0)
+}
+
+/// Whether a lesion is a lymph node (measured by short axis) or not (longest diameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LesionKind {
+    NonNodal,
+    Nodal,
+}
+
+impl LesionKind {
+    /// `'nodal'` / `'node'` / `'lymph node'`, or `'non-nodal'` / `'nonnodal'`, any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-")
+            .as_str()
+        {
+            "nodal" | "node" | "lymph-node" => Some(LesionKind::Nodal),
+            "non-nodal" | "nonnodal" | "extranodal" => Some(LesionKind::NonNodal),
+            _ => None,
+        }
+    }
+}
+
+/// A lesion's class at baseline (§3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LesionClass {
+    /// Can be a target lesion.
+    Measurable,
+    /// Followed as a non-target lesion.
+    NonMeasurable,
+    /// A lymph node with short axis under 10 mm: normal, neither recorded nor followed.
+    NonPathological,
+}
+
+impl LesionClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LesionClass::Measurable => "measurable",
+            LesionClass::NonMeasurable => "non-measurable",
+            LesionClass::NonPathological => "non-pathological",
+        }
+    }
+}
+
+/// §3.1.1: a non-nodal lesion is measurable with a longest diameter of at
+/// least 10 mm on CT with slices of at most 5 mm, and at least twice the
+/// slice thickness when slices are thicker (Appendix II); a lymph node is
+/// pathological and measurable with a short axis of at least 15 mm,
+/// pathological but non-measurable from 10 mm to under 15 mm, and normal
+/// under 10 mm (§3.1.1, §3.1.2). `None` when the needed axis is missing.
+pub fn lesion_class(
+    kind: LesionKind,
+    long_axis_mm: Option<f64>,
+    short_axis_mm: Option<f64>,
+    slice_thickness_mm: Option<f64>,
+) -> Option<LesionClass> {
+    match kind {
+        LesionKind::NonNodal => {
+            let long_axis = long_axis_mm?;
+            let minimum = slice_thickness_mm.map_or(10.0, |t| (2.0 * t).max(10.0));
+            Some(if at_least(long_axis, minimum) {
+                LesionClass::Measurable
+            } else {
+                LesionClass::NonMeasurable
+            })
+        }
+        LesionKind::Nodal => {
+            let short_axis = short_axis_mm?;
+            Some(if at_least(short_axis, 15.0) {
+                LesionClass::Measurable
+            } else if at_least(short_axis, 10.0) {
+                LesionClass::NonMeasurable
+            } else {
+                LesionClass::NonPathological
+            })
+        }
+    }
+}
+
+/// A time-point response (§4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Response {
+    /// Complete response.
+    Cr,
+    /// Partial response.
+    Pr,
+    /// Stable disease.
+    Sd,
+    /// Non-CR/non-PD: non-target disease only, neither gone nor progressing.
+    NonCrNonPd,
+    /// Progressive disease.
+    Pd,
+    /// Not evaluable.
+    Ne,
+}
+
+impl Response {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Response::Cr => "CR",
+            Response::Pr => "PR",
+            Response::Sd => "SD",
+            Response::NonCrNonPd => "NON-CR/NON-PD",
+            Response::Pd => "PD",
+            Response::Ne => "NE",
+        }
+    }
+
+    /// `CR`, `PR`, `SD`, `PD`, `NE`, `NON-CR/NON-PD` (also `NON-CR NON-PD`,
+    /// `NONCR/NONPD`), any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        let normalized: String = text
+            .trim()
+            .to_ascii_uppercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        match normalized.as_str() {
+            "CR" => Some(Response::Cr),
+            "PR" => Some(Response::Pr),
+            "SD" => Some(Response::Sd),
+            "PD" => Some(Response::Pd),
+            "NE" => Some(Response::Ne),
+            "NONCRNONPD" => Some(Response::NonCrNonPd),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One time point's target-lesion measurements, summarised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetAssessment {
+    /// Baseline sum of diameters (longest diameters of non-nodal targets plus
+    /// short axes of nodal targets), the reference for PR (§4.3.1).
+    pub baseline_sum_mm: f64,
+    /// Smallest sum on study before this time point, baseline included, the
+    /// reference for PD (§4.3.1).
+    pub nadir_sum_mm: f64,
+    /// This time point's sum of the targets that were measured.
+    pub current_sum_mm: f64,
+    /// Every non-nodal target has disappeared (recorded 0 mm); true when
+    /// there are no non-nodal targets.
+    pub all_non_nodal_gone: bool,
+    /// Every nodal target has a short axis under 10 mm; true when there are
+    /// no nodal targets.
+    pub all_nodes_under_10_mm: bool,
+    /// Every target lesion was measured at this time point.
+    pub complete: bool,
+}
+
+/// Target-lesion response at one time point (§4.3.1, with the missing-lesion
+/// rule of §4.3.3 and its EORTC Q&A):
+///
+/// 1. CR: every non-nodal target gone and every nodal target under 10 mm
+///    short axis; the sum need not be 0 (nodes keep their actual size);
+/// 2. PD: the sum grew by at least 20 % and at least 5 mm over the nadir,
+///    checked before anything else so a missing lesion cannot hide it;
+/// 3. NE: a target was not measured and PD does not hold anyway;
+/// 4. PR: the sum fell by at least 30 % from baseline;
+/// 5. SD otherwise.
+pub fn target_response(t: &TargetAssessment) -> Response {
+    if t.all_non_nodal_gone && t.all_nodes_under_10_mm && t.complete {
+        return Response::Cr;
+    }
+    let growth = t.current_sum_mm - t.nadir_sum_mm;
+    if at_least(growth, 5.0) && at_least(t.current_sum_mm, 1.2 * t.nadir_sum_mm) {
+        return Response::Pd;
+    }
+    if !t.complete {
+        return Response::Ne;
+    }
+    if at_most(t.current_sum_mm, 0.7 * t.baseline_sum_mm) {
+        return Response::Pr;
+    }
+    Response::Sd
+}
+
+/// Non-target response (§4.3.2) as the assessor records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonTargetResponse {
+    /// All non-target lesions gone, nodes under 10 mm, markers normal.
+    Cr,
+    /// Persisting non-target disease.
+    NonCrNonPd,
+    /// Unequivocal progression.
+    Pd,
+    /// Not all non-target lesions evaluated.
+    Ne,
+}
+
+impl NonTargetResponse {
+    pub fn parse(text: &str) -> Option<Self> {
+        match Response::parse(text)? {
+            Response::Cr => Some(NonTargetResponse::Cr),
+            Response::NonCrNonPd => Some(NonTargetResponse::NonCrNonPd),
+            Response::Pd => Some(NonTargetResponse::Pd),
+            Response::Ne => Some(NonTargetResponse::Ne),
+            Response::Pr | Response::Sd => None,
+        }
+    }
+}
+
+/// Overall time-point response (§4.4.1).
+///
+/// With target disease (Table 1): PD whenever targets or non-targets are PD
+/// or a new lesion appears; otherwise CR needs target CR and non-target CR
+/// (or no non-target disease at baseline, `non_target = None`); target CR
+/// with non-target non-CR/non-PD or not evaluated is PR; target PR is PR,
+/// target SD is SD, target NE is NE.
+///
+/// Without target disease (`target = None`, Table 2): PD on non-target PD
+/// or a new lesion; otherwise the non-target response (CR, NON-CR/NON-PD,
+/// NE). `None` when there is neither target nor non-target disease.
+pub fn overall_response(
+    target: Option<Response>,
+    non_target: Option<NonTargetResponse>,
+    new_lesions: bool,
+) -> Option<Response> {
+    if new_lesions || target == Some(Response::Pd) || non_target == Some(NonTargetResponse::Pd) {
+        return Some(Response::Pd);
+    }
+    Some(match (target, non_target) {
+        (Some(Response::Cr), None | Some(NonTargetResponse::Cr)) => Response::Cr,
+        (Some(Response::Cr), Some(_)) => Response::Pr,
+        (Some(target), _) => target,
+        (None, Some(NonTargetResponse::Cr)) => Response::Cr,
+        (None, Some(NonTargetResponse::NonCrNonPd)) => Response::NonCrNonPd,
+        (None, Some(NonTargetResponse::Ne)) => Response::Ne,
+        (None, Some(NonTargetResponse::Pd)) => Response::Pd,
+        (None, None) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(baseline: f64, nadir: f64, current: f64) -> Response {
+        target_response(&TargetAssessment {
+            baseline_sum_mm: baseline,
+            nadir_sum_mm: nadir,
+            current_sum_mm: current,
+            all_non_nodal_gone: false,
+            all_nodes_under_10_mm: true,
+            complete: true,
+        })
+    }
+
+    /// The test vectors of the domain notes, §1.9.
+    #[test]
+    fn target_response_test_vectors() {
+        assert_eq!(target(100.0, 100.0, 70.0), Response::Pr, "exactly -30 %");
+        assert_eq!(target(100.0, 100.0, 70.1), Response::Sd);
+        assert_eq!(target(100.0, 60.0, 72.0), Response::Pd, "+12 mm, +20 %");
+        assert_eq!(target(100.0, 60.0, 71.9), Response::Sd, "+19.8 %: not PD");
+        assert_eq!(target(20.0, 20.0, 24.0), Response::Sd, "+20 % but +4 mm");
+        assert_eq!(target(20.0, 20.0, 25.0), Response::Pd, "+25 %, +5 mm");
+        // A single nodal target shrinking to 9 mm short axis: CR with a sum of 9 mm.
+        let node = TargetAssessment {
+            baseline_sum_mm: 18.0,
+            nadir_sum_mm: 18.0,
+            current_sum_mm: 9.0,
+            all_non_nodal_gone: true,
+            all_nodes_under_10_mm: true,
+            complete: true,
+        };
+        assert_eq!(target_response(&node), Response::Cr);
+        // Three lesions summing 50 at baseline, one missing at follow-up.
+        let missing = |current| TargetAssessment {
+            baseline_sum_mm: 50.0,
+            nadir_sum_mm: 50.0,
+            current_sum_mm: current,
+            all_non_nodal_gone: false,
+            all_nodes_under_10_mm: true,
+            complete: false,
+        };
+        assert_eq!(
+            target_response(&missing(80.0)),
+            Response::Pd,
+            "PD holds anyway"
+        );
+        assert_eq!(target_response(&missing(30.0)), Response::Ne);
+    }
+
+    #[test]
+    fn pd_before_pr_and_a_nadir_of_zero() {
+        // +50 % from the nadir of 40, -40 % from baseline: PD (checked first).
+        assert_eq!(target(100.0, 40.0, 60.0), Response::Pd);
+        // After a non-nodal CR the nadir is 0: any growth of 5 mm is PD.
+        assert_eq!(target(30.0, 0.0, 5.0), Response::Pd);
+        assert_eq!(target(30.0, 0.0, 4.9), Response::Pr);
+    }
+
+    #[test]
+    fn a_larger_current_sum_never_gives_a_better_response() {
+        let rank = |r: Response| match r {
+            Response::Cr => 0,
+            Response::Pr => 1,
+            Response::Sd => 2,
+            _ => 3,
+        };
+        for baseline in [10.0, 33.3, 50.0, 100.0, 250.0] {
+            for nadir_share in [0.0, 0.4, 0.8, 1.0] {
+                let nadir: f64 = baseline * nadir_share;
+                let mut previous = 0;
+                for step in 0..=400 {
+                    let current = step as f64 * baseline / 100.0;
+                    let now = rank(target(baseline, nadir, current));
+                    assert!(now >= previous, "B={baseline} N={nadir} C={current}");
+                    previous = now;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lesion_classes() {
+        use LesionClass::*;
+        let non_nodal = |ld, slice| lesion_class(LesionKind::NonNodal, Some(ld), None, slice);
+        assert_eq!(non_nodal(10.0, Some(5.0)), Some(Measurable));
+        assert_eq!(non_nodal(9.9, Some(5.0)), Some(NonMeasurable));
+        assert_eq!(non_nodal(10.0, None), Some(Measurable));
+        // 8 mm slices: at least 16 mm.
+        assert_eq!(non_nodal(15.9, Some(8.0)), Some(NonMeasurable));
+        assert_eq!(non_nodal(16.0, Some(8.0)), Some(Measurable));
+        let node = |sa| lesion_class(LesionKind::Nodal, None, Some(sa), Some(5.0));
+        assert_eq!(node(15.0), Some(Measurable));
+        assert_eq!(node(14.9), Some(NonMeasurable));
+        assert_eq!(node(10.0), Some(NonMeasurable));
+        assert_eq!(node(9.9), Some(NonPathological));
+        assert_eq!(
+            lesion_class(LesionKind::Nodal, Some(30.0), None, None),
+            None
+        );
+    }
+
+    /// RECIST 1.1 Table 1 and Table 2, row by row.
+    #[test]
+    fn overall_response_tables() {
+        use NonTargetResponse as N;
+        use Response::*;
+        let table_1 = [
+            (Cr, Some(N::Cr), false, Cr),
+            (Cr, None, false, Cr),
+            (Cr, Some(N::NonCrNonPd), false, Pr),
+            (Cr, Some(N::Ne), false, Pr),
+            (Pr, Some(N::NonCrNonPd), false, Pr),
+            (Pr, Some(N::Ne), false, Pr),
+            (Sd, Some(N::NonCrNonPd), false, Sd),
+            (Sd, Some(N::Ne), false, Sd),
+            (Ne, Some(N::NonCrNonPd), false, Ne),
+            (Pd, Some(N::Cr), false, Pd),
+            (Pr, Some(N::Pd), false, Pd),
+            (Cr, Some(N::Cr), true, Pd),
+            (Ne, Some(N::Pd), false, Pd),
+        ];
+        for (t, nt, new, expected) in table_1 {
+            assert_eq!(
+                overall_response(Some(t), nt, new),
+                Some(expected),
+                "{t} {nt:?} {new}"
+            );
+        }
+        let table_2 = [
+            (N::Cr, false, Cr),
+            (N::NonCrNonPd, false, NonCrNonPd),
+            (N::Ne, false, Ne),
+            (N::Pd, false, Pd),
+            (N::Cr, true, Pd),
+        ];
+        for (nt, new, expected) in table_2 {
+            assert_eq!(overall_response(None, Some(nt), new), Some(expected));
+        }
+        assert_eq!(overall_response(None, None, false), None);
+        assert_eq!(overall_response(None, None, true), Some(Pd));
+    }
+}
