@@ -25,5 +25,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
 
 /// Every aggregate function rwid adds.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    imaging::aggregate_functions()
+    let mut functions = imaging::aggregate_functions();
+    functions.extend(recist::aggregate_functions());
+    functions
 }

@@ -7,13 +7,15 @@ use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 
+mod best_response;
 mod lesion_class;
 mod overall_response;
 pub mod rules;
 mod target_response;
 
+pub use best_response::Recist11BestResponse;
 pub use lesion_class::Recist11LesionClass;
 pub use overall_response::Recist11OverallResponse;
 pub use target_response::Recist11TargetResponse;
@@ -25,6 +27,11 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(Recist11TargetResponse::new())),
         Arc::new(ScalarUDF::from(Recist11OverallResponse::new())),
     ]
+}
+
+/// The RECIST family's aggregate functions.
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::from(Recist11BestResponse::new()))]
 }
 
 /// Runs `row` over every row of `args` (cast to `types`) and returns text:

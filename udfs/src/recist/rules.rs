@@ -404,3 +404,176 @@ mod tests {
         assert_eq!(overall_response(None, None, true), Some(Pd));
     }
 }
+
+/// How best overall response is derived (§4.4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BestResponseRules {
+    /// CR and PR need a confirming assessment (non-randomised trials whose
+    /// primary endpoint is response, §4.4.2, Table 3).
+    pub confirm: bool,
+    /// Days after the first CR or PR a confirming assessment may come at
+    /// the earliest: "no less than 4 weeks" (§4.4.2).
+    pub confirm_days: i64,
+    /// Days after the reference date (treatment start or randomisation)
+    /// before SD or NON-CR/NON-PD counts: the protocol's minimum duration of
+    /// SD, "in general not less than 6-8 weeks" (§4.4.2).
+    pub min_sd_days: i64,
+    /// NE assessments allowed between a response and its confirmation.
+    pub max_ne_between: usize,
+}
+
+impl Default for BestResponseRules {
+    fn default() -> Self {
+        Self {
+            confirm: false,
+            confirm_days: 28,
+            min_sd_days: 42,
+            max_ne_between: 1,
+        }
+    }
+}
+
+/// Best overall response from the time-point responses, as days since any
+/// fixed epoch (§4.4.2), with the operational confirmation rules of
+/// pharmaverse admiralonco's `derive_param_confirmed_bor`:
+///
+/// - only assessments up to and including the first PD count;
+/// - SD and NON-CR/NON-PD count only from `min_sd_days` after `reference_day`
+///   (earlier ones are NE);
+/// - with confirmation, CR is confirmed by a later CR at least
+///   `confirm_days` after it with only CR or NE between; PR by a later CR or
+///   PR at least `confirm_days` after it with only CR, PR or NE between and
+///   no PR after a CR; at most `max_ne_between` NEs between. An unconfirmed
+///   CR or PR counts as SD (Table 3);
+/// - the best is CR > PR > SD > NON-CR/NON-PD > PD > NE, ties to the earliest.
+///
+/// Returns the best response and its day; `None` without assessments.
+pub fn best_overall_response(
+    reference_day: i64,
+    assessments: &[(i64, Response)],
+    rules: &BestResponseRules,
+) -> Option<(Response, i64)> {
+    let mut ordered: Vec<(i64, Response)> = assessments.to_vec();
+    ordered.sort_by_key(|(day, response)| (*day, *response));
+    if let Some(first_pd) = ordered.iter().position(|(_, r)| *r == Response::Pd) {
+        ordered.truncate(first_pd + 1);
+    }
+    let windowed = |day: i64, response: Response| match response {
+        Response::Sd | Response::NonCrNonPd if day < reference_day + rules.min_sd_days => {
+            Response::Ne
+        }
+        other => other,
+    };
+    let confirmed = |index: usize| -> bool {
+        let (day, response) = ordered[index];
+        let acceptable_between: &[Response] = match response {
+            Response::Cr => &[Response::Cr, Response::Ne],
+            _ => &[Response::Cr, Response::Pr, Response::Ne],
+        };
+        let mut seen_cr = false;
+        let mut nes = 0;
+        for &(later_day, later) in &ordered[index + 1..] {
+            let confirms = match response {
+                Response::Cr => later == Response::Cr,
+                _ => {
+                    matches!(later, Response::Cr | Response::Pr)
+                        && !(seen_cr && later == Response::Pr)
+                }
+            };
+            if later_day >= day + rules.confirm_days && confirms {
+                return nes <= rules.max_ne_between;
+            }
+            if !acceptable_between.contains(&later) || (seen_cr && later == Response::Pr) {
+                return false;
+            }
+            seen_cr |= later == Response::Cr;
+            nes += usize::from(later == Response::Ne);
+        }
+        false
+    };
+    (0..ordered.len())
+        .map(|index| {
+            let (day, response) = ordered[index];
+            let counted = match response {
+                Response::Cr | Response::Pr if rules.confirm && !confirmed(index) => {
+                    windowed(day, Response::Sd)
+                }
+                other => windowed(day, other),
+            };
+            (counted, day)
+        })
+        .min_by_key(|(response, day)| (*response, *day))
+}
+
+#[cfg(test)]
+mod best_response_tests {
+    use super::Response::*;
+    use super::*;
+
+    fn bor(assessments: &[(i64, Response)], confirm: bool) -> Option<Response> {
+        let rules = BestResponseRules {
+            confirm,
+            ..BestResponseRules::default()
+        };
+        best_overall_response(0, assessments, &rules).map(|(r, _)| r)
+    }
+
+    #[test]
+    fn without_confirmation() {
+        // SD, then PR, then PD: PR.
+        assert_eq!(bor(&[(56, Sd), (112, Pr), (168, Pd)], false), Some(Pr));
+        // The only SD too early to count, then PD: PD; then nothing: NE.
+        assert_eq!(bor(&[(21, Sd), (84, Pd)], false), Some(Pd));
+        assert_eq!(bor(&[(21, Sd)], false), Some(Ne));
+        // Assessments after the first PD do not count.
+        assert_eq!(bor(&[(56, Pd), (112, Cr)], false), Some(Pd));
+        assert_eq!(bor(&[], false), None);
+    }
+
+    /// RECIST 1.1 Table 3 (confirmation required), first and subsequent
+    /// time point, with the minimum SD duration met (first at day 56) or not
+    /// (first at day 14, subsequent before day 42).
+    #[test]
+    fn table_3_with_confirmation() {
+        let met = |first, next| bor(&[(56, first), (112, next)], true);
+        let not_met = |first, next| bor(&[(14, first), (35, next)], true);
+        assert_eq!(met(Cr, Cr), Some(Cr));
+        assert_eq!(met(Cr, Sd), Some(Sd));
+        assert_eq!(not_met(Cr, Pd), Some(Pd));
+        assert_eq!(met(Cr, Pd), Some(Sd));
+        assert_eq!(met(Cr, Ne), Some(Sd));
+        assert_eq!(not_met(Cr, Ne), Some(Ne));
+        assert_eq!(met(Pr, Cr), Some(Pr));
+        assert_eq!(met(Pr, Pr), Some(Pr));
+        assert_eq!(met(Pr, Sd), Some(Sd));
+        assert_eq!(met(Pr, Pd), Some(Sd));
+        assert_eq!(not_met(Pr, Pd), Some(Pd));
+        assert_eq!(met(Pr, Ne), Some(Sd));
+        assert_eq!(met(Ne, Ne), Some(Ne));
+        // Confirmation needs 28 days: a CR 21 days later does not confirm.
+        assert_eq!(bor(&[(56, Cr), (77, Cr)], true), Some(Sd));
+        // One NE between is allowed, two are not.
+        assert_eq!(bor(&[(56, Pr), (84, Ne), (112, Pr)], true), Some(Pr));
+        assert_eq!(
+            bor(&[(56, Pr), (70, Ne), (84, Ne), (112, Pr)], true),
+            Some(Sd)
+        );
+        // An SD between a PR and its would-be confirmation breaks it.
+        assert_eq!(bor(&[(56, Pr), (84, Sd), (112, Pr)], true), Some(Sd));
+    }
+
+    #[test]
+    fn order_of_rows_never_matters() {
+        let rows = [(56, Pr), (112, Cr), (168, Cr), (224, Pd), (20, Sd)];
+        let expected = bor(&rows, true);
+        let mut shuffled = rows;
+        for rotation in 0..rows.len() {
+            shuffled.rotate_left(1);
+            assert_eq!(bor(&shuffled, true), expected, "rotation {rotation}");
+            let mut reversed = shuffled;
+            reversed.reverse();
+            assert_eq!(bor(&reversed, true), expected);
+        }
+        assert_eq!(expected, Some(Cr));
+    }
+}
