@@ -13,11 +13,13 @@ mod best_response;
 mod lesion_class;
 mod overall_response;
 pub mod rules;
+mod select_targets;
 mod target_response;
 
 pub use best_response::Recist11BestResponse;
 pub use lesion_class::Recist11LesionClass;
 pub use overall_response::Recist11OverallResponse;
+pub use select_targets::Recist11SelectTargets;
 pub use target_response::Recist11TargetResponse;
 
 /// The RECIST family's functions.
@@ -31,7 +33,10 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
 
 /// The RECIST family's aggregate functions.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![Arc::new(AggregateUDF::from(Recist11BestResponse::new()))]
+    vec![
+        Arc::new(AggregateUDF::from(Recist11BestResponse::new())),
+        Arc::new(AggregateUDF::from(Recist11SelectTargets::new())),
+    ]
 }
 
 /// Runs `row` over every row of `args` (cast to `types`) and returns text:

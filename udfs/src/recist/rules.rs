@@ -577,3 +577,88 @@ mod best_response_tests {
         assert_eq!(expected, Some(Cr));
     }
 }
+
+/// A measurable baseline lesion offered as a target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetCandidate {
+    pub lesion_id: String,
+    pub organ: String,
+    pub kind: LesionKind,
+    /// Longest diameter (non-nodal) or short axis (nodal), mm.
+    pub size_mm: f64,
+}
+
+/// At most this many targets in all (§4.2)...
+pub const MAX_TARGETS: usize = 5;
+/// ...and per organ.
+pub const MAX_TARGETS_PER_ORGAN: usize = 2;
+
+/// Baseline target selection (§4.2 and the EORTC RECIST Q&A): the largest
+/// lesions first, at most 5 in all and 2 per organ, lymph nodes of any
+/// station counting as one organ ("nodes are considered to be one organ").
+/// Organ names are compared case-insensitively; ties in size go to the
+/// smaller lesion id so the choice is repeatable. Returns lesion ids in
+/// selection order.
+pub fn select_targets(candidates: &[TargetCandidate]) -> Vec<String> {
+    let organ_key = |c: &TargetCandidate| match c.kind {
+        LesionKind::Nodal => "\u{0}lymph nodes".to_string(),
+        LesionKind::NonNodal => c.organ.trim().to_lowercase(),
+    };
+    let mut ordered: Vec<&TargetCandidate> = candidates.iter().collect();
+    ordered.sort_by(|a, b| {
+        b.size_mm
+            .total_cmp(&a.size_mm)
+            .then_with(|| a.lesion_id.cmp(&b.lesion_id))
+    });
+    let mut per_organ: std::collections::HashMap<String, usize> = Default::default();
+    let mut selected = Vec::new();
+    for candidate in ordered {
+        if selected.len() == MAX_TARGETS {
+            break;
+        }
+        let count = per_organ.entry(organ_key(candidate)).or_default();
+        if *count < MAX_TARGETS_PER_ORGAN {
+            *count += 1;
+            selected.push(candidate.lesion_id.clone());
+        }
+    }
+    selected
+}
+
+#[cfg(test)]
+mod selection_tests {
+    use super::*;
+
+    fn lesion(id: &str, organ: &str, kind: LesionKind, size: f64) -> TargetCandidate {
+        TargetCandidate {
+            lesion_id: id.to_string(),
+            organ: organ.to_string(),
+            kind,
+            size_mm: size,
+        }
+    }
+
+    #[test]
+    fn five_in_all_two_per_organ_nodes_one_organ() {
+        use LesionKind::*;
+        let lesions = [
+            lesion("L1", "liver", NonNodal, 50.0),
+            lesion("L2", "Liver", NonNodal, 45.0),
+            lesion("L3", "liver", NonNodal, 40.0),
+            lesion("N1", "mediastinal node", Nodal, 30.0),
+            lesion("N2", "axillary node", Nodal, 25.0),
+            lesion("N3", "inguinal node", Nodal, 20.0),
+            lesion("P1", "lung", NonNodal, 15.0),
+            lesion("P2", "lung", NonNodal, 12.0),
+            lesion("B1", "adrenal", NonNodal, 11.0),
+        ];
+        // Liver 2 (L3 left out), nodes 2 (N3 left out), lung P1: five.
+        assert_eq!(select_targets(&lesions), ["L1", "L2", "N1", "N2", "P1"]);
+        // One organ: at most 2.
+        assert_eq!(select_targets(&lesions[..3]), ["L1", "L2"]);
+        // Input order does not matter.
+        let mut reversed = lesions.to_vec();
+        reversed.reverse();
+        assert_eq!(select_targets(&reversed), select_targets(&lesions));
+    }
+}
