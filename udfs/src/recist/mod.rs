@@ -12,6 +12,7 @@ use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 mod best_response;
 mod lesion_class;
 mod overall_response;
+mod response_dates;
 pub mod rules;
 mod select_targets;
 mod target_response;
@@ -19,6 +20,7 @@ mod target_response;
 pub use best_response::Recist11BestResponse;
 pub use lesion_class::Recist11LesionClass;
 pub use overall_response::Recist11OverallResponse;
+pub use response_dates::Recist11ResponseDates;
 pub use select_targets::Recist11SelectTargets;
 pub use target_response::Recist11TargetResponse;
 
@@ -36,6 +38,7 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![
         Arc::new(AggregateUDF::from(Recist11BestResponse::new())),
         Arc::new(AggregateUDF::from(Recist11SelectTargets::new())),
+        Arc::new(AggregateUDF::from(Recist11ResponseDates::new())),
     ]
 }
 

@@ -662,3 +662,60 @@ mod selection_tests {
         assert_eq!(select_targets(&reversed), select_targets(&lesions));
     }
 }
+
+/// Dates that bound a response (§4.4.3), as days since a fixed epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseDates {
+    /// First time point meeting CR or PR criteria.
+    pub first_response_day: Option<i64>,
+    /// First time point of PD.
+    pub first_progression_day: Option<i64>,
+    /// Duration of response: "from the time measurement criteria are first
+    /// met for CR/PR until the first date that recurrent or progressive
+    /// disease is objectively documented" (§4.4.3); `None` while the
+    /// response lasts (censored) or without a response.
+    pub duration_of_response_days: Option<i64>,
+}
+
+/// First response, first progression and duration of response of a
+/// patient's time points, in any order.
+pub fn response_dates(assessments: &[(i64, Response)]) -> ResponseDates {
+    let first = |wanted: &dyn Fn(Response) -> bool| {
+        assessments
+            .iter()
+            .filter(|(_, r)| wanted(*r))
+            .map(|(day, _)| *day)
+            .min()
+    };
+    let first_progression_day = first(&|r| r == Response::Pd);
+    let first_response_day = first(&|r| matches!(r, Response::Cr | Response::Pr))
+        .filter(|day| first_progression_day.is_none_or(|pd| *day < pd));
+    ResponseDates {
+        first_response_day,
+        first_progression_day,
+        duration_of_response_days: first_response_day
+            .zip(first_progression_day)
+            .map(|(response, progression)| progression - response),
+    }
+}
+
+#[cfg(test)]
+mod response_dates_tests {
+    use super::Response::*;
+    use super::*;
+
+    #[test]
+    fn duration_of_response() {
+        let dates = response_dates(&[(168, Pd), (56, Sd), (112, Pr), (140, Cr)]);
+        assert_eq!(dates.first_response_day, Some(112));
+        assert_eq!(dates.first_progression_day, Some(168));
+        assert_eq!(dates.duration_of_response_days, Some(56));
+        // Ongoing response: censored.
+        let ongoing = response_dates(&[(56, Pr), (112, Pr)]);
+        assert_eq!(ongoing.duration_of_response_days, None);
+        // A "response" after progression is not one.
+        let late = response_dates(&[(56, Pd), (112, Pr)]);
+        assert_eq!(late.first_response_day, None);
+        assert_eq!(late.first_progression_day, Some(56));
+    }
+}
