@@ -300,3 +300,124 @@ async fn the_example_cohort_file_reproduces_the_ground_truth() {
     let size = lake.truth.nsclc_cohort.len() as i64;
     assert_eq!(counts, vec![size, size]);
 }
+
+/// `imaging.recist_timepoints` (SQL over the lesion measurements) agrees
+/// with the RECIST rules in Rust, recomputed here from the same rows.
+#[tokio::test]
+async fn recist_timepoints_view_agrees_with_the_rules() {
+    use rwid::udfs::recist::rules::{
+        NonTargetResponse, TargetAssessment, overall_response, target_response,
+    };
+    use std::collections::BTreeMap;
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = demo::generate(&dir.path().join("lake"), 60, 3).unwrap();
+    let ctx = RwidContext::new(RwidConfig {
+        lake: Some(lake.root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+    // (person, date) -> (role, nodal, size, non-target status)
+    type Rows = BTreeMap<(i64, i32), Vec<(String, bool, Option<f64>, Option<String>)>>;
+    let mut rows: Rows = BTreeMap::new();
+    let batches = query(
+        &ctx,
+        "SELECT person_id, CAST(assessment_date AS INT) AS day, role, is_nodal,
+                CASE WHEN is_nodal THEN short_axis_mm ELSE longest_diameter_mm END AS size,
+                non_target_status
+         FROM imaging.lesion_measurement",
+    )
+    .await;
+    for b in &batches {
+        for i in 0..b.num_rows() {
+            let person = b.column(0).as_primitive::<Int64Type>().value(i);
+            let day = b
+                .column(1)
+                .as_primitive::<rwid::datafusion::arrow::datatypes::Int32Type>()
+                .value(i);
+            let text = |c: usize| {
+                let a = b.column(c).as_string_view();
+                (!rwid::datafusion::arrow::array::Array::is_null(a, i))
+                    .then(|| a.value(i).to_string())
+            };
+            let size = b
+                .column(4)
+                .as_primitive::<rwid::datafusion::arrow::datatypes::Float64Type>();
+            let size =
+                (!rwid::datafusion::arrow::array::Array::is_null(size, i)).then(|| size.value(i));
+            rows.entry((person, day)).or_default().push((
+                text(2).unwrap(),
+                b.column(3).as_boolean().value(i),
+                size,
+                text(5),
+            ));
+        }
+    }
+    let mut expected: BTreeMap<(i64, i32), String> = BTreeMap::new();
+    let persons: std::collections::BTreeSet<i64> = rows.keys().map(|(p, _)| *p).collect();
+    for person in persons {
+        let points: Vec<_> = rows
+            .range((person, i32::MIN)..=(person, i32::MAX))
+            .collect();
+        let sum = |lesions: &Vec<(String, bool, Option<f64>, Option<String>)>| -> f64 {
+            lesions
+                .iter()
+                .filter(|l| l.0 == "target")
+                .filter_map(|l| l.2)
+                .sum()
+        };
+        let baseline = sum(points[0].1);
+        let mut nadir = baseline;
+        for ((_, day), lesions) in points.iter().skip(1) {
+            let targets: Vec<_> = lesions.iter().filter(|l| l.0 == "target").collect();
+            let current = sum(lesions);
+            let target = target_response(&TargetAssessment {
+                baseline_sum_mm: baseline,
+                nadir_sum_mm: nadir,
+                current_sum_mm: current,
+                all_non_nodal_gone: targets.iter().filter(|l| !l.1).all(|l| l.2 == Some(0.0)),
+                all_nodes_under_10_mm: targets
+                    .iter()
+                    .filter(|l| l.1)
+                    .all(|l| l.2.is_some_and(|s| s < 10.0)),
+                complete: targets.iter().all(|l| l.2.is_some()),
+            });
+            let statuses: Vec<&str> = lesions.iter().filter_map(|l| l.3.as_deref()).collect();
+            let non_target = if statuses.contains(&"unequivocal_progression") {
+                Some(NonTargetResponse::Pd)
+            } else if statuses.contains(&"present") {
+                Some(NonTargetResponse::NonCrNonPd)
+            } else if statuses.contains(&"absent") {
+                Some(NonTargetResponse::Cr)
+            } else {
+                None
+            };
+            let new = lesions.iter().any(|l| l.0 == "new");
+            let overall = overall_response(Some(target), non_target, new).unwrap();
+            expected.insert((person, *day), overall.as_str().to_string());
+            nadir = nadir.min(current);
+        }
+    }
+    let batches = query(
+        &ctx,
+        "SELECT person_id, CAST(assessment_date AS INT), overall FROM imaging.recist_timepoints",
+    )
+    .await;
+    let mut actual: BTreeMap<(i64, i32), String> = BTreeMap::new();
+    for b in &batches {
+        for i in 0..b.num_rows() {
+            actual.insert(
+                (
+                    b.column(0).as_primitive::<Int64Type>().value(i),
+                    b.column(1)
+                        .as_primitive::<rwid::datafusion::arrow::datatypes::Int32Type>()
+                        .value(i),
+                ),
+                b.column(2).as_string::<i32>().value(i).to_string(),
+            );
+        }
+    }
+    assert!(expected.len() > 50, "{} time points", expected.len());
+    assert_eq!(actual, expected);
+}

@@ -24,6 +24,8 @@
 //!   under `ROOT/dicom/`;
 //! - `imaging.series` and `imaging.studies`: views at IDC's series and study
 //!   grain over `imaging.instances` (see `dicom::rollups`);
+//! - `imaging.recist_timepoints`: RECIST 1.1 responses per time point, a
+//!   view over `imaging.lesion_measurement` (see `views.rs`);
 //! - `imaging.image_occurrence` (OMOP's medical-imaging extension), a view
 //!   over the series and `imaging.patient_link` when the lake has the link
 //!   but no image_occurrence table of its own.
@@ -32,7 +34,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::view::ViewTable;
-use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -172,9 +174,13 @@ fn resolve(root_url: &str, location: &str) -> String {
 /// Folder of DICOM files a lake may hold, read live when no index exists.
 pub const DICOM_FOLDER: &str = "dicom";
 
-/// Registers `imaging.instances` (a live DICOM scan, when the lake has DICOM
-/// files but no index) and the `imaging.series` and `imaging.studies` views,
-/// unless the lake has tables by those names. Returns what it added.
+/// Registers what the `imaging` schema has beyond the lake's own tables,
+/// unless the lake has tables by those names: `instances` (a live DICOM
+/// scan, when the lake has DICOM files but no index), the `series` and
+/// `studies` views over it, `recist_timepoints` over `lesion_measurement`,
+/// and `image_occurrence` over the series and `patient_link`. A view whose
+/// source tables lack columns it needs is left out (the conformance
+/// warnings name the columns). Returns what it added.
 async fn mount_imaging(
     ctx: &SessionContext,
     dicom: &str,
@@ -186,7 +192,18 @@ async fn mount_imaging(
             .any(|t| t.schema == "imaging" && t.name == name)
     };
     let mut added = Vec::new();
-    if !has("instances") {
+    let mut register = |name: &str, provider: Arc<dyn TableProvider>, location: String| {
+        imaging_schema(ctx)?.register_table(name.to_string(), provider)?;
+        added.push(LakeTable {
+            schema: "imaging".to_string(),
+            name: name.to_string(),
+            location,
+        });
+        Ok::<_, DataFusionError>(())
+    };
+
+    let mut has_instances = has("instances");
+    if !has_instances {
         let url = ListingTableUrl::parse(if dicom.ends_with('/') {
             dicom.to_string()
         } else {
@@ -199,56 +216,59 @@ async fn mount_imaging(
             .await
             .transpose()?
             .is_some();
-        if !any_file {
-            return Ok(added);
+        if any_file {
+            let location = url.as_str().to_string();
+            let table =
+                DicomTable::try_new(std::slice::from_ref(&location), &[], &[], OnError::Row)?;
+            register("instances", Arc::new(table), location)?;
+            has_instances = true;
         }
-        let location = url.as_str().to_string();
-        let table = DicomTable::try_new(std::slice::from_ref(&location), &[], &[], OnError::Row)?;
-        imaging_schema(ctx)?.register_table("instances".to_string(), Arc::new(table))?;
-        added.push(LakeTable {
-            schema: "imaging".to_string(),
-            name: "instances".to_string(),
-            location,
-        });
     }
-    let instances = ctx
-        .table("imaging.instances")
-        .await?
-        .into_unoptimized_plan();
-    let volume_check = ctx.udaf("dicom_volume_check")?;
-    let views = [
+    if has_instances {
+        let instances = ctx
+            .table("imaging.instances")
+            .await?
+            .into_unoptimized_plan();
+        let volume_check = ctx.udaf("dicom_volume_check")?;
+        let views = [
+            (
+                "series",
+                rollups::series_plan(instances.clone(), volume_check, None),
+            ),
+            ("studies", rollups::study_plan(instances)),
+        ];
+        for (name, plan) in views {
+            if let (false, Ok(plan)) = (has(name), plan) {
+                let view = Arc::new(ViewTable::new(plan, None));
+                register(name, view, "view over imaging.instances".to_string())?;
+            }
+        }
+    }
+    let sql_views = [
         (
-            "series",
-            rollups::series_plan(instances.clone(), volume_check, None)?,
+            "recist_timepoints",
+            has("lesion_measurement"),
+            crate::views::RECIST_TIMEPOINTS_SQL.to_string(),
+            "view over imaging.lesion_measurement",
         ),
-        ("studies", rollups::study_plan(instances)?),
+        (
+            "image_occurrence",
+            has("patient_link") && has_instances,
+            image_occurrence_sql(
+                found
+                    .iter()
+                    .any(|t| t.schema == "clinical" && t.name == "concept"),
+            ),
+            "view over imaging.series and imaging.patient_link",
+        ),
     ];
-    for (name, plan) in views {
-        if has(name) {
+    for (name, sources_present, sql, location) in sql_views {
+        if has(name) || !sources_present {
             continue;
         }
-        imaging_schema(ctx)?
-            .register_table(name.to_string(), Arc::new(ViewTable::new(plan, None)))?;
-        added.push(LakeTable {
-            schema: "imaging".to_string(),
-            name: name.to_string(),
-            location: "view over imaging.instances".to_string(),
-        });
-    }
-    if !has("image_occurrence") && has("patient_link") {
-        let has_concepts = found
-            .iter()
-            .any(|t| t.schema == "clinical" && t.name == "concept");
-        let view = ctx
-            .sql(&image_occurrence_sql(has_concepts))
-            .await?
-            .into_view();
-        imaging_schema(ctx)?.register_table("image_occurrence".to_string(), view)?;
-        added.push(LakeTable {
-            schema: "imaging".to_string(),
-            name: "image_occurrence".to_string(),
-            location: "view over imaging.series and imaging.patient_link".to_string(),
-        });
+        if let Ok(frame) = ctx.sql(&sql).await {
+            register(name, frame.into_view(), location.to_string())?;
+        }
     }
     Ok(added)
 }

@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod dicom;
 pub mod lake;
 pub mod schemas;
+pub mod views;
 
 /// rwid's table functions: name, implementation and reference documentation.
 /// The session registers them and the function reference lists them from here.
