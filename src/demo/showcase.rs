@@ -190,10 +190,7 @@ fn queries(dicom: &str) -> Vec<(ShowcaseQuery, Option<String>)> {
             ShowcaseQuery {
                 title: "RECIST 1.1: best overall response and objective response rate by site",
                 why: "imaging.recist_timepoints derives each time point's responses from the lesion measurements (target, non-target, new lesions); recist11_best_response gives each patient's confirmed best overall response; ORR = confirmed CR or PR.",
-                sql: "",
-            },
-            Some(format!(
-                "WITH best AS (
+                sql: "WITH best AS (
                    SELECT person_id,
                           recist11_best_response(overall, assessment_date, baseline_date, true) AS confirmed,
                           recist11_best_response(overall, assessment_date, baseline_date) AS unconfirmed
@@ -204,8 +201,9 @@ fn queries(dicom: &str) -> Vec<(ShowcaseQuery, Option<String>)> {
                         round(100.0 * count(*) FILTER (WHERE confirmed IN ('CR', 'PR')) / count(*), 1) AS orr_pct,
                         round(100.0 * count(*) FILTER (WHERE unconfirmed IN ('CR', 'PR')) / count(*), 1) AS unconfirmed_orr_pct
                  FROM best b JOIN imaging.patient_link l ON l.person_id = b.person_id
-                 GROUP BY l.site ORDER BY l.site"
-            )),
+                 GROUP BY l.site ORDER BY l.site",
+            },
+            None,
         ),
         (
             ShowcaseQuery {
