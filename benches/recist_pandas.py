@@ -31,7 +31,8 @@ def timepoints(lesions):
     target = lesions[lesions["role"] == "target"]
     grouped = target.groupby(["person_id", "assessment_date"])
     tp = pd.DataFrame({
-        "sum_mm": grouped["size"].sum(min_count=1),
+        # 0 when every target went unmeasured (then NE unless PD holds).
+        "sum_mm": grouped["size"].sum(),
         "complete": grouped["size"].apply(lambda s: s.notna().all()),
     })
     non_nodal = target[~target["is_nodal"]].groupby(["person_id", "assessment_date"])["longest_diameter_mm"]
@@ -58,7 +59,9 @@ def timepoints(lesions):
     by_person = tp.groupby("person_id")
     tp["baseline_mm"] = by_person["sum_mm"].transform("first")
     tp["baseline_date"] = by_person["assessment_date"].transform("first")
-    tp["nadir_mm"] = by_person["sum_mm"].transform(lambda s: s.cummin().shift(1))
+    # The nadir counts only time points with every target measured.
+    tp["complete_sum"] = tp["sum_mm"].where(tp["complete"].fillna(False).astype(bool))
+    tp["nadir_mm"] = tp.groupby("person_id")["complete_sum"].transform(lambda s: s.cummin().ffill().shift(1))
     tp = tp[tp["assessment_date"] > tp["baseline_date"]].copy()
 
     c, n, b = tp["sum_mm"], tp["nadir_mm"], tp["baseline_mm"]
@@ -80,12 +83,15 @@ def timepoints(lesions):
         ["PD", "CR", "PR"],
         default=target,
     )
-    tp["overall"] = overall
+    # Without target disease (Table 2) the non-target response stands.
+    tp["overall"] = np.where(pd.isna(target) & (overall != "PD"), nt, overall)
     return tp
 
 
 def best_response(days, responses, reference):
-    order = sorted(zip(days, responses), key=lambda x: (x[0], RANK[x[1]]))
+    # Time points without a response (no target measured) are skipped, as NULLs are in SQL.
+    assessed = [(d, r) for d, r in zip(days, responses) if isinstance(r, str)]
+    order = sorted(assessed, key=lambda x: (x[0], RANK[x[1]]))
     for i, (_, r) in enumerate(order):
         if r == "PD":
             order = order[: i + 1]
