@@ -35,25 +35,15 @@ use futures::{FutureExt, StreamExt};
 use super::attributes::CustomAttribute;
 use super::batch::{Column, build_batch, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, FileReader, OnError, apply_on_error};
+use super::table::parse_dicom_options;
 
 /// The `dicom` format's options, as `OPTIONS (...)` or `format_options` give them.
 fn parse_options(options: &HashMap<String, String>) -> Result<DicomFormat> {
-    let mut format = DicomFormat::default();
-    for (key, value) in options {
-        match key.trim_start_matches("format.") {
-            "dicom.on_error" | "on_error" => format.on_error = value.parse()?,
-            "dicom.attributes" | "attributes" => {
-                format.custom = CustomAttribute::parse_list(value)
-                    .map_err(|e| plan_datafusion_err!("dicom.attributes: {e}"))?;
-            }
-            other => {
-                return plan_err!(
-                    "unknown option '{other}' for the dicom format; known: 'dicom.on_error', 'dicom.attributes'"
-                );
-            }
-        }
-    }
-    Ok(format)
+    let options = options
+        .iter()
+        .map(|(k, v)| (k.trim_start_matches("format."), v.as_str()));
+    let (on_error, custom) = parse_dicom_options(options, "the dicom format")?;
+    Ok(DicomFormat { custom, on_error })
 }
 
 /// Registered in the session under `dicom`.

@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 };
 
 use super::scan::OnError;
-use super::table::DicomTable;
+use super::table::{DicomTable, string_argument};
 
 /// Attributes every instance of a series shares, kept at the series grain.
 const SERIES_ATTRIBUTES: &[&str] = &[
@@ -172,20 +172,6 @@ fn instances(location: &str) -> Result<LogicalPlan> {
     LogicalPlanBuilder::scan("instances", provider_as_source(Arc::new(table)), None)?.build()
 }
 
-/// The string literal at `index` of a table function's arguments.
-fn text_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Option<String>> {
-    match exprs.get(index) {
-        None => Ok(None),
-        Some(Expr::Literal(
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::Utf8View(Some(s))
-            | ScalarValue::LargeUtf8(Some(s)),
-            _,
-        )) => Ok(Some(s.clone())),
-        Some(other) => plan_err!("{function}: the location must be a string literal, got {other}"),
-    }
-}
-
 /// `dicom_series('LOCATION' [, tolerance_mm])`.
 #[derive(Debug, Default)]
 pub struct DicomSeries;
@@ -223,7 +209,7 @@ impl TableFunctionImpl for DicomSeries {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
         let usage = "dicom_series takes a location and optionally a tolerance in mm: dicom_series('path/or/s3://bucket/prefix/' [, 0.01])";
-        let Some(location) = text_argument("dicom_series", exprs, 0)? else {
+        let Some(location) = string_argument("dicom_series", "the location", exprs, 0)? else {
             return plan_err!("{usage}");
         };
         let tolerance_mm = match exprs.get(1) {
@@ -290,7 +276,10 @@ impl DicomStudies {
 impl TableFunctionImpl for DicomStudies {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        let (Some(location), 1) = (text_argument("dicom_studies", exprs, 0)?, exprs.len()) else {
+        let (Some(location), 1) = (
+            string_argument("dicom_studies", "the location", exprs, 0)?,
+            exprs.len(),
+        ) else {
             return plan_err!(
                 "dicom_studies takes one argument, a location: dicom_studies('path/or/s3://bucket/prefix/')"
             );

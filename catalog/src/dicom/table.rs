@@ -358,6 +358,52 @@ impl TableProvider for DicomTable {
     }
 }
 
+/// A DICOM table's options, from `STORED AS DICOM ... OPTIONS (...)` or the
+/// `dicom` file format's: `dicom.on_error` and `dicom.attributes` (the
+/// `dicom.` prefix optional). `context` names where they were given.
+pub(crate) fn parse_dicom_options<'a>(
+    options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    context: &str,
+) -> Result<(OnError, Vec<CustomAttribute>)> {
+    let mut on_error = OnError::default();
+    let mut custom = Vec::new();
+    for (key, value) in options {
+        match key {
+            "dicom.on_error" | "on_error" => on_error = value.parse()?,
+            "dicom.attributes" | "attributes" => {
+                custom = CustomAttribute::parse_list(value)
+                    .map_err(|e| plan_datafusion_err!("dicom.attributes: {e}"))?
+            }
+            other => {
+                return plan_err!(
+                    "unknown option '{other}' for {context}; known: 'dicom.on_error', 'dicom.attributes'"
+                );
+            }
+        }
+    }
+    Ok((on_error, custom))
+}
+
+/// The string literal at `index` of a table function's arguments, `None`
+/// when absent; anything else is an error naming `function` and `name`.
+pub(crate) fn string_argument(
+    function: &str,
+    name: &str,
+    exprs: &[Expr],
+    index: usize,
+) -> Result<Option<String>> {
+    match exprs.get(index) {
+        None => Ok(None),
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::Utf8View(Some(s))
+            | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        )) => Ok(Some(s.clone())),
+        Some(other) => plan_err!("{function}: {name} must be a string literal, got {other}"),
+    }
+}
+
 /// `CREATE EXTERNAL TABLE name STORED AS DICOM LOCATION '...'
 /// [PARTITIONED BY (col, ...)] [OPTIONS ('dicom.on_error' 'skip')]`.
 #[derive(Debug, Default)]
@@ -383,22 +429,8 @@ impl TableProviderFactory for DicomTableFactory {
                 declared.join(", ")
             );
         }
-        let mut on_error = OnError::default();
-        let mut custom = Vec::new();
-        for (key, value) in &cmd.options {
-            match key.as_str() {
-                "dicom.on_error" | "on_error" => on_error = value.parse()?,
-                "dicom.attributes" | "attributes" => {
-                    custom = CustomAttribute::parse_list(value)
-                        .map_err(|e| plan_datafusion_err!("dicom.attributes: {e}"))?
-                }
-                other => {
-                    return plan_err!(
-                        "unknown option '{other}' for STORED AS DICOM; known: 'dicom.on_error', 'dicom.attributes'"
-                    );
-                }
-            }
-        }
+        let options = cmd.options.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let (on_error, custom) = parse_dicom_options(options, "STORED AS DICOM")?;
         Ok(Arc::new(DicomTable::try_new(
             &cmd.locations,
             &custom,
@@ -461,20 +493,7 @@ impl ReadDicom {
 impl TableFunctionImpl for ReadDicom {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
-        let text = |i: usize, name: &str| -> Result<Option<String>> {
-            match exprs.get(i) {
-                None => Ok(None),
-                Some(Expr::Literal(
-                    ScalarValue::Utf8(Some(s))
-                    | ScalarValue::Utf8View(Some(s))
-                    | ScalarValue::LargeUtf8(Some(s)),
-                    _,
-                )) => Ok(Some(s.clone())),
-                Some(other) => {
-                    plan_err!("read_dicom: {name} must be a string literal, got {other}")
-                }
-            }
-        };
+        let text = |i: usize, name: &str| string_argument("read_dicom", name, exprs, i);
         if exprs.is_empty() || exprs.len() > 3 {
             return plan_err!(
                 "read_dicom takes a location, optionally an on_error mode and extra attributes: read_dicom('path/or/s3://bucket/prefix/' [, 'read_error' | 'skip' | 'fail' [, 'PatientName, (0029,1010)']])"
