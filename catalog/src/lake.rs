@@ -89,24 +89,11 @@ pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable
     }
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
 
-    let state = ctx.state();
-    let catalog_name = state.config().options().catalog.default_catalog.clone();
-    let catalog = ctx
-        .catalog(&catalog_name)
-        .ok_or_else(|| plan_datafusion_err!("default catalog '{catalog_name}' is missing"))?;
     for table in &tables {
         let provider = listing_table(ctx, &table.location)
             .await
             .map_err(|e| e.context(format!("Failed to mount lake table '{}'", table.location)))?;
-        let schema = match catalog.schema(&table.schema) {
-            Some(schema) => schema,
-            None => {
-                let schema: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
-                catalog.register_schema(&table.schema, Arc::clone(&schema))?;
-                schema
-            }
-        };
-        schema.register_table(table.name.clone(), provider)?;
+        schema_provider(ctx, &table.schema)?.register_table(table.name.clone(), provider)?;
     }
     let dicom = match &manifest.dicom {
         Some(folder) => resolve(&root_url, folder),
@@ -193,7 +180,7 @@ async fn mount_imaging(
     };
     let mut added = Vec::new();
     let mut register = |name: &str, provider: Arc<dyn TableProvider>, location: String| {
-        imaging_schema(ctx)?.register_table(name.to_string(), provider)?;
+        schema_provider(ctx, "imaging")?.register_table(name.to_string(), provider)?;
         added.push(LakeTable {
             schema: "imaging".to_string(),
             name: name.to_string(),
@@ -310,18 +297,18 @@ fn image_occurrence_sql(has_concepts: bool) -> String {
     )
 }
 
-/// The default catalog's `imaging` schema, created if missing.
-fn imaging_schema(ctx: &SessionContext) -> Result<Arc<dyn SchemaProvider>> {
+/// The default catalog's schema `name`, created if missing.
+fn schema_provider(ctx: &SessionContext, name: &str) -> Result<Arc<dyn SchemaProvider>> {
     let state = ctx.state();
     let catalog_name = &state.config().options().catalog.default_catalog;
     let catalog = ctx
         .catalog(catalog_name)
         .ok_or_else(|| plan_datafusion_err!("default catalog '{catalog_name}' is missing"))?;
-    Ok(match catalog.schema("imaging") {
+    Ok(match catalog.schema(name) {
         Some(schema) => schema,
         None => {
             let schema: Arc<dyn SchemaProvider> = Arc::new(MemorySchemaProvider::new());
-            catalog.register_schema("imaging", Arc::clone(&schema))?;
+            catalog.register_schema(name, Arc::clone(&schema))?;
             schema
         }
     })
