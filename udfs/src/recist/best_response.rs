@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray,
-};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -14,7 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::{BestResponseRules, Response, best_overall_response};
+use super::assessments::{Assessments, days_of};
+use super::rules::{BestResponseRules, best_overall_response};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -110,7 +108,13 @@ impl AggregateUDFImpl for Recist11BestResponse {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(BestResponseAccumulator::default()))
+        Ok(Box::new(BestResponseAccumulator {
+            assessments: Assessments::new("recist11_best_response"),
+            reference_day: None,
+            confirm: None,
+            min_sd_days: None,
+            confirm_days: None,
+        }))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -121,10 +125,10 @@ impl AggregateUDFImpl for Recist11BestResponse {
                 true,
             ))
         };
-        let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
+        let [days, responses] = Assessments::state_fields(args.name);
         Ok(vec![
-            field("days", list(DataType::Int64)),
-            field("responses", list(DataType::Utf8)),
+            days,
+            responses,
             field("reference_day", DataType::Int64),
             field("confirm", DataType::Boolean),
             field("min_sd_days", DataType::Int64),
@@ -137,9 +141,9 @@ impl AggregateUDFImpl for Recist11BestResponse {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct BestResponseAccumulator {
-    assessments: Vec<(i64, Response)>,
+    assessments: Assessments,
     reference_day: Option<i64>,
     confirm: Option<bool>,
     min_sd_days: Option<i64>,
@@ -158,41 +162,15 @@ impl BestResponseAccumulator {
             }
         }
     }
-
-    fn add(&mut self, day: i64, response: &str) -> Result<()> {
-        match Response::parse(response) {
-            Some(parsed) => {
-                self.assessments.push((day, parsed));
-                Ok(())
-            }
-            None => exec_err!(
-                "recist11_best_response: response must be CR, PR, SD, NON-CR/NON-PD, PD or NE, got '{response}'"
-            ),
-        }
-    }
-}
-
-/// Days since 1970-01-01 of a Date32 column.
-fn days(array: &ArrayRef) -> Result<Int64Array> {
-    Ok(cast(&cast(array, &DataType::Int32)?, &DataType::Int64)?
-        .as_primitive::<Int64Type>()
-        .clone())
 }
 
 impl Accumulator for BestResponseAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let responses = cast(&values[0], &DataType::Utf8)?;
-        let responses = responses.as_string::<i32>();
-        let dates = days(&values[1])?;
-        let references = days(&values[2])?;
-        for row in 0..responses.len() {
-            if !references.is_null(row) {
-                self.set_reference(references.value(row))?;
-            }
-            if responses.is_null(row) || dates.is_null(row) {
-                continue;
-            }
-            self.add(dates.value(row), responses.value(row))?;
+        self.assessments
+            .add_rows(&values[0], &days_of(&values[1])?)?;
+        let references = days_of(&values[2])?;
+        for reference in references.as_primitive::<Int64Type>().iter().flatten() {
+            self.set_reference(reference)?;
         }
         if let Some(confirm) = values.get(3) {
             let confirm = confirm.as_boolean();
@@ -208,19 +186,10 @@ impl Accumulator for BestResponseAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let days: Vec<ScalarValue> = self
-            .assessments
-            .iter()
-            .map(|(day, _)| ScalarValue::Int64(Some(*day)))
-            .collect();
-        let responses: Vec<ScalarValue> = self
-            .assessments
-            .iter()
-            .map(|(_, r)| ScalarValue::Utf8(Some(r.as_str().to_string())))
-            .collect();
+        let [days, responses] = self.assessments.state();
         Ok(vec![
-            ScalarValue::List(ScalarValue::new_list_nullable(&days, &DataType::Int64)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&responses, &DataType::Utf8)),
+            days,
+            responses,
             ScalarValue::Int64(self.reference_day),
             ScalarValue::Boolean(self.confirm),
             ScalarValue::Int64(self.min_sd_days),
@@ -229,25 +198,13 @@ impl Accumulator for BestResponseAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let days_lists: &ListArray = states[0].as_list::<i32>();
-        let response_lists: &ListArray = states[1].as_list::<i32>();
         let references = states[2].as_primitive::<Int64Type>();
         let confirm: &BooleanArray = states[3].as_boolean();
-        for row in 0..days_lists.len() {
+        for row in 0..references.len() {
             if !references.is_null(row) {
                 self.set_reference(references.value(row))?;
             }
-            if !days_lists.is_null(row) {
-                let days = days_lists.value(row);
-                let responses = response_lists.value(row);
-                let (days, responses): (&Int64Array, &StringArray) = (
-                    days.as_primitive::<Int64Type>(),
-                    responses.as_string::<i32>(),
-                );
-                for i in 0..days.len() {
-                    self.add(days.value(i), responses.value(i))?;
-                }
-            }
+            self.assessments.merge_row(&states[0], &states[1], row)?;
             if !confirm.is_null(row) {
                 self.confirm = self.confirm.or(Some(confirm.value(row)));
             }
@@ -270,12 +227,11 @@ impl Accumulator for BestResponseAccumulator {
         let Some(reference) = self.reference_day else {
             return Ok(ScalarValue::Utf8(None));
         };
-        let best = best_overall_response(reference, &self.assessments, &rules);
+        let best = best_overall_response(reference, &self.assessments.rows, &rules);
         Ok(ScalarValue::Utf8(best.map(|(r, _)| r.as_str().to_string())))
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self.assessments.capacity() * std::mem::size_of::<(i64, Response)>()
+        std::mem::size_of_val(self) + self.assessments.size()
     }
 }

@@ -2,14 +2,14 @@
 
 use datafusion::arrow::array::{Float64Array, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use super::rules::{LesionKind, lesion_class};
-use super::{text_rows, value};
+use super::{fixed_arguments, text_rows, value};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -65,6 +65,13 @@ impl Recist11LesionClass {
     }
 }
 
+const TYPES: [DataType; 4] = [
+    DataType::Utf8,
+    DataType::Float64,
+    DataType::Float64,
+    DataType::Float64,
+];
+
 impl ScalarUDFImpl for Recist11LesionClass {
     fn name(&self) -> &str {
         "recist11_lesion_class"
@@ -75,18 +82,12 @@ impl ScalarUDFImpl for Recist11LesionClass {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != 4 {
-            return plan_err!(
-                "recist11_lesion_class takes 4 arguments (kind, long_axis_mm, short_axis_mm, slice_thickness_mm), got {}",
-                arg_types.len()
-            );
-        }
-        Ok(vec![
-            DataType::Utf8,
-            DataType::Float64,
-            DataType::Float64,
-            DataType::Float64,
-        ])
+        fixed_arguments(
+            self.name(),
+            "kind, long_axis_mm, short_axis_mm, slice_thickness_mm",
+            arg_types,
+            &TYPES,
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -94,13 +95,7 @@ impl ScalarUDFImpl for Recist11LesionClass {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let types = [
-            DataType::Utf8,
-            DataType::Float64,
-            DataType::Float64,
-            DataType::Float64,
-        ];
-        text_rows(args.args, args.number_rows, &types, |arrays, i| {
+        text_rows(args.args, args.number_rows, &TYPES, |arrays, i| {
             let Some(kind) = value(arrays, 0, i, |a: &StringArray, i| a.value(i).to_string())
             else {
                 return Ok(None);

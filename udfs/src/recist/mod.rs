@@ -6,9 +6,10 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 
+mod assessments;
 mod best_response;
 mod lesion_class;
 mod overall_response;
@@ -40,6 +41,24 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::from(Recist11SelectTargets::new())),
         Arc::new(AggregateUDF::from(Recist11ResponseDates::new())),
     ]
+}
+
+/// The argument types of a function taking exactly `types.len()`
+/// arguments, named in `arguments` for the error.
+fn fixed_arguments(
+    function: &str,
+    arguments: &str,
+    arg_types: &[DataType],
+    types: &[DataType],
+) -> Result<Vec<DataType>> {
+    if arg_types.len() != types.len() {
+        return plan_err!(
+            "{function} takes {} arguments ({arguments}), got {}",
+            types.len(),
+            arg_types.len()
+        );
+    }
+    Ok(types.to_vec())
 }
 
 /// Runs `row` over every row of `args` (cast to `types`) and returns text:

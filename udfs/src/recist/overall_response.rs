@@ -3,14 +3,14 @@
 
 use datafusion::arrow::array::{BooleanArray, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use super::rules::{NonTargetResponse, Response, overall_response};
-use super::{text_rows, value};
+use super::{fixed_arguments, text_rows, value};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -75,13 +75,12 @@ impl ScalarUDFImpl for Recist11OverallResponse {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != TYPES.len() {
-            return plan_err!(
-                "recist11_overall_response takes 3 arguments (target_response, non_target_response, new_lesions), got {}",
-                arg_types.len()
-            );
-        }
-        Ok(TYPES.to_vec())
+        fixed_arguments(
+            self.name(),
+            "target_response, non_target_response, new_lesions",
+            arg_types,
+            &TYPES,
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -3,17 +3,18 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int64Array, StructArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array, StructArray};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::rules::{Response, response_dates};
+use super::assessments::{Assessments, days_of};
+use super::fixed_arguments;
+use super::rules::response_dates;
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -58,6 +59,8 @@ impl Recist11ResponseDates {
     }
 }
 
+const TYPES: [DataType; 2] = [DataType::Utf8, DataType::Date32];
+
 fn result_fields() -> Fields {
     Fields::from(vec![
         Field::new("first_response_date", DataType::Date32, true),
@@ -76,13 +79,7 @@ impl AggregateUDFImpl for Recist11ResponseDates {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != 2 {
-            return plan_err!(
-                "recist11_response_dates takes 2 arguments (response, assessment_date), got {}",
-                arg_types.len()
-            );
-        }
-        Ok(vec![DataType::Utf8, DataType::Date32])
+        fixed_arguments(self.name(), "response, assessment_date", arg_types, &TYPES)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -90,23 +87,13 @@ impl AggregateUDFImpl for Recist11ResponseDates {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(DatesAccumulator::default()))
+        Ok(Box::new(DatesAccumulator {
+            assessments: Assessments::new("recist11_response_dates"),
+        }))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
-        Ok(vec![
-            Arc::new(Field::new(
-                format!("{}[days]", args.name),
-                list(DataType::Int64),
-                true,
-            )),
-            Arc::new(Field::new(
-                format!("{}[responses]", args.name),
-                list(DataType::Utf8),
-                true,
-            )),
-        ])
+        Ok(Assessments::state_fields(args.name).to_vec())
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -114,69 +101,29 @@ impl AggregateUDFImpl for Recist11ResponseDates {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DatesAccumulator {
-    assessments: Vec<(i64, Response)>,
-}
-
-impl DatesAccumulator {
-    /// Adds responses with their days since 1970-01-01 (Int64).
-    fn add_columns(&mut self, responses: &ArrayRef, days: &ArrayRef) -> Result<()> {
-        let responses = cast(responses, &DataType::Utf8)?;
-        let responses = responses.as_string::<i32>();
-        let days = days.as_primitive::<Int64Type>();
-        for row in 0..responses.len() {
-            if responses.is_null(row) || days.is_null(row) {
-                continue;
-            }
-            let Some(response) = Response::parse(responses.value(row)) else {
-                return exec_err!(
-                    "recist11_response_dates: response must be CR, PR, SD, NON-CR/NON-PD, PD or NE, got '{}'",
-                    responses.value(row)
-                );
-            };
-            self.assessments.push((days.value(row), response));
-        }
-        Ok(())
-    }
+    assessments: Assessments,
 }
 
 impl Accumulator for DatesAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let days = cast(&cast(&values[1], &DataType::Int32)?, &DataType::Int64)?;
-        self.add_columns(&values[0], &days)
+        self.assessments.add_rows(&values[0], &days_of(&values[1])?)
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let days: Vec<ScalarValue> = self
-            .assessments
-            .iter()
-            .map(|(day, _)| ScalarValue::Int64(Some(*day)))
-            .collect();
-        let responses: Vec<ScalarValue> = self
-            .assessments
-            .iter()
-            .map(|(_, r)| ScalarValue::Utf8(Some(r.as_str().to_string())))
-            .collect();
-        Ok(vec![
-            ScalarValue::List(ScalarValue::new_list_nullable(&days, &DataType::Int64)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&responses, &DataType::Utf8)),
-        ])
+        Ok(self.assessments.state().to_vec())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let (days, responses) = (states[0].as_list::<i32>(), states[1].as_list::<i32>());
-        for row in 0..days.len() {
-            if days.is_null(row) {
-                continue;
-            }
-            self.add_columns(&responses.value(row), &days.value(row))?;
+        for row in 0..states[0].len() {
+            self.assessments.merge_row(&states[0], &states[1], row)?;
         }
         Ok(())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let dates = response_dates(&self.assessments);
+        let dates = response_dates(&self.assessments.rows);
         let date = |day: Option<i64>| -> ArrayRef {
             Arc::new(Date32Array::from(vec![day.map(|d| d as i32)]))
         };
@@ -193,7 +140,6 @@ impl Accumulator for DatesAccumulator {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self.assessments.capacity() * std::mem::size_of::<(i64, Response)>()
+        std::mem::size_of_val(self) + self.assessments.size()
     }
 }

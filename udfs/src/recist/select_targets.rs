@@ -5,13 +5,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
+use super::fixed_arguments;
 use super::rules::{LesionKind, TargetCandidate, select_targets};
 
 #[user_doc(
@@ -82,13 +83,12 @@ impl AggregateUDFImpl for Recist11SelectTargets {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != TYPES.len() {
-            return plan_err!(
-                "recist11_select_targets takes 4 arguments (lesion_id, organ, kind, size_mm), got {}",
-                arg_types.len()
-            );
-        }
-        Ok(TYPES.to_vec())
+        fixed_arguments(
+            self.name(),
+            "lesion_id, organ, kind, size_mm",
+            arg_types,
+            &TYPES,
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -2,14 +2,14 @@
 
 use datafusion::arrow::array::{BooleanArray, Float64Array};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use super::rules::{TargetAssessment, target_response};
-use super::{text_rows, value};
+use super::{fixed_arguments, text_rows, value};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -90,13 +90,12 @@ impl ScalarUDFImpl for Recist11TargetResponse {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != TYPES.len() {
-            return plan_err!(
-                "recist11_target_response takes 6 arguments (baseline_sum_mm, nadir_sum_mm, current_sum_mm, all_non_nodal_gone, all_nodes_under_10_mm, complete), got {}",
-                arg_types.len()
-            );
-        }
-        Ok(TYPES.to_vec())
+        fixed_arguments(
+            self.name(),
+            "baseline_sum_mm, nadir_sum_mm, current_sum_mm, all_non_nodal_gone, all_nodes_under_10_mm, complete",
+            arg_types,
+            &TYPES,
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

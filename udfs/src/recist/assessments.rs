@@ -1,0 +1,108 @@
+//! A patient's time-point responses as the RECIST aggregates collect them:
+//! (day since 1970-01-01, response) pairs, added from Arrow columns, and
+//! carried between aggregation phases as two list columns.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion::common::{Result, ScalarValue, exec_err};
+
+use super::rules::Response;
+
+#[derive(Debug, Default)]
+pub(super) struct Assessments {
+    /// The aggregate's name, for errors.
+    function: &'static str,
+    pub(super) rows: Vec<(i64, Response)>,
+}
+
+/// Days since 1970-01-01 of a Date32 column, as Int64.
+pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
+    Ok(cast(&cast(dates, &DataType::Int32)?, &DataType::Int64)?)
+}
+
+impl Assessments {
+    pub(super) fn new(function: &'static str) -> Self {
+        Self {
+            function,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The two state fields, named after the aggregate's state name.
+    pub(super) fn state_fields(name: &str) -> [FieldRef; 2] {
+        let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
+        [
+            Arc::new(Field::new(
+                format!("{name}[days]"),
+                list(DataType::Int64),
+                true,
+            )),
+            Arc::new(Field::new(
+                format!("{name}[responses]"),
+                list(DataType::Utf8),
+                true,
+            )),
+        ]
+    }
+
+    /// Adds the rows of a response column and a day column (Int64); rows with
+    /// a NULL in either are skipped, an unknown response is an error.
+    pub(super) fn add_rows(&mut self, responses: &ArrayRef, days: &ArrayRef) -> Result<()> {
+        let responses = cast(responses, &DataType::Utf8)?;
+        let responses = responses.as_string::<i32>();
+        let days = days.as_primitive::<Int64Type>();
+        for row in 0..responses.len() {
+            if responses.is_null(row) || days.is_null(row) {
+                continue;
+            }
+            let Some(response) = Response::parse(responses.value(row)) else {
+                return exec_err!(
+                    "{}: response must be CR, PR, SD, NON-CR/NON-PD, PD or NE, got '{}'",
+                    self.function,
+                    responses.value(row)
+                );
+            };
+            self.rows.push((days.value(row), response));
+        }
+        Ok(())
+    }
+
+    /// The state: the days and the responses, as two lists.
+    pub(super) fn state(&self) -> [ScalarValue; 2] {
+        let days: Vec<ScalarValue> = self
+            .rows
+            .iter()
+            .map(|(day, _)| ScalarValue::Int64(Some(*day)))
+            .collect();
+        let responses: Vec<ScalarValue> = self
+            .rows
+            .iter()
+            .map(|(_, r)| ScalarValue::Utf8(Some(r.as_str().to_string())))
+            .collect();
+        [
+            ScalarValue::List(ScalarValue::new_list_nullable(&days, &DataType::Int64)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&responses, &DataType::Utf8)),
+        ]
+    }
+
+    /// Merges state row `row` of the two list columns [`Self::state`] wrote.
+    pub(super) fn merge_row(
+        &mut self,
+        days: &ArrayRef,
+        responses: &ArrayRef,
+        row: usize,
+    ) -> Result<()> {
+        let (days, responses) = (days.as_list::<i32>(), responses.as_list::<i32>());
+        if days.is_null(row) {
+            return Ok(());
+        }
+        self.add_rows(&responses.value(row), &days.value(row))
+    }
+
+    pub(super) fn size(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<(i64, Response)>()
+    }
+}
