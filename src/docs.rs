@@ -17,10 +17,12 @@ pub fn functions_markdown() -> Result<String> {
     }
     let scalar = crate::udfs::all_scalar_functions();
     let aggregate = crate::udfs::all_aggregate_functions();
+    let window = crate::udfs::all_window_functions();
     let documented = scalar
         .iter()
         .map(|f| (f.name(), f.documentation()))
-        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())));
+        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())))
+        .chain(window.iter().map(|f| (f.name(), f.documentation())));
     for (name, doc) in documented {
         let doc = doc.ok_or_else(|| {
             datafusion::common::DataFusionError::Internal(format!(

@@ -305,8 +305,10 @@ async fn the_example_cohort_file_reproduces_the_ground_truth() {
 /// with the RECIST rules in Rust, recomputed here from the same rows.
 #[tokio::test]
 async fn recist_timepoints_view_agrees_with_the_rules() {
+    use rwid::udfs::recist::irecist::{IRecistRules, ITimePoint, irecist_responses};
     use rwid::udfs::recist::rules::{
-        NonTargetResponse, TargetAssessment, overall_response, target_response,
+        NonTargetResponse, TargetAssessment, after_complete_response, overall_response,
+        target_response,
     };
     use std::collections::BTreeMap;
 
@@ -354,7 +356,8 @@ async fn recist_timepoints_view_agrees_with_the_rules() {
             ));
         }
     }
-    let mut expected: BTreeMap<(i64, i32), String> = BTreeMap::new();
+    // (overall, iRECIST) per time point.
+    let mut expected: BTreeMap<(i64, i32), (String, String)> = BTreeMap::new();
     let persons: std::collections::BTreeSet<i64> = rows.keys().map(|(p, _)| *p).collect();
     for person in persons {
         let points: Vec<_> = rows
@@ -369,6 +372,8 @@ async fn recist_timepoints_view_agrees_with_the_rules() {
         };
         let baseline = sum(points[0].1);
         let mut nadir = baseline;
+        let mut previous = None;
+        let mut itimepoints = Vec::new();
         for ((_, day), lesions) in points.iter().skip(1) {
             let targets: Vec<_> = lesions.iter().filter(|l| l.0 == "target").collect();
             let current = sum(lesions);
@@ -393,20 +398,40 @@ async fn recist_timepoints_view_agrees_with_the_rules() {
             } else {
                 None
             };
-            let new = lesions.iter().any(|l| l.0 == "new");
-            let overall = overall_response(Some(target), non_target, new).unwrap();
-            expected.insert((person, *day), overall.as_str().to_string());
+            let new: Vec<_> = lesions.iter().filter(|l| l.0 == "new").collect();
+            let tables_1_2 = overall_response(Some(target), non_target, !new.is_empty()).unwrap();
+            let overall = after_complete_response(previous, tables_1_2);
+            previous = Some(tables_1_2);
+            expected.insert(
+                (person, *day),
+                (overall.as_str().to_string(), String::new()),
+            );
+            let new_sizes: Vec<f64> = new.iter().filter_map(|l| l.2).collect();
+            itimepoints.push(ITimePoint {
+                day: i64::from(*day),
+                target: Some(target),
+                non_target,
+                target_sum_mm: Some(current),
+                new_lesions: new.len() as u32,
+                new_lesion_sum_mm: (!new_sizes.is_empty()).then(|| new_sizes.iter().sum()),
+                ..ITimePoint::default()
+            });
             if targets.iter().all(|l| l.2.is_some()) {
                 nadir = nadir.min(current);
             }
         }
+        let iresponses = irecist_responses(&itimepoints, &IRecistRules::default());
+        for (point, iresponse) in itimepoints.iter().zip(iresponses) {
+            let key = (person, point.day as i32);
+            expected.get_mut(&key).unwrap().1 = iresponse.unwrap().as_str().to_string();
+        }
     }
     let batches = query(
         &ctx,
-        "SELECT person_id, CAST(assessment_date AS INT), overall FROM imaging.recist_timepoints",
+        "SELECT person_id, CAST(assessment_date AS INT), overall, iresponse FROM imaging.recist_timepoints",
     )
     .await;
-    let mut actual: BTreeMap<(i64, i32), String> = BTreeMap::new();
+    let mut actual: BTreeMap<(i64, i32), (String, String)> = BTreeMap::new();
     for b in &batches {
         for i in 0..b.num_rows() {
             actual.insert(
@@ -416,10 +441,15 @@ async fn recist_timepoints_view_agrees_with_the_rules() {
                         .as_primitive::<rwid::datafusion::arrow::datatypes::Int32Type>()
                         .value(i),
                 ),
-                b.column(2).as_string::<i32>().value(i).to_string(),
+                (
+                    b.column(2).as_string::<i32>().value(i).to_string(),
+                    b.column(3).as_string::<i32>().value(i).to_string(),
+                ),
             );
         }
     }
     assert!(expected.len() > 50, "{} time points", expected.len());
+    let iupd = expected.values().filter(|(_, i)| i == "iUPD").count();
+    assert!(iupd > 0, "the demo has unconfirmed progression");
     assert_eq!(actual, expected);
 }

@@ -24,10 +24,12 @@ async fn documented_examples_are_true() {
         .unwrap();
     let scalar = rwid::udfs::all_scalar_functions();
     let aggregate = rwid::udfs::all_aggregate_functions();
+    let window = rwid::udfs::all_window_functions();
     let documented = scalar
         .iter()
         .map(|f| (f.name(), f.documentation()))
-        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())));
+        .chain(aggregate.iter().map(|f| (f.name(), f.documentation())))
+        .chain(window.iter().map(|f| (f.name(), f.documentation())));
     for (name, doc) in documented {
         let doc = doc.unwrap();
         let example = doc

@@ -58,6 +58,9 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     for function in rwid_udfs::all_aggregate_functions() {
         state.register_udaf(function)?;
     }
+    for function in rwid_udfs::all_window_functions() {
+        state.register_udwf(function)?;
+    }
     for (name, function, _) in rwid_catalog::table_functions() {
         state.register_udtf(name, function);
     }

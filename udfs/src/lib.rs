@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
 pub mod clinical;
 pub mod dicom;
@@ -28,4 +28,9 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let mut functions = imaging::aggregate_functions();
     functions.extend(recist::aggregate_functions());
     functions
+}
+
+/// Every window function rwid adds.
+pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
+    recist::window_functions()
 }

@@ -90,7 +90,7 @@ pub const LESION_MEASUREMENT: TableSpec = TableSpec {
             "non_target_status",
             Text,
             false,
-            "For non-target lesions: present, absent or unequivocal_progression.",
+            "For non-target and new lesions: present, absent, unequivocal_progression, or increased (iRECIST: grew further since the last assessment).",
         ),
         col(
             "slice_thickness_mm",

@@ -9,13 +9,42 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 
+use super::irecist::IResponse;
 use super::rules::Response;
 
-#[derive(Debug, Default)]
-pub(super) struct Assessments {
+/// A time-point response as text: RECIST 1.1's or iRECIST's.
+pub(super) trait TimePointResponse: Copy + std::fmt::Debug {
+    /// The accepted values, for errors.
+    const EXPECTED: &'static str;
+    fn parse(text: &str) -> Option<Self>;
+    fn as_str(self) -> &'static str;
+}
+
+impl TimePointResponse for Response {
+    const EXPECTED: &'static str = "CR, PR, SD, NON-CR/NON-PD, PD or NE";
+    fn parse(text: &str) -> Option<Self> {
+        Response::parse(text)
+    }
+    fn as_str(self) -> &'static str {
+        Response::as_str(self)
+    }
+}
+
+impl TimePointResponse for IResponse {
+    const EXPECTED: &'static str = "iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD or NE";
+    fn parse(text: &str) -> Option<Self> {
+        IResponse::parse(text)
+    }
+    fn as_str(self) -> &'static str {
+        IResponse::as_str(self)
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Assessments<R> {
     /// The aggregate's name, for errors.
     function: &'static str,
-    pub(super) rows: Vec<(i64, Response)>,
+    pub(super) rows: Vec<(i64, R)>,
 }
 
 /// Days since 1970-01-01 of a Date32 column, as Int64.
@@ -23,29 +52,29 @@ pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
     Ok(cast(&cast(dates, &DataType::Int32)?, &DataType::Int64)?)
 }
 
-impl Assessments {
+/// The two state fields, named after the aggregate's state name.
+pub(super) fn state_fields(name: &str) -> [FieldRef; 2] {
+    let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
+    [
+        Arc::new(Field::new(
+            format!("{name}[days]"),
+            list(DataType::Int64),
+            true,
+        )),
+        Arc::new(Field::new(
+            format!("{name}[responses]"),
+            list(DataType::Utf8),
+            true,
+        )),
+    ]
+}
+
+impl<R: TimePointResponse> Assessments<R> {
     pub(super) fn new(function: &'static str) -> Self {
         Self {
             function,
             rows: Vec::new(),
         }
-    }
-
-    /// The two state fields, named after the aggregate's state name.
-    pub(super) fn state_fields(name: &str) -> [FieldRef; 2] {
-        let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
-        [
-            Arc::new(Field::new(
-                format!("{name}[days]"),
-                list(DataType::Int64),
-                true,
-            )),
-            Arc::new(Field::new(
-                format!("{name}[responses]"),
-                list(DataType::Utf8),
-                true,
-            )),
-        ]
     }
 
     /// Adds the rows of a response column and a day column (Int64); rows with
@@ -58,10 +87,11 @@ impl Assessments {
             if responses.is_null(row) || days.is_null(row) {
                 continue;
             }
-            let Some(response) = Response::parse(responses.value(row)) else {
+            let Some(response) = R::parse(responses.value(row)) else {
                 return exec_err!(
-                    "{}: response must be CR, PR, SD, NON-CR/NON-PD, PD or NE, got '{}'",
+                    "{}: response must be {}, got '{}'",
                     self.function,
+                    R::EXPECTED,
                     responses.value(row)
                 );
             };
@@ -103,6 +133,6 @@ impl Assessments {
     }
 
     pub(super) fn size(&self) -> usize {
-        self.rows.capacity() * std::mem::size_of::<(i64, Response)>()
+        self.rows.capacity() * std::mem::size_of::<(i64, R)>()
     }
 }

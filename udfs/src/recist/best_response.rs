@@ -11,8 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, days_of};
-use super::rules::{BestResponseRules, best_overall_response};
+use super::assessments::{Assessments, days_of, state_fields};
+use super::rules::{BestResponseRules, Response, best_overall_response};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -125,7 +125,7 @@ impl AggregateUDFImpl for Recist11BestResponse {
                 true,
             ))
         };
-        let [days, responses] = Assessments::state_fields(args.name);
+        let [days, responses] = state_fields(args.name);
         Ok(vec![
             days,
             responses,
@@ -143,7 +143,7 @@ impl AggregateUDFImpl for Recist11BestResponse {
 
 #[derive(Debug)]
 struct BestResponseAccumulator {
-    assessments: Assessments,
+    assessments: Assessments<Response>,
     reference_day: Option<i64>,
     confirm: Option<bool>,
     min_sd_days: Option<i64>,

@@ -1,5 +1,6 @@
-//! RECIST 1.1 tumour response (Eisenhauer et al., Eur J Cancer 2009): the
-//! rules in `rules.rs` as plain Rust, and one SQL function per rule.
+//! RECIST 1.1 tumour response (Eisenhauer et al., Eur J Cancer 2009) and
+//! iRECIST (Seymour et al., Lancet Oncol 2017): the rules in `rules.rs` and
+//! `irecist.rs` as plain Rust, and one SQL function per rule.
 
 use std::sync::Arc;
 
@@ -7,11 +8,15 @@ use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 
 mod assessments;
 mod best_response;
+pub mod irecist;
+mod irecist_best_response;
+mod irecist_response;
 mod lesion_class;
+mod measurement;
 mod overall_response;
 mod response_dates;
 pub mod rules;
@@ -19,7 +24,10 @@ mod select_targets;
 mod target_response;
 
 pub use best_response::Recist11BestResponse;
+pub use irecist_best_response::IrecistBestResponse;
+pub use irecist_response::IrecistResponse;
 pub use lesion_class::Recist11LesionClass;
+pub use measurement::Recist11MeasurementMm;
 pub use overall_response::Recist11OverallResponse;
 pub use response_dates::Recist11ResponseDates;
 pub use select_targets::Recist11SelectTargets;
@@ -29,6 +37,7 @@ pub use target_response::Recist11TargetResponse;
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(Recist11LesionClass::new())),
+        Arc::new(ScalarUDF::from(Recist11MeasurementMm::new())),
         Arc::new(ScalarUDF::from(Recist11TargetResponse::new())),
         Arc::new(ScalarUDF::from(Recist11OverallResponse::new())),
     ]
@@ -40,7 +49,13 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::from(Recist11BestResponse::new())),
         Arc::new(AggregateUDF::from(Recist11SelectTargets::new())),
         Arc::new(AggregateUDF::from(Recist11ResponseDates::new())),
+        Arc::new(AggregateUDF::from(IrecistBestResponse::new())),
     ]
+}
+
+/// The RECIST family's window functions.
+pub fn window_functions() -> Vec<Arc<WindowUDF>> {
+    vec![Arc::new(WindowUDF::from(IrecistResponse::new()))]
 }
 
 /// The argument types of a function taking exactly `types.len()`

@@ -3,14 +3,14 @@
 
 use datafusion::arrow::array::{BooleanArray, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err};
+use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::rules::{NonTargetResponse, Response, overall_response};
-use super::{fixed_arguments, text_rows, value};
+use super::rules::{NonTargetResponse, Response, after_complete_response, overall_response};
+use super::{text_rows, value};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -20,16 +20,16 @@ only). `'PD'` whenever the target or non-target response is PD or a new lesion a
 Otherwise, with targets: CR needs target CR and non-target CR (or no non-target disease: \
 NULL); target CR with non-target NON-CR/NON-PD or NE is PR; target PR, SD and NE carry over. \
 Without targets (target NULL): the non-target response (CR, NON-CR/NON-PD, NE). NULL when \
-there is neither. Responses are `'CR'`, `'PR'`, `'SD'`, `'PD'`, `'NE'` and `'NON-CR/NON-PD'`; \
+there is neither. With the previous time point's overall response given, disease seen again after a CR is PD (§4.4.2, Table 3 note (a); EORTC RECIST Q&A), even if it would be PR or SD against the baseline. Responses are `'CR'`, `'PR'`, `'SD'`, `'PD'`, `'NE'` and `'NON-CR/NON-PD'`; \
 anything else is an error naming the value.",
-    syntax_example = "recist11_overall_response(target_response, non_target_response, new_lesions)",
+    syntax_example = "recist11_overall_response(target_response, non_target_response, new_lesions [, previous_response])",
     sql_example = r#"```sql
-> SELECT recist11_overall_response('CR', 'NON-CR/NON-PD', false) AS nodes_persist, recist11_overall_response('SD', 'NE', false) AS stable, recist11_overall_response(NULL, 'CR', true) AS new_lesion;
-+---------------+--------+------------+
-| nodes_persist | stable | new_lesion |
-+---------------+--------+------------+
-| PR            | SD     | PD         |
-+---------------+--------+------------+
+> SELECT recist11_overall_response('CR', 'NON-CR/NON-PD', false) AS nodes_persist, recist11_overall_response('SD', 'NE', false) AS stable, recist11_overall_response(NULL, 'CR', true) AS new_lesion, recist11_overall_response('PR', 'CR', false, 'CR') AS after_cr;
++---------------+--------+------------+----------+
+| nodes_persist | stable | new_lesion | after_cr |
++---------------+--------+------------+----------+
+| PR            | SD     | PD         | PD       |
++---------------+--------+------------+----------+
 ```"#,
     argument(
         name = "target_response",
@@ -42,6 +42,10 @@ anything else is an error naming the value.",
     argument(
         name = "new_lesions",
         description = "An unequivocal new lesion appeared (NULL counts as none)."
+    ),
+    argument(
+        name = "previous_response",
+        description = "The previous time point's overall response, for reappearance after CR (optional; NULL at baseline)."
     )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -63,7 +67,12 @@ impl Recist11OverallResponse {
     }
 }
 
-const TYPES: [DataType; 3] = [DataType::Utf8, DataType::Utf8, DataType::Boolean];
+const TYPES: [DataType; 4] = [
+    DataType::Utf8,
+    DataType::Utf8,
+    DataType::Boolean,
+    DataType::Utf8,
+];
 
 impl ScalarUDFImpl for Recist11OverallResponse {
     fn name(&self) -> &str {
@@ -75,12 +84,13 @@ impl ScalarUDFImpl for Recist11OverallResponse {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        fixed_arguments(
-            self.name(),
-            "target_response, non_target_response, new_lesions",
-            arg_types,
-            &TYPES,
-        )
+        if !(3..=4).contains(&arg_types.len()) {
+            return plan_err!(
+                "recist11_overall_response takes 3 or 4 arguments (target_response, non_target_response, new_lesions [, previous_response]), got {}",
+                arg_types.len()
+            );
+        }
+        Ok(TYPES[..arg_types.len()].to_vec())
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -88,7 +98,8 @@ impl ScalarUDFImpl for Recist11OverallResponse {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        text_rows(args.args, args.number_rows, &TYPES, |arrays, i| {
+        let types = &TYPES[..args.args.len()];
+        text_rows(args.args, args.number_rows, types, |arrays, i| {
             let text = |c| value(arrays, c, i, |a: &StringArray, i| a.value(i).to_string());
             let target = match text(0) {
                 None => None,
@@ -120,7 +131,19 @@ impl ScalarUDFImpl for Recist11OverallResponse {
             };
             let new_lesions =
                 value(arrays, 2, i, |a: &BooleanArray, i| a.value(i)).unwrap_or(false);
-            Ok(overall_response(target, non_target, new_lesions).map(Response::as_str))
+            let previous = match arrays.get(3).and_then(|_| text(3)) {
+                None => None,
+                Some(t) => match Response::parse(&t) {
+                    Some(r) => Some(r),
+                    None => {
+                        return exec_err!(
+                            "recist11_overall_response: previous_response must be CR, PR, SD, NON-CR/NON-PD, PD or NE, got '{t}'"
+                        );
+                    }
+                },
+            };
+            Ok(overall_response(target, non_target, new_lesions)
+                .map(|current| after_complete_response(previous, current).as_str()))
         })
     }
 

@@ -12,9 +12,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, days_of};
+use super::assessments::{Assessments, days_of, state_fields};
 use super::fixed_arguments;
-use super::rules::response_dates;
+use super::rules::{Response, response_dates};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),
@@ -93,7 +93,7 @@ impl AggregateUDFImpl for Recist11ResponseDates {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(Assessments::state_fields(args.name).to_vec())
+        Ok(state_fields(args.name).to_vec())
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -103,7 +103,7 @@ impl AggregateUDFImpl for Recist11ResponseDates {
 
 #[derive(Debug)]
 struct DatesAccumulator {
-    assessments: Assessments,
+    assessments: Assessments<Response>,
 }
 
 impl Accumulator for DatesAccumulator {

@@ -13,7 +13,7 @@ use std::fmt;
 /// exactly representable).
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
-fn at_least(value: f64, bound: f64) -> bool {
+pub(super) fn at_least(value: f64, bound: f64) -> bool {
     value >= bound - RELATIVE_TOLERANCE * bound.abs().max(1.0)
 }
 
@@ -96,6 +96,63 @@ pub fn lesion_class(
             } else {
                 LesionClass::NonPathological
             })
+        }
+    }
+}
+
+/// What a recorded lesion measurement means (Appendix I, "lesions that
+/// become too small to measure", and the CDISC SDTM TR convention).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measurement {
+    /// A number in mm, used as recorded even under 5 mm.
+    Millimetres(f64),
+    /// Present but too small to measure: the default value applies.
+    TooSmallToMeasure,
+    /// Disappeared: 0 mm.
+    Disappeared,
+    /// Not assessed at this time point.
+    NotAssessed,
+}
+
+impl Measurement {
+    /// Parses an original result as radiologists and SDTM TRORRES record
+    /// it: a number, optionally with `mm` or `cm`; `TOO SMALL TO MEASURE`
+    /// (or `TSTM`); `NOT PRESENT`, `ABSENT`, `DISAPPEARED`; `NOT ASSESSED`,
+    /// `NOT EVALUABLE`, `NE`, `NOT DONE`, `UNK` or empty. Any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        let upper = text.trim().to_ascii_uppercase();
+        let words: Vec<&str> = upper
+            .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        match words.join(" ").as_str() {
+            "TOO SMALL TO MEASURE" | "TSTM" => return Some(Measurement::TooSmallToMeasure),
+            "NOT PRESENT" | "ABSENT" | "DISAPPEARED" => return Some(Measurement::Disappeared),
+            "" | "NOT ASSESSED" | "NOT EVALUABLE" | "NE" | "NOT DONE" | "ND" | "UNK" => {
+                return Some(Measurement::NotAssessed);
+            }
+            _ => {}
+        }
+        let (number, scale) = if let Some(n) = upper.strip_suffix("MM") {
+            (n, 1.0)
+        } else if let Some(n) = upper.strip_suffix("CM") {
+            (n, 10.0)
+        } else {
+            (upper.as_str(), 1.0)
+        };
+        let value: f64 = number.trim().parse().ok()?;
+        (value.is_finite() && value >= 0.0).then_some(Measurement::Millimetres(value * scale))
+    }
+
+    /// The value that enters the sum of diameters: the number recorded, the
+    /// default `too_small_mm` (5 mm in RECIST 1.1) for a lesion too small to
+    /// measure, 0 when it disappeared, `None` when not assessed.
+    pub fn millimetres(self, too_small_mm: f64) -> Option<f64> {
+        match self {
+            Measurement::Millimetres(mm) => Some(mm),
+            Measurement::TooSmallToMeasure => Some(too_small_mm),
+            Measurement::Disappeared => Some(0.0),
+            Measurement::NotAssessed => None,
         }
     }
 }
@@ -260,6 +317,18 @@ pub fn overall_response(
     })
 }
 
+/// Reappearance after a complete response (§4.4.2, Table 3 note (a), and
+/// the EORTC RECIST Q&A "Does a new lesion always result in PD?"): when the
+/// previous overall response was CR, any disease seen again is PD, even
+/// disease that would be PR or SD against the baseline. A later NE stays
+/// NE, a later CR stays CR.
+pub fn after_complete_response(previous: Option<Response>, current: Response) -> Response {
+    match (previous, current) {
+        (Some(Response::Cr), Response::Pr | Response::Sd | Response::NonCrNonPd) => Response::Pd,
+        _ => current,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +471,37 @@ mod tests {
         }
         assert_eq!(overall_response(None, None, false), None);
         assert_eq!(overall_response(None, None, true), Some(Pd));
+    }
+
+    #[test]
+    fn too_small_to_measure_and_disappeared() {
+        let mm = |text: &str| Measurement::parse(text).map(|m| m.millimetres(5.0));
+        assert_eq!(mm("TOO SMALL TO MEASURE"), Some(Some(5.0)));
+        assert_eq!(mm("too_small_to_measure"), Some(Some(5.0)));
+        assert_eq!(mm("TSTM"), Some(Some(5.0)));
+        // A recorded number is used even under 5 mm.
+        assert_eq!(mm("3"), Some(Some(3.0)));
+        assert_eq!(mm(" 12.5 mm"), Some(Some(12.5)));
+        assert_eq!(mm("1.2cm"), Some(Some(12.0)));
+        assert_eq!(mm("NOT PRESENT"), Some(Some(0.0)));
+        assert_eq!(mm("0"), Some(Some(0.0)));
+        assert_eq!(mm("NOT ASSESSED"), Some(None));
+        assert_eq!(mm(""), Some(None));
+        assert_eq!(mm("-3"), None);
+        assert_eq!(mm("large"), None);
+        assert_eq!(mm("NaN"), None);
+    }
+
+    #[test]
+    fn disease_after_a_complete_response_is_progression() {
+        use Response::*;
+        for reappeared in [Pr, Sd, NonCrNonPd] {
+            assert_eq!(after_complete_response(Some(Cr), reappeared), Pd);
+            assert_eq!(after_complete_response(Some(Pr), reappeared), reappeared);
+            assert_eq!(after_complete_response(None, reappeared), reappeared);
+        }
+        assert_eq!(after_complete_response(Some(Cr), Cr), Cr);
+        assert_eq!(after_complete_response(Some(Cr), Ne), Ne);
     }
 }
 
