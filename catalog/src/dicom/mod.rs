@@ -10,6 +10,7 @@
 //! - `scan.rs`: the execution plan that reads many files at a time;
 //! - `format.rs`: the `dicom` file format, for listing tables and `FileScanConfig`s;
 //! - `ingest.rs`: the incremental Parquet index (`rwid ingest`);
+//! - `sr.rs`, `sr_table.rs`: SR measurement reports (TID 1500) as rows (`read_dicom_sr`);
 //! - `rollups.rs`: the series and study grain (`dicom_series`, `dicom_studies`);
 //! - `table.rs`: the table provider, the `read_dicom` table function and the
 //!   `STORED AS DICOM` table factory.
@@ -23,6 +24,8 @@ pub mod ingest;
 pub mod json;
 pub mod rollups;
 pub mod scan;
+pub mod sr;
+pub mod sr_table;
 pub mod table;
 pub mod values;
 
@@ -30,6 +33,7 @@ pub use attributes::CustomAttribute;
 pub use format::{DicomFormat, DicomFormatFactory, DicomSource};
 pub use rollups::{DicomSeries, DicomStudies};
 pub use scan::{DicomFile, DicomScanExec, OnError};
+pub use sr_table::ReadDicomSr;
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};
 
 /// rwid's DICOM table functions: name, implementation and reference
@@ -45,6 +49,11 @@ pub fn table_functions() -> Vec<(
             "read_dicom",
             Arc::new(ReadDicom),
             ReadDicom::documentation(),
+        ),
+        (
+            "read_dicom_sr",
+            Arc::new(ReadDicomSr),
+            ReadDicomSr::documentation(),
         ),
         (
             "dicom_series",

@@ -30,7 +30,7 @@ use super::batch::{Column, Outcome, ScannedFile, build_batch, header_values, sch
 use super::header::{DicomHeader, HeaderError, stop_tag};
 
 /// Files read at once per partition; hides object-store latency.
-const IO_CONCURRENCY: usize = 16;
+pub(crate) const IO_CONCURRENCY: usize = 16;
 /// First bytes fetched per file; enough for the standard attributes of most
 /// files, which sit before the large private groups and pixel data.
 const INITIAL_READ_BYTES: u64 = 64 * 1024;
@@ -345,20 +345,33 @@ impl FileReader {
     }
 
     async fn read_header(&self, meta: &ObjectMeta) -> Outcome {
+        match self.header(meta, self.stop_before).await {
+            Ok(header) => Outcome::Read(header_values(&self.columns, &header)),
+            Err(reason) => Outcome::Failed(reason),
+        }
+    }
+
+    /// A file's header up to `stop_before`, fetched in growing ranges until
+    /// it parses; the error says why it cannot be read.
+    pub(crate) async fn header(
+        &self,
+        meta: &ObjectMeta,
+        stop_before: Tag,
+    ) -> std::result::Result<DicomHeader, String> {
         let size = meta.size;
         if size == 0 {
-            return Outcome::Failed("empty file".to_string());
+            return Err("empty file".to_string());
         }
         let mut wanted = INITIAL_READ_BYTES.min(size);
         loop {
             let bytes = match self.fetch(meta, wanted).await {
                 Ok(bytes) => bytes,
-                Err(e) => return Outcome::Failed(format!("cannot fetch bytes 0..{wanted}: {e}")),
+                Err(e) => return Err(format!("cannot fetch bytes 0..{wanted}: {e}")),
             };
-            match DicomHeader::parse(bytes, self.stop_before, wanted >= size) {
-                Ok(header) => return Outcome::Read(header_values(&self.columns, &header)),
+            match DicomHeader::parse(bytes, stop_before, wanted >= size) {
+                Ok(header) => return Ok(header),
                 Err(HeaderError::Incomplete(_)) => wanted = (wanted * 4).min(size),
-                Err(HeaderError::Invalid(reason)) => return Outcome::Failed(reason),
+                Err(HeaderError::Invalid(reason)) => return Err(reason),
             }
         }
     }
