@@ -122,3 +122,252 @@ async fn edge_cases_through_the_lake_view() {
 +-----------+-----+------+";
     assert_eq!(table, expected, "\n{table}");
 }
+
+/// Writes `sql`'s result as the lake table `schema/table`.
+async fn write_table(writer: &RwidContext, root: &std::path::Path, table: &str, sql: &str) {
+    let folder = root.join(table);
+    std::fs::create_dir_all(&folder).unwrap();
+    let copy = format!("COPY ({sql}) TO '{}/part-0.parquet'", folder.display());
+    writer.sql(&copy).await.unwrap().collect().await.unwrap();
+}
+
+async fn timepoints(root: &std::path::Path) -> (String, Vec<String>) {
+    let lake = RwidContext::new(RwidConfig {
+        lake: Some(root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+    let warnings = lake
+        .lake_warnings()
+        .iter()
+        .filter(|w| w.check == "view")
+        .map(|w| w.summary())
+        .collect();
+    let batches = lake
+        .sql(
+            "SELECT person_id, assessment_date, sum_mm, target, non_target, overall, iresponse
+             FROM imaging.recist_timepoints ORDER BY person_id, assessment_date",
+        )
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    (
+        pretty_format_batches(&batches).unwrap().to_string(),
+        warnings,
+    )
+}
+
+/// CDISC SDTM TU/TR in the lake become `imaging.lesion_measurement`: too
+/// small to measure is 5 mm, NOT PRESENT 0 mm, centimetres converted, the
+/// subject linked through person_source_value.
+#[tokio::test]
+async fn sdtm_tumour_domains_feed_recist() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = RwidContext::new(RwidConfig::default()).await.unwrap();
+    write_table(
+        &writer,
+        dir.path(),
+        "clinical/person",
+        "SELECT CAST(column1 AS BIGINT) AS person_id, column2 AS person_source_value
+         FROM (VALUES (1, 'S-001'), (2, 'S-002'))",
+    )
+    .await;
+    write_table(
+        &writer,
+        dir.path(),
+        "sdtm/tu",
+        "SELECT column1 AS USUBJID, column2 AS TULNKID, 'TUMIDENT' AS TUTESTCD, column3 AS TUORRES, column4 AS TULOC
+         FROM (VALUES ('S-001', 'T01', 'TARGET', 'LUNG'), ('S-001', 'T02', 'TARGET', 'LYMPH NODE'),
+                      ('S-001', 'NT01', 'NON-TARGET', 'LIVER'), ('S-001', 'NEW01', 'NEW', 'BONE'),
+                      ('S-002', 'T01', 'TARGET', 'LIVER'))",
+    )
+    .await;
+    write_table(
+        &writer,
+        dir.path(),
+        "sdtm/tr",
+        "SELECT column1 AS USUBJID, column2 AS TRLNKID, column3 AS TRTESTCD, column4 AS TRORRES,
+                column5 AS TRORRESU, column6 AS TRDTC
+         FROM (VALUES ('S-001', 'T01', 'LDIAM', '30', 'mm', '2024-01-05'),
+                      ('S-001', 'T02', 'SAXIS', '20', 'mm', '2024-01-05'),
+                      ('S-001', 'NT01', 'TUMSTATE', 'PRESENT', NULL, '2024-01-05'),
+                      ('S-001', 'T01', 'LDIAM', 'TOO SMALL TO MEASURE', NULL, '2024-03-01'),
+                      ('S-001', 'T02', 'SAXIS', '8', 'mm', '2024-03-01'),
+                      ('S-001', 'NT01', 'TUMSTATE', 'ABSENT', NULL, '2024-03-01'),
+                      ('S-001', 'T01', 'LDIAM', 'NOT PRESENT', NULL, '2024-04-26T10:30'),
+                      ('S-001', 'T02', 'SAXIS', '9', 'mm', '2024-04-26T10:30'),
+                      ('S-001', 'NT01', 'TUMSTATE', 'ABSENT', NULL, '2024-04-26T10:30'),
+                      ('S-001', 'NEW01', 'TUMSTATE', 'PRESENT', NULL, '2024-04-26T10:30'),
+                      ('S-002', 'T01', 'LDIAM', '3.0', 'cm', '2024-01-10'),
+                      ('S-002', 'T01', 'LDIAM', '2.0', 'cm', '2024-03-06'))",
+    )
+    .await;
+    let (table, warnings) = timepoints(dir.path()).await;
+    assert_eq!(warnings, Vec::<String>::new());
+    let expected = "\
++-----------+-----------------+--------+--------+------------+---------+-----------+
+| person_id | assessment_date | sum_mm | target | non_target | overall | iresponse |
++-----------+-----------------+--------+--------+------------+---------+-----------+
+| 1         | 2024-03-01      | 13.0   | PR     | CR         | PR      | iPR       |
+| 1         | 2024-04-26      | 9.0    | CR     | CR         | PD      | iUPD      |
+| 2         | 2024-03-06      | 20.0   | PR     |            | PR      | iPR       |
++-----------+-----------------+--------+--------+------------+---------+-----------+";
+    assert_eq!(table, expected, "\n{table}");
+}
+
+/// IDC's quantitative_measurements (SR TID 1500 flattened, Quantity and
+/// findingSite as code structs) in the lake become
+/// `imaging.lesion_measurement`: lesions by tracking UID, the first report's
+/// lesions the targets, later ones new.
+#[tokio::test]
+async fn idc_quantitative_measurements_feed_recist() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = RwidContext::new(RwidConfig::default()).await.unwrap();
+    write_table(
+        &writer,
+        dir.path(),
+        "imaging/patient_link",
+        "SELECT 'IDC' AS site, 'QM-1' AS patient_id, CAST(3 AS BIGINT) AS person_id",
+    )
+    .await;
+    let code = |value: &str, scheme: &str, meaning: &str| {
+        format!(
+            "named_struct('CodeValue', '{value}', 'CodingSchemeDesignator', '{scheme}', 'CodeMeaning', '{meaning}')"
+        )
+    };
+    let (long, short) = (
+        code("103339001", "SCT", "Long axis"),
+        code("103340004", "SCT", "Short axis"),
+    );
+    let (lung, node) = (
+        code("39607008", "SCT", "Lung"),
+        code("59441001", "SCT", "Lymph node"),
+    );
+    let (mm, cm) = (code("mm", "UCUM", "mm"), code("cm", "UCUM", "cm"));
+    let row = |report: &str,
+               date: &str,
+               uid: &str,
+               id: &str,
+               quantity: &str,
+               value: f64,
+               units: &str,
+               site: &str| {
+        format!(
+            "SELECT 'QM-1' AS PatientID, '{report}' AS SOPInstanceUID, '{id}' AS trackingIdentifier,
+                    '{uid}' AS trackingUniqueIdentifier, {quantity} AS Quantity, CAST({value} AS DOUBLE) AS Value,
+                    {units} AS Units, {site} AS findingSite, DATE '{date}' AS StudyDate"
+        )
+    };
+    let rows = [
+        row(
+            "1.1",
+            "2024-02-01",
+            "2.25.1",
+            "Lesion1",
+            &long,
+            25.0,
+            &mm,
+            &lung,
+        ),
+        row(
+            "1.1",
+            "2024-02-01",
+            "2.25.2",
+            "Node1",
+            &short,
+            16.0,
+            &mm,
+            &node,
+        ),
+        row(
+            "1.2",
+            "2024-04-01",
+            "2.25.1",
+            "Lesion1",
+            &long,
+            3.5,
+            &cm,
+            &lung,
+        ),
+        row(
+            "1.2",
+            "2024-04-01",
+            "2.25.2",
+            "Node1",
+            &short,
+            18.0,
+            &mm,
+            &node,
+        ),
+        row(
+            "1.2",
+            "2024-04-01",
+            "2.25.3",
+            "Lesion3",
+            &long,
+            10.0,
+            &mm,
+            &lung,
+        ),
+    ];
+    write_table(
+        &writer,
+        dir.path(),
+        "imaging/quantitative_measurements",
+        &rows.join(" UNION ALL "),
+    )
+    .await;
+    let (table, warnings) = timepoints(dir.path()).await;
+    assert_eq!(warnings, Vec::<String>::new());
+    let expected = "\
++-----------+-----------------+--------+--------+------------+---------+-----------+
+| person_id | assessment_date | sum_mm | target | non_target | overall | iresponse |
++-----------+-----------------+--------+--------+------------+---------+-----------+
+| 3         | 2024-04-01      | 53.0   | PD     |            | PD      | iUPD      |
++-----------+-----------------+--------+--------+------------+---------+-----------+";
+    assert_eq!(table, expected, "\n{table}");
+}
+
+/// A mapping whose source lacks a column it needs is left out with a
+/// warning that names the view and the column; the lake still mounts.
+#[tokio::test]
+async fn a_mapping_that_cannot_be_built_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = RwidContext::new(RwidConfig::default()).await.unwrap();
+    write_table(
+        &writer,
+        dir.path(),
+        "clinical/person",
+        "SELECT CAST(1 AS BIGINT) AS person_id, 'S-001' AS person_source_value",
+    )
+    .await;
+    write_table(
+        &writer,
+        dir.path(),
+        "sdtm/tu",
+        "SELECT 'S-001' AS USUBJID, 'T01' AS TULNKID",
+    )
+    .await;
+    write_table(&writer, dir.path(), "sdtm/tr", "SELECT 'S-001' AS USUBJID").await;
+    let lake = RwidContext::new(RwidConfig {
+        lake: Some(dir.path().to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+    let warnings: Vec<String> = lake
+        .lake_warnings()
+        .iter()
+        .filter(|w| w.check == "view")
+        .map(|w| w.summary())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("imaging.lesion_measurement") && warnings[0].contains("TUTESTCD"),
+        "{}",
+        warnings[0]
+    );
+}

@@ -24,8 +24,11 @@
 //!   under `ROOT/dicom/`;
 //! - `imaging.series` and `imaging.studies`: views at IDC's series and study
 //!   grain over `imaging.instances` (see `dicom::rollups`);
-//! - `imaging.recist_timepoints`: RECIST 1.1 responses per time point, a
-//!   view over `imaging.lesion_measurement` (see `views.rs`);
+//! - `imaging.lesion_measurement`, when the lake has no such table but CDISC
+//!   SDTM `sdtm.tu` and `sdtm.tr`, or IDC's `imaging.quantitative_measurements`:
+//!   a view mapping them (see `views.rs`);
+//! - `imaging.recist_timepoints`: RECIST 1.1 and iRECIST responses per time
+//!   point, a view over `imaging.lesion_measurement` (see `views.rs`);
 //! - `imaging.image_occurrence` (OMOP's medical-imaging extension), a view
 //!   over the series and `imaging.patient_link` when the lake has the link
 //!   but no image_occurrence table of its own.
@@ -46,6 +49,7 @@ use datafusion::object_store::{ObjectStore, ObjectStoreExt};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
+use crate::conformance::{Finding, Status};
 use crate::dicom::rollups;
 use crate::dicom::{DicomTable, OnError};
 
@@ -63,10 +67,20 @@ pub struct LakeTable {
     pub location: String,
 }
 
+/// A mounted lake: its tables, and the views rwid could not build over them.
+#[derive(Debug, Default)]
+pub struct MountedLake {
+    /// Sorted by schema and name, rwid's views after the lake's own tables.
+    pub tables: Vec<LakeTable>,
+    /// One warning per view left out because its SQL does not plan over the
+    /// lake's tables (a column missing or mistyped), naming the error.
+    pub views_left_out: Vec<Finding>,
+}
+
 /// Discovers the tables under `location` and registers each as
-/// `schema.table` in the session's default catalog. Returns what was mounted,
-/// sorted by schema and name.
-pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable>> {
+/// `schema.table` in the session's default catalog, then rwid's views over
+/// them.
+pub async fn mount(ctx: &SessionContext, location: &str) -> Result<MountedLake> {
     let root = lake_root_url(location)?;
     let store = ctx.runtime_env().object_store(&root)?;
     let mut tables = discover(store.as_ref(), &root)
@@ -99,8 +113,13 @@ pub async fn mount(ctx: &SessionContext, location: &str) -> Result<Vec<LakeTable
         Some(folder) => resolve(&root_url, folder),
         None => format!("{root_url}/{DICOM_FOLDER}/"),
     };
-    tables.extend(mount_imaging(ctx, &dicom, &tables).await?);
-    Ok(tables)
+    let mut views_left_out = Vec::new();
+    let added = mount_imaging(ctx, &dicom, &tables, &mut views_left_out).await?;
+    tables.extend(added);
+    Ok(MountedLake {
+        tables,
+        views_left_out,
+    })
 }
 
 /// The optional map of a lake's names and locations, at the lake's root.
@@ -166,12 +185,13 @@ pub const DICOM_FOLDER: &str = "dicom";
 /// scan, when the lake has DICOM files but no index), the `series` and
 /// `studies` views over it, `recist_timepoints` over `lesion_measurement`,
 /// and `image_occurrence` over the series and `patient_link`. A view whose
-/// source tables lack columns it needs is left out (the conformance
-/// warnings name the columns). Returns what it added.
+/// source tables lack columns it needs is left out with a warning in
+/// `left_out`. Returns what it added.
 async fn mount_imaging(
     ctx: &SessionContext,
     dicom: &str,
     found: &[LakeTable],
+    left_out: &mut Vec<Finding>,
 ) -> Result<Vec<LakeTable>> {
     let has = |name: &str| {
         found
@@ -231,10 +251,43 @@ async fn mount_imaging(
             }
         }
     }
+    // Lesion measurements from the shapes analysts have, when the lake has
+    // no table of its own: CDISC SDTM TU/TR, or IDC's quantitative_measurements.
+    let has_in =
+        |schema: &str, name: &str| found.iter().any(|t| t.schema == schema && t.name == name);
+    let mut has_lesions = has("lesion_measurement");
+    let lesion_sources = [
+        (
+            has_in("sdtm", "tu") && has_in("sdtm", "tr") && has_in("clinical", "person"),
+            crate::views::LESION_MEASUREMENT_FROM_SDTM_SQL,
+            "view over sdtm.tu and sdtm.tr",
+        ),
+        (
+            has("quantitative_measurements") && has("patient_link"),
+            crate::views::LESION_MEASUREMENT_FROM_IDC_SQL,
+            "view over imaging.quantitative_measurements",
+        ),
+    ];
+    for (sources_present, sql, location) in lesion_sources {
+        if has_lesions || !sources_present {
+            continue;
+        }
+        match ctx.sql(sql).await {
+            Ok(frame) => {
+                register(
+                    "lesion_measurement",
+                    frame.into_view(),
+                    location.to_string(),
+                )?;
+                has_lesions = true;
+            }
+            Err(e) => left_out.push(view_left_out("lesion_measurement", location, &e)),
+        }
+    }
     let sql_views = [
         (
             "recist_timepoints",
-            has("lesion_measurement"),
+            has_lesions,
             crate::views::RECIST_TIMEPOINTS_SQL.to_string(),
             "view over imaging.lesion_measurement",
         ),
@@ -253,11 +306,25 @@ async fn mount_imaging(
         if has(name) || !sources_present {
             continue;
         }
-        if let Ok(frame) = ctx.sql(&sql).await {
-            register(name, frame.into_view(), location.to_string())?;
+        match ctx.sql(&sql).await {
+            Ok(frame) => register(name, frame.into_view(), location.to_string())?,
+            Err(e) => left_out.push(view_left_out(name, location, &e)),
         }
     }
     Ok(added)
+}
+
+/// The warning for an `imaging` view that does not plan over the lake.
+fn view_left_out(name: &str, location: &str, error: &DataFusionError) -> Finding {
+    Finding {
+        table: format!("imaging.{name}"),
+        check: "view",
+        column: None,
+        status: Status::Warn,
+        violating_rows: None,
+        total_rows: None,
+        detail: format!("not built ({location}): {}", error.strip_backtrace()),
+    }
 }
 
 /// MI-CDM IMAGE_OCCURRENCE built from the series index: one row per series

@@ -54,3 +54,88 @@ pub const RECIST_TIMEPOINTS_SQL: &str = "
              new_lesions, new_lesion_sum_mm, new_lesion_increase)
              OVER (PARTITION BY person_id ORDER BY assessment_date) AS iresponse
     FROM overall";
+
+/// `imaging.lesion_measurement` from CDISC SDTM oncology domains, for lakes
+/// that hold `sdtm.tu` (Tumor/Lesion Identification) and `sdtm.tr`
+/// (Tumor/Lesion Results) instead (SDTMIG v3.3 §6.3.13): one row per lesion
+/// (TRLNKID = TULNKID) per assessment date (TRDTC). The role is TU's
+/// TUORRES for TUTESTCD 'TUMIDENT' (TARGET, NON-TARGET, NEW); the longest
+/// diameter and short axis are TR's 'LDIAM' and 'SAXIS' results read by
+/// `recist11_measurement_mm` (TOO SMALL TO MEASURE is 5 mm, NOT PRESENT
+/// 0 mm, TRORRESU 'cm' converted); the non-target status is 'TUMSTATE'
+/// (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION). Lymph nodes are lesions with
+/// a TULOC naming a lymph node or with a short axis. Subjects link to OMOP
+/// through `clinical.person.person_source_value` = USUBJID.
+pub const LESION_MEASUREMENT_FROM_SDTM_SQL: &str = "
+    WITH identified AS (
+      SELECT USUBJID, TULNKID, upper(TUORRES) AS role_text, TULOC
+      FROM sdtm.tu WHERE upper(TUTESTCD) = 'TUMIDENT'),
+    results AS (
+      SELECT USUBJID, TRLNKID, upper(TRTESTCD) AS test, CAST(substr(TRDTC, 1, 10) AS DATE) AS assessment_date,
+             CASE WHEN upper(TRTESTCD) IN ('LDIAM', 'SAXIS') THEN
+               recist11_measurement_mm(CASE WHEN upper(TRORRESU) = 'CM' AND TRORRES SIMILAR TO '[0-9. ]+'
+                                            THEN concat(TRORRES, ' cm') ELSE TRORRES END) END AS mm,
+             upper(TRORRES) AS text_result
+      FROM sdtm.tr WHERE upper(TRTESTCD) IN ('LDIAM', 'SAXIS', 'TUMSTATE')),
+    lesions AS (
+      SELECT p.person_id, r.TRLNKID AS lesion_id, r.assessment_date, lower(min(i.TULOC)) AS organ,
+             (upper(min(i.TULOC)) LIKE '%LYMPH NODE%' OR bool_or(r.test = 'SAXIS')) AS is_nodal,
+             CASE min(i.role_text) WHEN 'TARGET' THEN 'target' WHEN 'NON-TARGET' THEN 'non_target'
+                                   WHEN 'NEW' THEN 'new' END AS role,
+             max(r.mm) FILTER (WHERE r.test = 'LDIAM') AS longest_diameter_mm,
+             max(r.mm) FILTER (WHERE r.test = 'SAXIS') AS short_axis_mm,
+             max(CASE r.text_result WHEN 'PRESENT' THEN 'present' WHEN 'ABSENT' THEN 'absent'
+                                    WHEN 'UNEQUIVOCAL PROGRESSION' THEN 'unequivocal_progression' END)
+               FILTER (WHERE r.test = 'TUMSTATE') AS non_target_status
+      FROM results r
+      JOIN identified i ON i.USUBJID = r.USUBJID AND i.TULNKID = r.TRLNKID
+      JOIN clinical.person p ON p.person_source_value = r.USUBJID
+      GROUP BY p.person_id, r.TRLNKID, r.assessment_date)
+    SELECT person_id, lesion_id, assessment_date,
+           CAST(dense_rank() OVER (PARTITION BY person_id ORDER BY assessment_date) - 1 AS BIGINT) AS timepoint,
+           organ, is_nodal, role, longest_diameter_mm, short_axis_mm, non_target_status,
+           CAST(NULL AS DOUBLE) AS slice_thickness_mm, CAST(NULL AS VARCHAR) AS study_instance_uid
+    FROM lesions";
+
+/// `imaging.lesion_measurement` from IDC's `quantitative_measurements`
+/// (the flattening of DICOM SR TID 1500 that IDC publishes in BigQuery;
+/// ImagingDataCommons/etl_flow `quantitative_measurements.sql`), for lakes
+/// that hold it as `imaging.quantitative_measurements` with the report's
+/// `StudyDate` added (IDC keeps dates in `dicom_all`). One row per tracked
+/// lesion (trackingUniqueIdentifier, named by trackingIdentifier) per
+/// report date; the Long axis (SCT 103339001) and Short axis (SCT
+/// 103340004) quantities in mm or cm; lymph nodes by finding site (SCT
+/// 59441001) or a short axis. SR reports carry no RECIST role: lesions of a
+/// patient's first report are the targets, lesions first seen later are
+/// new. PatientID links to OMOP through `imaging.patient_link`.
+pub const LESION_MEASUREMENT_FROM_IDC_SQL: &str = "
+    WITH measured AS (
+      SELECT PatientID, trackingUniqueIdentifier AS lesion_uid,
+             coalesce(trackingIdentifier, trackingUniqueIdentifier) AS lesion_id,
+             CAST(StudyDate AS DATE) AS assessment_date,
+             get_field(Quantity, 'CodeValue') AS quantity,
+             get_field(findingSite, 'CodeValue') AS site_code,
+             lower(get_field(findingSite, 'CodeMeaning')) AS site,
+             CAST(Value AS DOUBLE) * CASE lower(get_field(Units, 'CodeValue')) WHEN 'cm' THEN 10.0 ELSE 1.0 END AS mm,
+             SOPInstanceUID
+      FROM imaging.quantitative_measurements
+      WHERE get_field(Quantity, 'CodeValue') IN ('103339001', '103340004')),
+    lesions AS (
+      SELECT l.person_id, m.lesion_uid, min(m.lesion_id) AS lesion_id, m.assessment_date, min(m.site) AS organ,
+             bool_or(m.site_code = '59441001' OR m.quantity = '103340004') AS is_nodal,
+             max(m.mm) FILTER (WHERE m.quantity = '103339001') AS longest_diameter_mm,
+             max(m.mm) FILTER (WHERE m.quantity = '103340004') AS short_axis_mm
+      FROM measured m JOIN imaging.patient_link l ON l.patient_id = m.PatientID
+      GROUP BY l.person_id, m.lesion_uid, m.assessment_date),
+    placed AS (
+      SELECT *, min(assessment_date) OVER (PARTITION BY person_id) AS first_report,
+             min(assessment_date) OVER (PARTITION BY person_id, lesion_uid) AS first_seen,
+             CAST(dense_rank() OVER (PARTITION BY person_id ORDER BY assessment_date) - 1 AS BIGINT) AS timepoint
+      FROM lesions)
+    SELECT person_id, lesion_id, assessment_date, timepoint, organ, is_nodal,
+           CASE WHEN first_seen = first_report THEN 'target' ELSE 'new' END AS role,
+           CASE WHEN NOT is_nodal THEN longest_diameter_mm END AS longest_diameter_mm,
+           CASE WHEN is_nodal THEN short_axis_mm END AS short_axis_mm,
+           CAST(NULL AS VARCHAR) AS non_target_status,
+           CAST(NULL AS DOUBLE) AS slice_thickness_mm, CAST(NULL AS VARCHAR) AS study_instance_uid
+    FROM placed";

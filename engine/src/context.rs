@@ -33,17 +33,18 @@ impl RwidContext {
         let ctx = SessionContext::new_with_state(state).enable_url_table();
         let lake = match &config.lake {
             Some(location) => lake::mount(&ctx, location).await?,
-            None => Vec::new(),
+            None => lake::MountedLake::default(),
         };
-        let lake_warnings = conformance::schema_check(&ctx)
+        let mut lake_warnings: Vec<Finding> = conformance::schema_check(&ctx)
             .await
             .into_iter()
             .filter(|f| f.status >= Status::Warn)
             .collect();
+        lake_warnings.extend(lake.views_left_out);
         Ok(Self {
             ctx,
             lake_root: config.lake.clone(),
-            lake,
+            lake: lake.tables,
             lake_warnings,
         })
     }
