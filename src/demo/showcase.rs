@@ -188,18 +188,20 @@ fn queries(dicom: &str) -> Vec<(ShowcaseQuery, Option<String>)> {
         ),
         (
             ShowcaseQuery {
-                title: "RECIST 1.1: best overall response and objective response rate by site",
-                why: "imaging.recist_timepoints derives each time point's responses from the lesion measurements (target, non-target, new lesions); recist11_best_response gives each patient's confirmed best overall response; ORR = confirmed CR or PR.",
+                title: "RECIST 1.1 and iRECIST: best overall response and objective response rate by site",
+                why: "imaging.recist_timepoints derives each time point's responses from the lesion measurements (target, non-target, new lesions); recist11_best_response gives each patient's confirmed best overall response (ORR = confirmed CR or PR); iRECIST's irecist_response keeps a first progression unconfirmed (iUPD) until a later scan confirms it (iCPD).",
                 sql: "WITH best AS (
                    SELECT person_id,
                           recist11_best_response(overall, assessment_date, baseline_date, true) AS confirmed,
-                          recist11_best_response(overall, assessment_date, baseline_date) AS unconfirmed
+                          recist11_best_response(overall, assessment_date, baseline_date) AS unconfirmed,
+                          bool_or(iresponse = 'iUPD') AS iupd, bool_or(iresponse = 'iCPD') AS icpd
                    FROM imaging.recist_timepoints GROUP BY person_id)
                  SELECT l.site, count(*) AS patients,
                         count(*) FILTER (WHERE confirmed = 'CR') AS cr, count(*) FILTER (WHERE confirmed = 'PR') AS pr,
                         count(*) FILTER (WHERE confirmed = 'SD') AS sd, count(*) FILTER (WHERE confirmed = 'PD') AS pd,
                         round(100.0 * count(*) FILTER (WHERE confirmed IN ('CR', 'PR')) / count(*), 1) AS orr_pct,
-                        round(100.0 * count(*) FILTER (WHERE unconfirmed IN ('CR', 'PR')) / count(*), 1) AS unconfirmed_orr_pct
+                        round(100.0 * count(*) FILTER (WHERE unconfirmed IN ('CR', 'PR')) / count(*), 1) AS unconfirmed_orr_pct,
+                        count(*) FILTER (WHERE iupd) AS irecist_iupd, count(*) FILTER (WHERE icpd) AS irecist_icpd
                  FROM best b JOIN imaging.patient_link l ON l.person_id = b.person_id
                  GROUP BY l.site ORDER BY l.site",
             },
