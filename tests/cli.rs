@@ -240,3 +240,68 @@ fn ingest_indexes_once_then_reads_only_changes() {
     ]);
     assert_eq!(stdout(&out), "one_row_per_file\ntrue\n", "{}", stderr(&out));
 }
+
+/// A site's rule file (`--rules`) adds vendor spellings and protocol
+/// kernels, is tried before the shipped rules, and is named in the version;
+/// a broken one is a clear error naming the file.
+#[test]
+fn site_rules_extend_and_override_the_shipped_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("site.toml");
+    std::fs::write(
+        &rules,
+        r#"
+name = "St. Elsewhere rules"
+version = "3"
+
+[[scanner]]
+vendor = "Acme"
+exact = ["ACME IMAGING WORKS"]
+
+# This site's PACS rewrites Manufacturer of its Siemens CTs.
+[[scanner]]
+vendor = "Siemens"
+exact = ["IDC"]
+
+[[kernel]]
+vendor = "GE"
+exact = { "SITE CHEST SHARP" = "sharp" }
+"#,
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let out = rwid(&[
+        "-q",
+        "--format",
+        "csv",
+        "--rules",
+        rules,
+        "-c",
+        "SELECT scanner_vendor('Acme Imaging Works, Inc.') AS acme, scanner_vendor('IDC') AS idc, \
+         scanner_vendor('GE MEDICAL SYSTEMS') AS ge, \
+         ct_kernel_class('GE MEDICAL SYSTEMS', 'Site Chest Sharp')['class'] AS kernel, \
+         harmonization_rules_version() AS version",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "acme,idc,ge,kernel,version\nAcme,Siemens,GE,sharp,St. Elsewhere rules 3 ({rules}); \
+             rwid scanner vendors 2026.11.1 (builtin); rwid CT kernels 2026.11.1 (builtin)\n"
+        )
+    );
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "name = \"x\"\nversion = \"1\"\n[[kernel]]\nvendor = \"GE\"\nexact = { A = \"blurry\" }\n",
+    )
+    .unwrap();
+    let out = rwid(&["-q", "--rules", broken.to_str().unwrap(), "-c", "SELECT 1"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("broken.toml") && stderr(&out).contains("'blurry'"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -19,6 +19,10 @@ pub struct RwidConfig {
     pub target_partitions: Option<usize>,
     /// Rows per record batch; DataFusion's default (8192) when unset.
     pub batch_size: Option<usize>,
+    /// Harmonization rule files (the shape of `udfs/rules/*.toml`) whose
+    /// entries are tried before the shipped ones: a site's own vendor
+    /// spellings or protocol kernels.
+    pub rules: Vec<std::path::PathBuf>,
 }
 
 /// Assembles the [`SessionState`] every rwid entry point uses: DataFusion's
@@ -54,6 +58,13 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         .build();
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;
+    }
+    if !config.rules.is_empty() {
+        // Same names as the shipped-rule functions registered above: these replace them.
+        let rules = rwid_udfs::harmonize::HarmonizationRules::with_files(&config.rules)?;
+        for function in rwid_udfs::harmonize::functions(rules) {
+            state.register_udf(function)?;
+        }
     }
     for function in rwid_udfs::all_aggregate_functions() {
         state.register_udaf(function)?;

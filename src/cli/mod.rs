@@ -34,6 +34,11 @@ pub struct Cli {
     #[arg(long, value_name = "PATH_OR_URL", global = true)]
     pub lake: Option<String>,
 
+    /// Harmonization rule file tried before the shipped rules (repeatable): a
+    /// site's own vendor spellings or CT kernels, in the shape of udfs/rules/*.toml.
+    #[arg(long = "rules", value_name = "FILE", global = true)]
+    pub rules: Vec<PathBuf>,
+
     /// Output format of query results.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     pub format: OutputFormat,
@@ -188,6 +193,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
     let config = RwidConfig {
         lake: cli.lake.clone(),
+        rules: cli.rules.clone(),
         ..RwidConfig::default()
     };
     let ctx = RwidContext::new(config).await?;

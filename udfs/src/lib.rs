@@ -12,6 +12,7 @@ use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
 pub mod clinical;
 pub mod dicom;
+pub mod harmonize;
 pub mod imaging;
 pub mod recist;
 
@@ -20,6 +21,9 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = dicom::functions();
     functions.extend(clinical::functions());
     functions.extend(recist::functions());
+    functions.extend(harmonize::functions(
+        harmonize::HarmonizationRules::builtin(),
+    ));
     functions
 }
 

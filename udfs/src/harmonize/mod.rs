@@ -1,0 +1,75 @@
+//! Scanner harmonization: make scanner metadata comparable across sites
+//! (vendor, kernel, acquisition classes), with rule tables in versioned data
+//! files (`udfs/rules/`) that users extend. The rules are plain Rust in
+//! `vendors.rs` and `kernels.rs`; one SQL function per file around them.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+
+mod acquisition_class;
+mod ct_kernel_class;
+pub mod kernels;
+pub mod rules;
+mod rules_version;
+mod scanner_vendor;
+pub mod vendors;
+
+pub use acquisition_class::{FieldStrengthClass, PixelSpacingClass, SliceThicknessClass};
+pub use ct_kernel_class::CtKernelClass;
+pub use rules::HarmonizationRules;
+pub use rules_version::HarmonizationRulesVersion;
+pub use scanner_vendor::{ScannerVendor, ScannerVendorDetails};
+
+/// The harmonization functions, reading `rules` (the shipped rules, or
+/// those with a user's files in front).
+pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::from(ScannerVendor::new(Arc::clone(&rules)))),
+        Arc::new(ScalarUDF::from(ScannerVendorDetails::new(Arc::clone(
+            &rules,
+        )))),
+        Arc::new(ScalarUDF::from(CtKernelClass::new(Arc::clone(&rules)))),
+        Arc::new(ScalarUDF::from(HarmonizationRulesVersion::new(rules))),
+        Arc::new(ScalarUDF::from(SliceThicknessClass::new())),
+        Arc::new(ScalarUDF::from(PixelSpacingClass::new())),
+        Arc::new(ScalarUDF::from(FieldStrengthClass::new())),
+    ]
+}
+
+/// A text argument as a string array of `rows` rows (a scalar repeated).
+/// A list (such as read_dicom's multi-valued ConvolutionKernel) gives its
+/// first value.
+fn text_argument(arg: &ColumnarValue, rows: usize) -> Result<StringArray> {
+    let array = arg.to_array(rows)?;
+    if let DataType::List(_) = array.data_type() {
+        let lists = array.as_list::<i32>();
+        let mut first = StringBuilder::with_capacity(rows, rows * 8);
+        for row in 0..lists.len() {
+            let item = lists.value(row);
+            if lists.is_null(row) || item.is_empty() || item.is_null(0) {
+                first.append_null();
+            } else {
+                let item = cast(&item.slice(0, 1), &DataType::Utf8)?;
+                first.append_value(item.as_string::<i32>().value(0));
+            }
+        }
+        return Ok(first.finish());
+    }
+    Ok(cast(&array, &DataType::Utf8)?.as_string::<i32>().clone())
+}
+
+/// Wraps an output array: a scalar when every argument was one.
+fn output(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
+    if all_scalars {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(array))
+    }
+}

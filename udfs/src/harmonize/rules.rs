@@ -1,0 +1,129 @@
+//! The rule tables harmonization reads, from versioned TOML files: the ones
+//! shipped in `udfs/rules/` and any the user adds (`rwid --rules FILE`),
+//! whose entries are tried before the shipped ones.
+
+use std::sync::Arc;
+
+use datafusion::common::{DataFusionError, Result};
+use serde::Deserialize;
+
+use super::kernels::{KernelRule, KernelRules};
+use super::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
+
+/// The shipped scanner vendor rules.
+const SCANNER_VENDORS: &str = include_str!("../../rules/scanner_vendors.toml");
+/// The shipped CT reconstruction-kernel rules.
+const CT_KERNELS: &str = include_str!("../../rules/ct_kernels.toml");
+
+/// One rule file as written: a name, a version, and entries of any kind.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    name: String,
+    version: String,
+    #[serde(default)]
+    scanner: Vec<VendorEntry>,
+    #[serde(default)]
+    software: Vec<SoftwareEntry>,
+    #[serde(default)]
+    unknown: Option<UnknownEntry>,
+    #[serde(default)]
+    kernel: Vec<KernelRule>,
+}
+
+/// Where a set of rules came from, as results report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSource {
+    pub name: String,
+    pub version: String,
+    /// `builtin` or the file's path.
+    pub origin: String,
+}
+
+/// Every rule table harmonization uses, merged from the shipped files and
+/// the user's.
+#[derive(Debug)]
+pub struct HarmonizationRules {
+    pub vendors: VendorRules,
+    pub kernels: KernelRules,
+    /// User files first, then the shipped ones.
+    pub sources: Vec<RuleSource>,
+}
+
+impl HarmonizationRules {
+    /// The rules shipped with rwid.
+    pub fn builtin() -> Arc<Self> {
+        static BUILTIN: std::sync::LazyLock<Arc<HarmonizationRules>> =
+            std::sync::LazyLock::new(|| {
+                Arc::new(
+                    HarmonizationRules::from_texts(&[
+                        (SCANNER_VENDORS, "builtin"),
+                        (CT_KERNELS, "builtin"),
+                    ])
+                    .expect("the shipped rule files parse"),
+                )
+            });
+        Arc::clone(&BUILTIN)
+    }
+
+    /// The shipped rules with the user's files in front of them.
+    pub fn with_files(paths: &[std::path::PathBuf]) -> Result<Arc<Self>> {
+        if paths.is_empty() {
+            return Ok(Self::builtin());
+        }
+        let texts = paths
+            .iter()
+            .map(|path| {
+                std::fs::read_to_string(path)
+                    .map(|text| (text, path.display().to_string()))
+                    .map_err(|e| {
+                        DataFusionError::Execution(format!(
+                            "cannot read rule file '{}': {e}",
+                            path.display()
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut all: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(text, origin)| (text.as_str(), origin.as_str()))
+            .collect();
+        all.push((SCANNER_VENDORS, "builtin"));
+        all.push((CT_KERNELS, "builtin"));
+        Ok(Arc::new(Self::from_texts(&all)?))
+    }
+
+    /// Rules from `(text, origin)` pairs, earlier ones tried first.
+    fn from_texts(texts: &[(&str, &str)]) -> Result<Self> {
+        let mut vendors = VendorRules::default();
+        let mut kernels = KernelRules::default();
+        let mut sources = Vec::new();
+        for (text, origin) in texts {
+            let file: RuleFile = toml::from_str(text).map_err(|e| {
+                DataFusionError::Execution(format!("rule file '{origin}' is not valid: {e}"))
+            })?;
+            let source = RuleSource {
+                name: file.name,
+                version: file.version,
+                origin: origin.to_string(),
+            };
+            vendors.extend(file.scanner, file.software, file.unknown, &source)?;
+            kernels.extend(file.kernel, &source)?;
+            sources.push(source);
+        }
+        Ok(Self {
+            vendors,
+            kernels,
+            sources,
+        })
+    }
+
+    /// The versions in use, as one line: `name version (origin); ...`.
+    pub fn version(&self) -> String {
+        self.sources
+            .iter()
+            .map(|s| format!("{} {} ({})", s.name, s.version, s.origin))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
