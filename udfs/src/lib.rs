@@ -31,6 +31,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let mut functions = imaging::aggregate_functions();
     functions.extend(recist::aggregate_functions());
+    functions.extend(harmonize::aggregate_functions());
     functions
 }
 

@@ -9,9 +9,14 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuil
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 
 mod acquisition_class;
+pub mod anova;
+mod batch_effect_anova;
+pub mod combat;
+mod combat_apply;
+mod combat_fit;
 mod ct_kernel_class;
 pub mod kernels;
 pub mod rules;
@@ -20,6 +25,9 @@ mod scanner_vendor;
 pub mod vendors;
 
 pub use acquisition_class::{FieldStrengthClass, PixelSpacingClass, SliceThicknessClass};
+pub use batch_effect_anova::BatchEffectAnova;
+pub use combat_apply::CombatApply;
+pub use combat_fit::CombatFit;
 pub use ct_kernel_class::CtKernelClass;
 pub use rules::HarmonizationRules;
 pub use rules_version::HarmonizationRulesVersion;
@@ -38,6 +46,15 @@ pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(SliceThicknessClass::new())),
         Arc::new(ScalarUDF::from(PixelSpacingClass::new())),
         Arc::new(ScalarUDF::from(FieldStrengthClass::new())),
+        Arc::new(ScalarUDF::from(CombatApply::new())),
+    ]
+}
+
+/// The harmonization aggregates.
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![
+        Arc::new(AggregateUDF::from(CombatFit::new())),
+        Arc::new(AggregateUDF::from(BatchEffectAnova::new())),
     ]
 }
 

@@ -1,0 +1,845 @@
+//! ComBat harmonization as plain Rust, exactly as neuroCombat 0.2.12
+//! implements it (Johnson WE, Li C, Rabinovic A, Biostatistics 2007;8:118-127;
+//! Fortin J-P et al., NeuroImage 2018;167:104-120; the neuroCombat source,
+//! `neuroCombat/neuroCombat.py`, read line by line). Feature g of sample j in
+//! batch i is modelled as
+//!
+//! `Y_jg = α_g + X_j·β_g + γ_ig + δ_ig·ε_jg`,
+//!
+//! with covariates X whose effects are preserved, an additive batch effect γ
+//! and a multiplicative one δ whose priors are shared by the features of a
+//! batch (empirical Bayes).
+//!
+//! Where neuroCombat has quirks rwid decides deliberately (documented on
+//! [`fit`]): a zero-variance feature, a one-sample batch and missing values
+//! are errors instead of silently wrong numbers; the non-parametric prior is
+//! computed in log space, equal where neuroCombat's is finite and finite
+//! where it underflows to NaN; continuous covariates are not cast to
+//! float32. The fitted model applies to new samples with their own
+//! covariates (neuroHarmonize's `harmonizationApply` semantics).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How the batch effects are estimated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComBatOptions {
+    /// Empirical Bayes: shrink each feature's batch effects towards the
+    /// batch's prior (default). Without it, plain per-feature location/scale.
+    pub eb: bool,
+    /// Parametric priors (default); non-parametric otherwise.
+    pub parametric: bool,
+    /// Adjust the mean only, not the variance.
+    pub mean_only: bool,
+    /// A batch left as it is, the others moved to it.
+    pub ref_batch: Option<String>,
+}
+
+impl Default for ComBatOptions {
+    fn default() -> Self {
+        Self {
+            eb: true,
+            parametric: true,
+            mean_only: false,
+            ref_batch: None,
+        }
+    }
+}
+
+/// The samples to fit on: one batch label, `n_features` values and the
+/// covariates to preserve per sample.
+#[derive(Debug, Default, Clone)]
+pub struct Samples {
+    pub batches: Vec<String>,
+    /// Sample-major: sample j's features are `features[j * n_features..][..n_features]`.
+    pub features: Vec<f64>,
+    pub n_features: usize,
+    /// Sample-major, `n_categorical` per sample.
+    pub categorical: Vec<String>,
+    pub n_categorical: usize,
+    /// Sample-major, `n_continuous` per sample.
+    pub continuous: Vec<f64>,
+    pub n_continuous: usize,
+}
+
+impl Samples {
+    pub fn len(&self) -> usize {
+        self.batches.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+}
+
+/// A fitted model: everything needed to harmonize samples of the training
+/// batches later, serialized as JSON by `combat_fit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComBatModel {
+    /// `rwid ComBat model` and its format version.
+    pub format: String,
+    pub options: ComBatOptions,
+    /// Batch labels, sorted (neuroCombat's `np.unique` order).
+    pub batches: Vec<String>,
+    pub samples_per_batch: Vec<usize>,
+    pub n_features: usize,
+    /// Levels of each categorical covariate, sorted; the first is the
+    /// reference level of its one-hot coding.
+    pub categorical_levels: Vec<Vec<String>>,
+    pub n_continuous: usize,
+    /// Regression coefficients, one row per design column (batches, then
+    /// categorical dummies, then continuous covariates), one value per feature.
+    pub b_hat: Vec<Vec<f64>>,
+    /// Per feature: the batch-weighted mean (or the reference batch's).
+    pub grand_mean: Vec<f64>,
+    /// Per feature: residual variance, over n (not n - p), as neuroCombat.
+    pub var_pooled: Vec<f64>,
+    /// Per batch, per feature: the estimated additive batch effect.
+    pub gamma_star: Vec<Vec<f64>>,
+    /// Per batch, per feature: the estimated multiplicative batch effect.
+    pub delta_star: Vec<Vec<f64>>,
+    /// The priors' hyperparameters per batch (`None` where the mode has none).
+    pub gamma_bar: Vec<Option<f64>>,
+    pub t2: Vec<Option<f64>>,
+    pub a_prior: Vec<Option<f64>>,
+    pub b_prior: Vec<Option<f64>>,
+    /// Parametric EB iterations per batch (0 otherwise).
+    pub iterations: Vec<usize>,
+}
+
+pub const MODEL_FORMAT: &str = "rwid ComBat model 1";
+
+/// neuroCombat's convergence threshold for the parametric EB iteration.
+const CONVERGENCE: f64 = 1e-4;
+/// The iteration stops with an error past this many rounds.
+const MAX_ITERATIONS: usize = 10_000;
+
+/// A dense row-major matrix, as small as ComBat needs.
+#[derive(Debug, Clone)]
+struct Matrix {
+    rows: usize,
+    cols: usize,
+    data: Vec<f64>,
+}
+
+impl Matrix {
+    fn zeros(rows: usize, cols: usize) -> Self {
+        Self {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+
+    fn at(&self, r: usize, c: usize) -> f64 {
+        self.data[r * self.cols + c]
+    }
+
+    fn set(&mut self, r: usize, c: usize, v: f64) {
+        self.data[r * self.cols + c] = v;
+    }
+
+    fn row(&self, r: usize) -> &[f64] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+}
+
+/// Least squares `(XᵀX)⁻¹ Xᵀ Y` for a design X (n × p) and responses Y
+/// (n × G): the normal equations, solved by Gauss-Jordan elimination with
+/// partial pivoting (neuroCombat inverts XᵀX; the results agree to rounding).
+/// `None` when XᵀX is singular: a design column is a combination of others.
+fn least_squares(x: &Matrix, y: &Matrix) -> Option<Matrix> {
+    let (n, p, g) = (x.rows, x.cols, y.cols);
+    // [XᵀX | XᵀY], p × (p + G).
+    let width = p + g;
+    let mut a = Matrix::zeros(p, width);
+    for j in 0..n {
+        let xr = x.row(j);
+        let yr = y.row(j);
+        for r in 0..p {
+            let xv = xr[r];
+            if xv == 0.0 {
+                continue;
+            }
+            let row = &mut a.data[r * width..(r + 1) * width];
+            for c in 0..p {
+                row[c] += xv * xr[c];
+            }
+            for c in 0..g {
+                row[p + c] += xv * yr[c];
+            }
+        }
+    }
+    let scale = (0..p).map(|i| a.at(i, i).abs()).fold(0.0, f64::max);
+    for col in 0..p {
+        let pivot = (col..p)
+            .max_by(|&i, &j| a.at(i, col).abs().total_cmp(&a.at(j, col).abs()))
+            .expect("p > 0");
+        if a.at(pivot, col).abs() <= 1e-10 * scale.max(f64::MIN_POSITIVE) {
+            return None;
+        }
+        if pivot != col {
+            for c in 0..width {
+                a.data.swap(pivot * width + c, col * width + c);
+            }
+        }
+        let inverse = 1.0 / a.at(col, col);
+        for c in 0..width {
+            a.data[col * width + c] *= inverse;
+        }
+        for r in 0..p {
+            let factor = a.at(r, col);
+            if r == col || factor == 0.0 {
+                continue;
+            }
+            for c in 0..width {
+                let v = a.at(col, c);
+                a.data[r * width + c] -= factor * v;
+            }
+        }
+    }
+    let mut b = Matrix::zeros(p, g);
+    for r in 0..p {
+        b.data[r * g..(r + 1) * g].copy_from_slice(&a.data[r * width + p..(r + 1) * width]);
+    }
+    Some(b)
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Sample variance (ddof = 1), NaN for fewer than two values as NumPy.
+fn variance(values: &[f64]) -> f64 {
+    let m = mean(values);
+    values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (values.len() as f64 - 1.0)
+}
+
+/// NumPy's `array.max()`: NaN as soon as one value is NaN.
+fn nan_max(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(f64::NEG_INFINITY, |a, b| {
+        if a.is_nan() || b.is_nan() {
+            f64::NAN
+        } else {
+            a.max(b)
+        }
+    })
+}
+
+/// The design row of one sample: batch one-hot (the reference batch's
+/// column all ones), categorical one-hots without their first level,
+/// continuous values.
+fn design_row(
+    batch: usize,
+    ref_level: Option<usize>,
+    n_batches: usize,
+    categorical: &[usize],
+    levels: &[Vec<String>],
+    continuous: &[f64],
+    out: &mut Vec<f64>,
+) {
+    out.clear();
+    out.extend((0..n_batches).map(|b| {
+        if b == batch || Some(b) == ref_level {
+            1.0
+        } else {
+            0.0
+        }
+    }));
+    for (value, levels) in categorical.iter().zip(levels) {
+        out.extend((1..levels.len()).map(|l| if l == *value { 1.0 } else { 0.0 }));
+    }
+    out.extend_from_slice(continuous);
+}
+
+/// Fits ComBat to `samples`.
+///
+/// Errors, each naming what is wrong: no samples or features; NaN or
+/// infinite values; a batch with one sample (its variance cannot be
+/// estimated; sva forces mean-only, neuroCombat spreads NaN: use
+/// `mean_only`); empirical Bayes with one feature (no prior to estimate:
+/// use `eb = false`); a reference batch that is not in the data; a design
+/// whose columns are dependent (a covariate confounded with batch); a
+/// feature with zero residual variance (neuroCombat would replace it with
+/// the median of a boolean array, a bug; sva leaves such features
+/// unadjusted: leave it out).
+pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, String> {
+    let n = samples.len();
+    let g = samples.n_features;
+    if n == 0 || g == 0 {
+        return Err(format!(
+            "ComBat needs samples and features, got {n} samples of {g} features"
+        ));
+    }
+    if let Some(position) = samples.features.iter().position(|v| !v.is_finite()) {
+        return Err(format!(
+            "feature {} of sample {} is {}: ComBat needs finite values (filter or impute them first)",
+            position % g + 1,
+            position / g + 1,
+            samples.features[position]
+        ));
+    }
+    if let Some(position) = samples.continuous.iter().position(|v| !v.is_finite()) {
+        return Err(format!(
+            "continuous covariate {} of sample {} is {}: covariates must be finite",
+            position % samples.n_continuous + 1,
+            position / samples.n_continuous + 1,
+            samples.continuous[position]
+        ));
+    }
+
+    // Batches and categorical levels in sorted order, as np.unique.
+    let levels_of = |values: Vec<&String>| -> Vec<String> {
+        let mut levels: Vec<String> = values.into_iter().cloned().collect();
+        levels.sort();
+        levels.dedup();
+        levels
+    };
+    let batches = levels_of(samples.batches.iter().collect());
+    let batch_index: BTreeMap<&str, usize> = batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.as_str(), i))
+        .collect();
+    let sample_batch: Vec<usize> = samples
+        .batches
+        .iter()
+        .map(|b| batch_index[b.as_str()])
+        .collect();
+    let k = batches.len();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (j, &b) in sample_batch.iter().enumerate() {
+        members[b].push(j);
+    }
+    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
+    if !options.mean_only
+        && let Some(i) = counts.iter().position(|&c| c < 2)
+    {
+        return Err(format!(
+            "batch '{}' has {} sample: its variance cannot be estimated; use mean_only, or merge or drop the batch",
+            batches[i], counts[i]
+        ));
+    }
+    if options.eb && g < 2 {
+        return Err(
+            "empirical Bayes needs at least 2 features to estimate the priors; use eb = false for one feature"
+                .to_string(),
+        );
+    }
+    let ref_level = match &options.ref_batch {
+        None => None,
+        Some(reference) => Some(*batch_index.get(reference.as_str()).ok_or_else(|| {
+            format!("reference batch '{reference}' is not among the batches {batches:?}")
+        })?),
+    };
+    let c = samples.n_categorical;
+    let categorical_levels: Vec<Vec<String>> = (0..c)
+        .map(|col| levels_of((0..n).map(|j| &samples.categorical[j * c + col]).collect()))
+        .collect();
+    let categorical_index: Vec<Vec<usize>> = (0..n)
+        .map(|j| {
+            (0..c)
+                .map(|col| {
+                    let value = &samples.categorical[j * c + col];
+                    categorical_levels[col]
+                        .binary_search(value)
+                        .expect("levels hold every value")
+                })
+                .collect()
+        })
+        .collect();
+
+    // The design, n × p.
+    let m = samples.n_continuous;
+    let p = k
+        + categorical_levels
+            .iter()
+            .map(|l| l.len() - 1)
+            .sum::<usize>()
+        + m;
+    let mut design = Matrix::zeros(n, p);
+    let mut row = Vec::with_capacity(p);
+    for j in 0..n {
+        design_row(
+            sample_batch[j],
+            ref_level,
+            k,
+            &categorical_index[j],
+            &categorical_levels,
+            &samples.continuous[j * m..(j + 1) * m],
+            &mut row,
+        );
+        design.data[j * p..(j + 1) * p].copy_from_slice(&row);
+    }
+    let y = Matrix {
+        rows: n,
+        cols: g,
+        data: samples.features.clone(),
+    };
+
+    // Step 1: standardize.
+    let b_hat = least_squares(&design, &y).ok_or_else(|| {
+        "the design is singular: a covariate is confounded with batch (or with another covariate), so its effect cannot be told from the batch effect".to_string()
+    })?;
+    let grand_mean: Vec<f64> = match ref_level {
+        Some(r) => b_hat.row(r).to_vec(),
+        None => (0..g)
+            .map(|f| {
+                (0..k)
+                    .map(|i| counts[i] as f64 / n as f64 * b_hat.at(i, f))
+                    .sum()
+            })
+            .collect(),
+    };
+    let pooled_samples: Vec<usize> = match ref_level {
+        Some(r) => members[r].clone(),
+        None => (0..n).collect(),
+    };
+    let mut var_pooled = vec![0.0; g];
+    for &j in &pooled_samples {
+        let d = design.row(j);
+        for (f, pooled) in var_pooled.iter_mut().enumerate() {
+            let fitted: f64 = (0..p).map(|col| d[col] * b_hat.at(col, f)).sum();
+            let residual = y.at(j, f) - fitted;
+            *pooled += residual * residual;
+        }
+    }
+    for v in &mut var_pooled {
+        *v /= pooled_samples.len() as f64;
+    }
+    if let Some(f) = var_pooled.iter().position(|&v| v == 0.0) {
+        return Err(format!(
+            "feature {} has zero variance around the model (constant within the fit): ComBat cannot scale it; leave it out",
+            f + 1
+        ));
+    }
+    let mut mod_mean = Matrix::zeros(n, g);
+    let mut z = Matrix::zeros(n, g);
+    for j in 0..n {
+        let d = design.row(j);
+        for f in 0..g {
+            let covariate_effect: f64 = (k..p).map(|col| d[col] * b_hat.at(col, f)).sum();
+            mod_mean.set(j, f, covariate_effect);
+            z.set(
+                j,
+                f,
+                (y.at(j, f) - grand_mean[f] - covariate_effect) / var_pooled[f].sqrt(),
+            );
+        }
+    }
+
+    // Step 2: L/S estimates and the priors' hyperparameters.
+    let mut batch_design = Matrix::zeros(n, k);
+    for j in 0..n {
+        batch_design.data[j * k..(j + 1) * k].copy_from_slice(&design.row(j)[..k]);
+    }
+    let gamma_hat = least_squares(&batch_design, &z)
+        .ok_or_else(|| "the batch design is singular".to_string())?;
+    let batch_values =
+        |i: usize, f: usize| -> Vec<f64> { members[i].iter().map(|&j| z.at(j, f)).collect() };
+    let delta_hat: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            (0..g)
+                .map(|f| {
+                    if options.mean_only {
+                        1.0
+                    } else {
+                        let v = variance(&batch_values(i, f));
+                        // neuroCombat's convert_zeroes.
+                        if v == 0.0 { 1.0 } else { v }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let gamma_bar: Vec<f64> = (0..k).map(|i| mean(gamma_hat.row(i))).collect();
+    let t2: Vec<f64> = (0..k).map(|i| variance(gamma_hat.row(i))).collect();
+    let (a_prior, b_prior): (Vec<f64>, Vec<f64>) = (0..k)
+        .map(|i| {
+            if options.mean_only {
+                return (f64::NAN, f64::NAN);
+            }
+            let m = mean(&delta_hat[i]);
+            let s2 = variance(&delta_hat[i]);
+            ((2.0 * s2 + m * m) / s2, (m * s2 + m * m * m) / s2)
+        })
+        .unzip();
+
+    // Step 3: the batch effects.
+    let mut gamma_star: Vec<Vec<f64>> = Vec::with_capacity(k);
+    let mut delta_star: Vec<Vec<f64>> = Vec::with_capacity(k);
+    let mut iterations = vec![0; k];
+    for i in 0..k {
+        let g_hat = gamma_hat.row(i);
+        let (gs, ds) = match (options.eb, options.parametric, options.mean_only) {
+            (false, _, _) => (g_hat.to_vec(), delta_hat[i].clone()),
+            (true, true, true) => (
+                g_hat
+                    .iter()
+                    .map(|&gh| (t2[i] * gh + gamma_bar[i]) / (t2[i] + 1.0))
+                    .collect(),
+                vec![1.0; g],
+            ),
+            (true, true, false) => {
+                let (gs, ds, rounds) = parametric_eb(
+                    &members[i],
+                    &z,
+                    g_hat,
+                    &delta_hat[i],
+                    gamma_bar[i],
+                    t2[i],
+                    a_prior[i],
+                    b_prior[i],
+                )
+                .map_err(|e| format!("batch '{}': {e}", batches[i]))?;
+                iterations[i] = rounds;
+                (gs, ds)
+            }
+            (true, false, _) => non_parametric_eb(&members[i], &z, g_hat, &delta_hat[i]),
+        };
+        gamma_star.push(gs);
+        delta_star.push(ds);
+    }
+    if let Some(r) = ref_level {
+        gamma_star[r] = vec![0.0; g];
+        delta_star[r] = vec![1.0; g];
+    }
+
+    Ok(ComBatModel {
+        format: MODEL_FORMAT.to_string(),
+        options: options.clone(),
+        batches,
+        samples_per_batch: counts,
+        n_features: g,
+        categorical_levels,
+        n_continuous: m,
+        b_hat: (0..p).map(|r| b_hat.row(r).to_vec()).collect(),
+        grand_mean,
+        var_pooled,
+        gamma_star,
+        delta_star,
+        gamma_bar: known(options.eb, &gamma_bar),
+        t2: known(options.eb, &t2),
+        a_prior: known(options.eb && !options.mean_only, &a_prior),
+        b_prior: known(options.eb && !options.mean_only, &b_prior),
+        iterations,
+    })
+}
+
+/// Hyperparameters the mode used, `None` otherwise (JSON has no NaN).
+fn known(used: bool, values: &[f64]) -> Vec<Option<f64>> {
+    values
+        .iter()
+        .map(|v| (used && v.is_finite()).then_some(*v))
+        .collect()
+}
+
+/// neuroCombat's `it_sol`: alternate the posterior mean of γ and the
+/// posterior variance of δ² until both change by at most 1e-4 relative,
+/// with neuroCombat's signed denominators (`|new - old| / old`), so that a
+/// negative γ does not drive the stopping test, as in the reference.
+#[allow(clippy::too_many_arguments)]
+fn parametric_eb(
+    members: &[usize],
+    z: &Matrix,
+    g_hat: &[f64],
+    d_hat: &[f64],
+    g_bar: f64,
+    t2: f64,
+    a: f64,
+    b: f64,
+) -> Result<(Vec<f64>, Vec<f64>, usize), String> {
+    let n = members.len() as f64;
+    let mut g_old = g_hat.to_vec();
+    let mut d_old = d_hat.to_vec();
+    let features = g_hat.len();
+    let mut rounds = 0;
+    loop {
+        let g_new: Vec<f64> = (0..features)
+            .map(|f| (t2 * n * g_hat[f] + d_old[f] * g_bar) / (t2 * n + d_old[f]))
+            .collect();
+        let mut sum2 = vec![0.0; features];
+        for &j in members {
+            let zr = z.row(j);
+            for f in 0..features {
+                let r = zr[f] - g_new[f];
+                sum2[f] += r * r;
+            }
+        }
+        let d_new: Vec<f64> = sum2
+            .iter()
+            .map(|s| (0.5 * s + b) / (n / 2.0 + a - 1.0))
+            .collect();
+        let change_g = nan_max((0..features).map(|f| (g_new[f] - g_old[f]).abs() / g_old[f]));
+        let change_d = nan_max((0..features).map(|f| (d_new[f] - d_old[f]).abs() / d_old[f]));
+        // Python's max(a, b): b only when b > a (so a NaN first stays).
+        let change = if change_d > change_g {
+            change_d
+        } else {
+            change_g
+        };
+        g_old = g_new;
+        d_old = d_new;
+        rounds += 1;
+        // neuroCombat loops `while change > conv`: a NaN change stops it too.
+        if change <= CONVERGENCE || change.is_nan() {
+            return Ok((g_old, d_old, rounds));
+        }
+        if rounds == MAX_ITERATIONS {
+            return Err(format!(
+                "the empirical Bayes estimates did not converge in {MAX_ITERATIONS} iterations"
+            ));
+        }
+    }
+}
+
+/// neuroCombat's `int_eprior`, in log space: each feature's batch effects
+/// are the other features' estimates weighted by how well they explain this
+/// feature's standardized values (a leave-one-out likelihood). Equal to the
+/// reference where its likelihoods are finite; where they underflow (batches
+/// of a few hundred samples) the reference divides 0 by 0 and returns NaN,
+/// this stays finite.
+fn non_parametric_eb(
+    members: &[usize],
+    z: &Matrix,
+    g_hat: &[f64],
+    d_hat: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    let features = g_hat.len();
+    let n = members.len() as f64;
+    let mut gamma_star = Vec::with_capacity(features);
+    let mut delta_star = Vec::with_capacity(features);
+    let values: Vec<Vec<f64>> = (0..features)
+        .map(|f| members.iter().map(|&j| z.at(j, f)).collect())
+        .collect();
+    let mut log_lh = vec![0.0; features];
+    for (f, x) in values.iter().enumerate() {
+        for (other, log_lh) in log_lh.iter_mut().enumerate() {
+            if other == f {
+                *log_lh = f64::NEG_INFINITY;
+                continue;
+            }
+            let (gk, dk) = (g_hat[other], d_hat[other]);
+            let sum2: f64 = x.iter().map(|v| (v - gk) * (v - gk)).sum();
+            *log_lh = -(n / 2.0) * (2.0 * std::f64::consts::PI * dk).ln() - sum2 / (2.0 * dk);
+        }
+        let top = log_lh.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (mut weight_sum, mut g_sum, mut d_sum) = (0.0, 0.0, 0.0);
+        for other in 0..features {
+            let w = (log_lh[other] - top).exp();
+            weight_sum += w;
+            g_sum += w * g_hat[other];
+            d_sum += w * d_hat[other];
+        }
+        gamma_star.push(g_sum / weight_sum);
+        delta_star.push(d_sum / weight_sum);
+    }
+    (gamma_star, delta_star)
+}
+
+impl ComBatModel {
+    /// Harmonizes one sample: its batch (one of the training batches), its
+    /// features and covariates in the training order. Covariate effects
+    /// come from this sample's own covariates; a reference-batch sample is
+    /// returned unchanged.
+    pub fn adjust(
+        &self,
+        batch: &str,
+        features: &[f64],
+        categorical: &[&str],
+        continuous: &[f64],
+        out: &mut Vec<f64>,
+    ) -> Result<(), String> {
+        let k = self.batches.len();
+        let Ok(b) = self.batches.binary_search_by(|x| x.as_str().cmp(batch)) else {
+            return Err(format!(
+                "batch '{batch}' is not in the model (trained on {:?})",
+                self.batches
+            ));
+        };
+        if features.len() != self.n_features {
+            return Err(format!(
+                "the model has {} features, the sample {}",
+                self.n_features,
+                features.len()
+            ));
+        }
+        if categorical.len() != self.categorical_levels.len()
+            || continuous.len() != self.n_continuous
+        {
+            return Err(format!(
+                "the model has {} categorical and {} continuous covariates, the sample {} and {}",
+                self.categorical_levels.len(),
+                self.n_continuous,
+                categorical.len(),
+                continuous.len()
+            ));
+        }
+        out.clear();
+        let ref_level = self
+            .options
+            .ref_batch
+            .as_ref()
+            .and_then(|r| self.batches.binary_search(r).ok());
+        if ref_level == Some(b) {
+            out.extend_from_slice(features);
+            return Ok(());
+        }
+        let levels = categorical
+            .iter()
+            .zip(&self.categorical_levels)
+            .enumerate()
+            .map(|(col, (value, levels))| {
+                levels
+                    .binary_search_by(|l| l.as_str().cmp(value))
+                    .map_err(|_| {
+                        format!(
+                            "categorical covariate {} has level '{value}', which the model was not trained on ({levels:?})",
+                            col + 1
+                        )
+                    })
+            })
+            .collect::<Result<Vec<usize>, String>>()?;
+        let mut row = Vec::with_capacity(self.b_hat.len());
+        design_row(
+            b,
+            ref_level,
+            k,
+            &levels,
+            &self.categorical_levels,
+            continuous,
+            &mut row,
+        );
+        for (f, value) in features.iter().enumerate() {
+            let covariate_effect: f64 = (k..row.len()).map(|c| row[c] * self.b_hat[c][f]).sum();
+            let batch_effect: f64 = (0..k).map(|c| row[c] * self.gamma_star[c][f]).sum();
+            let scale = self.var_pooled[f].sqrt();
+            let z = (value - self.grand_mean[f] - covariate_effect) / scale;
+            out.push(
+                (z - batch_effect) / self.delta_star[b][f].sqrt() * scale
+                    + self.grand_mean[f]
+                    + covariate_effect,
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two batches shifted by +3 and -3 with a covariate effect: after
+    /// ComBat the batch means agree and the covariate effect stays.
+    #[test]
+    fn removes_a_shift_and_keeps_the_covariate() {
+        let mut samples = Samples {
+            n_features: 2,
+            n_continuous: 1,
+            ..Samples::default()
+        };
+        for j in 0..40 {
+            let batch = if j % 2 == 0 { "A" } else { "B" };
+            let shift = if j % 2 == 0 { 3.0 } else { -3.0 };
+            // The same ages in both batches, so their means differ by batch alone.
+            let age = 40.0 + ((j / 2) % 10) as f64;
+            let noise = ((j * 7919) % 13) as f64 / 13.0 - 0.5;
+            samples.batches.push(batch.to_string());
+            samples.continuous.push(age);
+            samples.features.push(10.0 + 0.5 * age + shift + noise);
+            samples.features.push(-5.0 + shift * 2.0 + noise * 3.0);
+        }
+        let model = fit(&samples, &ComBatOptions::default()).unwrap();
+        let mut out = Vec::new();
+        let mut sums = [[0.0; 2]; 2];
+        for j in 0..40 {
+            model
+                .adjust(
+                    &samples.batches[j],
+                    &samples.features[j * 2..j * 2 + 2],
+                    &[],
+                    &samples.continuous[j..j + 1],
+                    &mut out,
+                )
+                .unwrap();
+            for f in 0..2 {
+                sums[j % 2][f] += out[f] / 20.0;
+            }
+        }
+        for f in 0..2 {
+            assert!((sums[0][f] - sums[1][f]).abs() < 0.2, "{sums:?}");
+        }
+        // The age slope of feature 1 is kept.
+        assert!((model.b_hat[2][0] - 0.5).abs() < 0.05, "{:?}", model.b_hat);
+    }
+
+    #[test]
+    fn clear_errors() {
+        let samples = |batches: &[&str], features: &[f64]| Samples {
+            batches: batches.iter().map(|b| b.to_string()).collect(),
+            features: features.to_vec(),
+            n_features: features.len() / batches.len(),
+            ..Samples::default()
+        };
+        let options = ComBatOptions::default();
+        let one = samples(&["A", "A", "B"], &[1.0, 2.0, 3.0, 4.0, 5.0, 7.0]);
+        assert!(
+            fit(&one, &options)
+                .unwrap_err()
+                .contains("batch 'B' has 1 sample")
+        );
+        let constant = samples(
+            &["A", "A", "B", "B"],
+            &[1.0, 2.0, 1.0, 3.0, 1.0, 4.0, 1.0, 6.0],
+        );
+        assert!(
+            fit(&constant, &options)
+                .unwrap_err()
+                .contains("feature 1 has zero variance")
+        );
+        let nan = samples(&["A", "A", "B", "B"], &[1.0, f64::NAN, 2.0, 3.0]);
+        assert!(
+            fit(
+                &nan,
+                &ComBatOptions {
+                    eb: false,
+                    ..options.clone()
+                }
+            )
+            .unwrap_err()
+            .contains("feature 1 of sample 2 is NaN")
+        );
+        let single = samples(&["A", "A", "B", "B"], &[1.0, 2.0, 3.0, 5.0]);
+        assert!(
+            fit(&single, &options)
+                .unwrap_err()
+                .contains("at least 2 features")
+        );
+        let reference = ComBatOptions {
+            ref_batch: Some("C".to_string()),
+            eb: false,
+            ..options.clone()
+        };
+        assert!(
+            fit(&single, &reference)
+                .unwrap_err()
+                .contains("reference batch 'C'")
+        );
+    }
+
+    #[test]
+    fn confounded_covariates_are_an_error() {
+        // The categorical covariate equals the batch.
+        let samples = Samples {
+            batches: ["A", "A", "B", "B"].map(String::from).to_vec(),
+            features: vec![1.0, 2.0, 2.0, 3.0, 5.0, 1.0, 4.0, 2.0],
+            n_features: 2,
+            categorical: ["x", "x", "y", "y"].map(String::from).to_vec(),
+            n_categorical: 1,
+            ..Samples::default()
+        };
+        let error = fit(&samples, &ComBatOptions::default()).unwrap_err();
+        assert!(error.contains("confounded with batch"), "{error}");
+    }
+}

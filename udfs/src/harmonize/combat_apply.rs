@@ -1,0 +1,214 @@
+//! `combat_apply`: harmonizes samples with a model from `combat_fit`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, ListBuilder};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type};
+use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use super::combat::{ComBatModel, MODEL_FORMAT};
+use super::output;
+
+#[user_doc(
+    doc_section(label = "Harmonization Functions"),
+    description = "Harmonizes one sample's features with a ComBat model from `combat_fit`: the \
+batch effect of its batch is removed and its covariates' effects kept, computed from this \
+sample's own covariates (neuroHarmonize's harmonizationApply semantics; neuroCombat's \
+neuroCombatFromTraining uses the training samples' average instead). Applied to the samples the \
+model was fitted on, it returns exactly what neuroCombat returns; a sample of the reference batch \
+comes back unchanged. Returns the harmonized features as a list in the input order. The batch \
+must be one the model was trained on, and categorical covariates take the training levels: \
+anything else is an error naming the value.",
+    syntax_example = "combat_apply(model, batch, features [, categorical [, continuous]])",
+    sql_example = r#"```sql
+> WITH t(site, x, y) AS (VALUES ('A', 1.0, 2.0), ('A', 2.0, 1.0), ('B', 5.0, 3.0), ('B', 6.0, 5.0)), m AS (SELECT combat_fit(site, make_array(x, y), NULL, NULL, 'eb=false') AS model FROM t) SELECT site, x, round(combat_apply(m.model, site, make_array(x, y))[1], 3) AS x_harmonized FROM t, m ORDER BY site, x;
++------+-----+--------------+
+| site | x   | x_harmonized |
++------+-----+--------------+
+| A    | 1.0 | 3.146        |
+| A    | 2.0 | 3.854        |
+| B    | 5.0 | 3.146        |
+| B    | 6.0 | 3.854        |
++------+-----+--------------+
+```"#,
+    argument(name = "model", description = "The JSON model `combat_fit` returned."),
+    argument(name = "batch", description = "The sample's batch."),
+    argument(
+        name = "features",
+        description = "The sample's features, a list in the training order."
+    ),
+    argument(
+        name = "categorical",
+        description = "Categorical covariates, as when fitting (or NULL if none)."
+    ),
+    argument(
+        name = "continuous",
+        description = "Continuous covariates, as when fitting (or NULL if none)."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct CombatApply {
+    signature: Signature,
+}
+
+impl Default for CombatApply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CombatApply {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+const NAME: &str = "combat_apply";
+
+fn list(item: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("item", item, true)))
+}
+
+fn parse_model(json: &str) -> Result<ComBatModel> {
+    let model: ComBatModel = serde_json::from_str(json).map_err(|e| {
+        DataFusionError::Execution(format!("{NAME}: the model is not a combat_fit model: {e}"))
+    })?;
+    if model.format != MODEL_FORMAT {
+        return exec_err!(
+            "{NAME}: the model is '{}', this rwid reads '{MODEL_FORMAT}'",
+            model.format
+        );
+    }
+    Ok(model)
+}
+
+impl ScalarUDFImpl for CombatApply {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        if !(3..=5).contains(&arg_types.len()) {
+            return plan_err!(
+                "{NAME} takes 3 to 5 arguments (model, batch, features [, categorical [, continuous]]), got {}",
+                arg_types.len()
+            );
+        }
+        let as_list = |t: &DataType, item: DataType, what: &str| match t {
+            DataType::Null => Ok(DataType::Null),
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
+                Ok(list(item))
+            }
+            other => plan_err!("{NAME}: {what} must be a list or NULL, got {other}"),
+        };
+        let mut types = vec![
+            DataType::Utf8,
+            DataType::Utf8,
+            as_list(&arg_types[2], DataType::Float64, "features")?,
+        ];
+        if let Some(t) = arg_types.get(3) {
+            types.push(as_list(t, DataType::Utf8, "categorical")?);
+        }
+        if let Some(t) = arg_types.get(4) {
+            types.push(as_list(t, DataType::Float64, "continuous")?);
+        }
+        Ok(types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(list(DataType::Float64))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let all_scalars = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if all_scalars { 1 } else { args.number_rows };
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<Vec<ArrayRef>>>()?;
+        let models = cast(&arrays[0], &DataType::Utf8)?;
+        let models = models.as_string::<i32>();
+        let batches = cast(&arrays[1], &DataType::Utf8)?;
+        let batches = batches.as_string::<i32>();
+        let features = arrays[2].as_list_opt::<i32>();
+        let categorical = arrays.get(3).and_then(|a| a.as_list_opt::<i32>());
+        let continuous = arrays.get(4).and_then(|a| a.as_list_opt::<i32>());
+
+        // Each distinct model text is parsed once per call (usually one).
+        let mut parsed: HashMap<&str, ComBatModel> = HashMap::new();
+        let mut out = ListBuilder::new(Float64Builder::new());
+        let mut adjusted = Vec::new();
+        for row in 0..rows {
+            let (Some(features), false, false) = (
+                features.filter(|f| !f.is_null(row)),
+                models.is_null(row),
+                batches.is_null(row),
+            ) else {
+                out.append_null();
+                continue;
+            };
+            let json = models.value(row);
+            if !parsed.contains_key(json) {
+                parsed.insert(json, parse_model(json)?);
+            }
+            let model = &parsed[json];
+            let numbers = |list: &ArrayRef, what: &str| -> Result<Vec<f64>> {
+                let values = cast(list, &DataType::Float64)?;
+                let values = values.as_primitive::<Float64Type>();
+                if values.null_count() > 0 {
+                    return exec_err!("{NAME}: row {} has a NULL {what}", row + 1);
+                }
+                Ok(values.values().to_vec())
+            };
+            let sample = numbers(&features.value(row), "feature")?;
+            let categorical: Vec<String> = match categorical.filter(|c| !c.is_null(row)) {
+                None => Vec::new(),
+                Some(c) => {
+                    let values = cast(&c.value(row), &DataType::Utf8)?;
+                    values
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect()
+                }
+            };
+            let continuous = match continuous.filter(|c| !c.is_null(row)) {
+                None => Vec::new(),
+                Some(c) => numbers(&c.value(row), "continuous covariate")?,
+            };
+            let categorical: Vec<&str> = categorical.iter().map(String::as_str).collect();
+            model
+                .adjust(
+                    batches.value(row),
+                    &sample,
+                    &categorical,
+                    &continuous,
+                    &mut adjusted,
+                )
+                .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
+            out.values().append_slice(&adjusted);
+            out.append(true);
+        }
+        output(Arc::new(out.finish()), all_scalars)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
