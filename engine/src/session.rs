@@ -62,7 +62,10 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     if !config.rules.is_empty() {
         // Same names as the shipped-rule functions registered above: these replace them.
         let rules = rwid_udfs::harmonize::HarmonizationRules::with_files(&config.rules)?;
-        for function in rwid_udfs::harmonize::functions(rules) {
+        let functions = rwid_udfs::harmonize::functions(std::sync::Arc::clone(&rules))
+            .into_iter()
+            .chain(rwid_udfs::quantitative::functions(rules));
+        for function in functions {
             state.register_udf(function)?;
         }
     }

@@ -14,6 +14,7 @@ pub mod clinical;
 pub mod dicom;
 pub mod harmonize;
 pub mod imaging;
+pub mod quantitative;
 pub mod recist;
 
 /// Every scalar function rwid adds to DataFusion's built-ins.
@@ -21,9 +22,9 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = dicom::functions();
     functions.extend(clinical::functions());
     functions.extend(recist::functions());
-    functions.extend(harmonize::functions(
-        harmonize::HarmonizationRules::builtin(),
-    ));
+    let rules = harmonize::HarmonizationRules::builtin();
+    functions.extend(harmonize::functions(Arc::clone(&rules)));
+    functions.extend(quantitative::functions(rules));
     functions
 }
 

@@ -1,4 +1,4 @@
-//! The rule tables harmonization reads, from versioned TOML files: the ones
+//! The rule tables harmonization and the quantitative functions read, from versioned TOML files: the ones
 //! shipped in `udfs/rules/` and any the user adds (`rwid --rules FILE`),
 //! whose entries are tried before the shipped ones.
 
@@ -9,11 +9,16 @@ use serde::Deserialize;
 
 use super::kernels::{KernelRule, KernelRules};
 use super::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
+use crate::quantitative::equations::{CentiloidRules, EquationEntry};
 
 /// The shipped scanner vendor rules.
 const SCANNER_VENDORS: &str = include_str!("../../rules/scanner_vendors.toml");
 /// The shipped CT reconstruction-kernel rules.
 const CT_KERNELS: &str = include_str!("../../rules/ct_kernels.toml");
+/// The shipped Centiloid equations.
+const CENTILOID: &str = include_str!("../../rules/centiloid.toml");
+/// Every shipped rule file, in the order they are tried.
+const SHIPPED: [&str; 3] = [SCANNER_VENDORS, CT_KERNELS, CENTILOID];
 
 /// One rule file as written: a name, a version, and entries of any kind.
 #[derive(Debug, Default, Deserialize)]
@@ -29,6 +34,8 @@ struct RuleFile {
     unknown: Option<UnknownEntry>,
     #[serde(default)]
     kernel: Vec<KernelRule>,
+    #[serde(default)]
+    equation: Vec<EquationEntry>,
 }
 
 /// Where a set of rules came from, as results report it.
@@ -40,12 +47,13 @@ pub struct RuleSource {
     pub origin: String,
 }
 
-/// Every rule table harmonization uses, merged from the shipped files and
-/// the user's.
+/// Every rule table harmonization and the quantitative functions use,
+/// merged from the shipped files and the user's.
 #[derive(Debug)]
 pub struct HarmonizationRules {
     pub vendors: VendorRules,
     pub kernels: KernelRules,
+    pub centiloid: CentiloidRules,
     /// User files first, then the shipped ones.
     pub sources: Vec<RuleSource>,
 }
@@ -55,12 +63,10 @@ impl HarmonizationRules {
     pub fn builtin() -> Arc<Self> {
         static BUILTIN: std::sync::LazyLock<Arc<HarmonizationRules>> =
             std::sync::LazyLock::new(|| {
+                let shipped: Vec<(&str, &str)> =
+                    SHIPPED.iter().map(|text| (*text, "builtin")).collect();
                 Arc::new(
-                    HarmonizationRules::from_texts(&[
-                        (SCANNER_VENDORS, "builtin"),
-                        (CT_KERNELS, "builtin"),
-                    ])
-                    .expect("the shipped rule files parse"),
+                    HarmonizationRules::from_texts(&shipped).expect("the shipped rule files parse"),
                 )
             });
         Arc::clone(&BUILTIN)
@@ -88,8 +94,7 @@ impl HarmonizationRules {
             .iter()
             .map(|(text, origin)| (text.as_str(), origin.as_str()))
             .collect();
-        all.push((SCANNER_VENDORS, "builtin"));
-        all.push((CT_KERNELS, "builtin"));
+        all.extend(SHIPPED.iter().map(|text| (*text, "builtin")));
         Ok(Arc::new(Self::from_texts(&all)?))
     }
 
@@ -97,6 +102,7 @@ impl HarmonizationRules {
     fn from_texts(texts: &[(&str, &str)]) -> Result<Self> {
         let mut vendors = VendorRules::default();
         let mut kernels = KernelRules::default();
+        let mut centiloid = CentiloidRules::default();
         let mut sources = Vec::new();
         for (text, origin) in texts {
             let file: RuleFile = toml::from_str(text).map_err(|e| {
@@ -109,11 +115,13 @@ impl HarmonizationRules {
             };
             vendors.extend(file.scanner, file.software, file.unknown, &source)?;
             kernels.extend(file.kernel, &source)?;
+            centiloid.extend(file.equation, &source)?;
             sources.push(source);
         }
         Ok(Self {
             vendors,
             kernels,
+            centiloid,
             sources,
         })
     }

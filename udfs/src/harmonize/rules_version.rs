@@ -20,12 +20,12 @@ separated by `; `: the user's files (`rwid --rules FILE`) first, then those ship
 versioned, and `scanner_vendor_details` and `ct_kernel_class` name the version in each rule too.",
     syntax_example = "harmonization_rules_version()",
     sql_example = r#"```sql
-> SELECT harmonization_rules_version() AS rules;
-+-------------------------------------------------------------------------------+
-| rules                                                                         |
-+-------------------------------------------------------------------------------+
-| rwid scanner vendors 2026.11.1 (builtin); rwid CT kernels 2026.11.1 (builtin) |
-+-------------------------------------------------------------------------------+
+> SELECT split_part(harmonization_rules_version(), '; ', 1) AS first_rule_file;
++------------------------------------------+
+| first_rule_file                          |
++------------------------------------------+
+| rwid scanner vendors 2026.11.1 (builtin) |
++------------------------------------------+
 ```"#
 )]
 #[derive(Debug)]

@@ -1,0 +1,227 @@
+//! `lvef_category` and `gls_category`: left-ventricular function classes.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use super::{arrays, number, text_output};
+
+/// LVEF category (2021 ESC heart-failure guideline; Universal Definition of
+/// HF 2021): reduced up to 40 %, mildly reduced above 40 and under 50,
+/// preserved from 50; with a baseline of at most 40 %, a current value
+/// above 40 % that rose by at least 10 points is improved.
+pub fn lvef_category(lvef: f64, baseline: Option<f64>) -> &'static str {
+    if let Some(baseline) = baseline
+        && baseline <= 40.0
+        && lvef > 40.0
+        && lvef - baseline >= 10.0
+    {
+        return "improved";
+    }
+    if lvef <= 40.0 {
+        "reduced"
+    } else if lvef < 50.0 {
+        "mildly reduced"
+    } else {
+        "preserved"
+    }
+}
+
+/// GLS category (2025 ASE/EACVI strain guideline, Thomas et al.): GLS is
+/// negative; more negative than -18 % is normal, -18 % to -16 % borderline,
+/// less negative than -16 % abnormal.
+pub fn gls_category(gls: f64) -> &'static str {
+    if gls < -18.0 {
+        "normal"
+    } else if gls <= -16.0 {
+        "borderline"
+    } else {
+        "abnormal"
+    }
+}
+
+#[user_doc(
+    doc_section(label = "Quantitative Imaging Functions"),
+    description = "Left-ventricular ejection fraction category (2021 ESC heart-failure guideline, \
+McDonagh TA et al., Eur Heart J 2021;42:3599-3726; Universal Definition of HF, Bozkurt B et al. \
+2021): `reduced` at 40 % or less, `mildly reduced` above 40 % and under 50 % (non-integer values \
+included), `preserved` from 50 %. Given a baseline LVEF of 40 % or less, a current LVEF above 40 % \
+that rose by at least 10 points is `improved`. These are LVEF categories: calling them HFrEF / \
+HFmrEF / HFpEF needs a heart-failure diagnosis too.",
+    syntax_example = "lvef_category(lvef [, baseline_lvef])",
+    sql_example = r#"```sql
+> SELECT lvef_category(35) AS a, lvef_category(40.5) AS b, lvef_category(49.9) AS c, lvef_category(55) AS d, lvef_category(45, 30) AS e;
++---------+----------------+----------------+-----------+----------+
+| a       | b              | c              | d         | e        |
++---------+----------------+----------------+-----------+----------+
+| reduced | mildly reduced | mildly reduced | preserved | improved |
++---------+----------------+----------------+-----------+----------+
+```"#,
+    argument(name = "lvef", description = "LVEF, percent."),
+    argument(
+        name = "baseline_lvef",
+        description = "An earlier LVEF, percent, for the improved category (optional)."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct LvefCategory {
+    signature: Signature,
+}
+
+#[user_doc(
+    doc_section(label = "Quantitative Imaging Functions"),
+    description = "Global longitudinal strain category (2D speckle tracking; 2025 ASE/EACVI \
+strain guideline, Thomas JD et al., J Am Soc Echocardiogr 2025): GLS is negative; `normal` when \
+more negative than -18 %, `borderline` from -18 % to -16 %, `abnormal` when less negative than \
+-16 %. Vendors differ, so keep the vendor and software with the value (see `scanner_vendor`).",
+    syntax_example = "gls_category(gls)",
+    sql_example = r#"```sql
+> SELECT gls_category(-21) AS a, gls_category(-17) AS b, gls_category(-12.5) AS c;
++--------+------------+----------+
+| a      | b          | c        |
++--------+------------+----------+
+| normal | borderline | abnormal |
++--------+------------+----------+
+```"#,
+    argument(name = "gls", description = "GLS, percent (negative).")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct GlsCategory {
+    signature: Signature,
+}
+
+impl LvefCategory {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for LvefCategory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GlsCategory {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for GlsCategory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn numeric(
+    name: &str,
+    arg_types: &[DataType],
+    counts: std::ops::RangeInclusive<usize>,
+) -> Result<Vec<DataType>> {
+    if !counts.contains(&arg_types.len())
+        || !arg_types.iter().all(|t| t.is_numeric() || t.is_null())
+    {
+        return plan_err!("{name} takes {counts:?} numbers, got {arg_types:?}");
+    }
+    Ok(vec![DataType::Float64; arg_types.len()])
+}
+
+impl ScalarUDFImpl for LvefCategory {
+    fn name(&self) -> &str {
+        "lvef_category"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        numeric(self.name(), arg_types, 1..=2)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let types = vec![DataType::Float64; args.args.len()];
+        let (arrays, all_scalars) = arrays(&args.args, args.number_rows, &types)?;
+        let values = (0..arrays[0].len())
+            .map(|row| {
+                Some(lvef_category(
+                    number(&arrays, 0, row)?,
+                    number(&arrays, 1, row),
+                ))
+            })
+            .collect();
+        text_output(values, all_scalars)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+impl ScalarUDFImpl for GlsCategory {
+    fn name(&self) -> &str {
+        "gls_category"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        numeric(self.name(), arg_types, 1..=1)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, all_scalars) = arrays(&args.args, args.number_rows, &[DataType::Float64])?;
+        let values = (0..arrays[0].len())
+            .map(|row| Some(gls_category(number(&arrays, 0, row)?)))
+            .collect();
+        text_output(values, all_scalars)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lvef_boundaries() {
+        assert_eq!(lvef_category(40.0, None), "reduced");
+        assert_eq!(lvef_category(40.01, None), "mildly reduced");
+        assert_eq!(lvef_category(49.99, None), "mildly reduced");
+        assert_eq!(lvef_category(50.0, None), "preserved");
+        // Improved: baseline <= 40, now > 40, +10 points or more.
+        assert_eq!(lvef_category(45.0, Some(35.0)), "improved");
+        assert_eq!(lvef_category(44.0, Some(35.0)), "mildly reduced");
+        assert_eq!(lvef_category(40.0, Some(25.0)), "reduced");
+        assert_eq!(lvef_category(55.0, Some(45.0)), "preserved");
+    }
+
+    #[test]
+    fn gls_boundaries() {
+        assert_eq!(gls_category(-18.01), "normal");
+        assert_eq!(gls_category(-18.0), "borderline");
+        assert_eq!(gls_category(-16.0), "borderline");
+        assert_eq!(gls_category(-15.99), "abnormal");
+    }
+}

@@ -1,0 +1,83 @@
+//! Quantitative imaging categories: amyloid PET Centiloid and positivity,
+//! tau PET categories, LVEF and GLS categories. Each function cites its
+//! equation's or cut-off's source; equations that change over time live in
+//! the versioned rule file `udfs/rules/centiloid.toml`, cut-offs that
+//! differ between studies are arguments.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+
+use crate::harmonize::HarmonizationRules;
+
+mod cardiac;
+mod centiloid;
+pub mod equations;
+mod thresholds;
+
+pub use cardiac::{GlsCategory, LvefCategory};
+pub use centiloid::{Centiloid, CentiloidEquationDetails};
+pub use thresholds::{AmyloidPositive, TauCategory};
+
+/// The quantitative functions, reading `rules` for the Centiloid equations.
+pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::new(ScalarUDF::from(Centiloid::new(Arc::clone(&rules)))),
+        Arc::new(ScalarUDF::from(CentiloidEquationDetails::new(rules))),
+        Arc::new(ScalarUDF::from(AmyloidPositive::new())),
+        Arc::new(ScalarUDF::from(TauCategory::new())),
+        Arc::new(ScalarUDF::from(LvefCategory::new())),
+        Arc::new(ScalarUDF::from(GlsCategory::new())),
+    ]
+}
+
+/// The arguments as Float64 (numbers) or Utf8 (text) arrays of `rows` rows,
+/// and whether they were all scalars.
+fn arrays(
+    args: &[ColumnarValue],
+    rows: usize,
+    types: &[DataType],
+) -> Result<(Vec<ArrayRef>, bool)> {
+    let all_scalars = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let length = if all_scalars { 1 } else { rows };
+    let arrays = args
+        .iter()
+        .zip(types)
+        .map(|(a, t)| Ok(cast(&a.to_array(length)?, t)?))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((arrays, all_scalars))
+}
+
+/// A Float64 argument's value at `row`, `None` for NULL or NaN.
+fn number(arrays: &[ArrayRef], column: usize, row: usize) -> Option<f64> {
+    let array = arrays.get(column)?.as_primitive::<Float64Type>();
+    (!array.is_null(row) && !array.value(row).is_nan()).then(|| array.value(row))
+}
+
+/// A Utf8 argument's value at `row`.
+fn text(arrays: &[ArrayRef], column: usize, row: usize) -> Option<&str> {
+    let array = arrays.get(column)?.as_string::<i32>();
+    (!array.is_null(row)).then(|| array.value(row))
+}
+
+fn wrap(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
+    if all_scalars {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+fn text_output(values: Vec<Option<&'static str>>, all_scalars: bool) -> Result<ColumnarValue> {
+    wrap(Arc::new(StringArray::from(values)), all_scalars)
+}
+
+fn number_output(values: Vec<Option<f64>>, all_scalars: bool) -> Result<ColumnarValue> {
+    wrap(Arc::new(Float64Array::from(values)), all_scalars)
+}

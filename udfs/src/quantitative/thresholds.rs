@@ -1,0 +1,187 @@
+//! `amyloid_positive` and `tau_category`: PET positivity and staging with
+//! the study's own cut-offs (there is no universal one).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::BooleanArray;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use super::{arrays, number, text_output, wrap};
+
+#[user_doc(
+    doc_section(label = "Quantitative Imaging Functions"),
+    description = "Amyloid PET positivity: true when the Centiloid value is at least the \
+threshold. The threshold is the study's choice and has no default, because published ones differ \
+with purpose: under 10 CL excludes neuritic plaque, about 20 CL detects moderate or frequent \
+plaque and above 26 CL agrees with a positive visual read (Amadoru S et al., Alz Res Ther 2020); \
+trials use their own (24.1 CL amyloid clearance in TRAILBLAZER-ALZ, 30 CL in lecanemab's; \
+check the protocol). NULL for a NULL value.",
+    syntax_example = "amyloid_positive(centiloid, threshold)",
+    sql_example = r#"```sql
+> SELECT amyloid_positive(centiloid(1.35, 'florbetapir'), 26) AS positive, amyloid_positive(8.0, 26) AS negative;
++----------+----------+
+| positive | negative |
++----------+----------+
+| true     | false    |
++----------+----------+
+```"#,
+    argument(name = "centiloid", description = "The Centiloid value (`centiloid`)."),
+    argument(name = "threshold", description = "Positive at or above this many CL.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct AmyloidPositive {
+    signature: Signature,
+}
+
+#[user_doc(
+    doc_section(label = "Quantitative Imaging Functions"),
+    description = "Tau PET category from an SUVR and two cut-offs: `low` under `lower`, \
+`intermediate` from `lower` to `upper`, `high` above `upper`. Tau PET has no universal cut-point \
+(Weigand AJ et al., Alz Res Ther 2022;14:49 found 23 flortaucipir studies with discrepant ones: \
+the region, the reference region and the method all matter), so both are arguments and the \
+study names its source: for example TRAILBLAZER-ALZ 2 (Sims JR et al., JAMA 2023) took \
+flortaucipir SUVR 1.10 to 1.46 as low/medium tau and above 1.46 as high (check the protocol).",
+    syntax_example = "tau_category(suvr, lower, upper)",
+    sql_example = r#"```sql
+> SELECT tau_category(1.05, 1.10, 1.46) AS a, tau_category(1.30, 1.10, 1.46) AS b, tau_category(1.60, 1.10, 1.46) AS c;
++-----+--------------+------+
+| a   | b            | c    |
++-----+--------------+------+
+| low | intermediate | high |
++-----+--------------+------+
+```"#,
+    argument(name = "suvr", description = "Tau PET SUVR of the study's region."),
+    argument(name = "lower", description = "Lowest intermediate SUVR."),
+    argument(
+        name = "upper",
+        description = "Highest intermediate SUVR; above it is high."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct TauCategory {
+    signature: Signature,
+}
+
+impl AmyloidPositive {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for AmyloidPositive {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TauCategory {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for TauCategory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `count` numeric arguments, coerced to Float64.
+fn numbers(name: &str, arg_types: &[DataType], count: usize, names: &str) -> Result<Vec<DataType>> {
+    if arg_types.len() != count || !arg_types.iter().all(|t| t.is_numeric() || t.is_null()) {
+        return plan_err!("{name} takes {count} numbers ({names}), got {arg_types:?}");
+    }
+    Ok(vec![DataType::Float64; count])
+}
+
+impl ScalarUDFImpl for AmyloidPositive {
+    fn name(&self) -> &str {
+        "amyloid_positive"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        numbers(self.name(), arg_types, 2, "centiloid, threshold")
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, all_scalars) = arrays(
+            &args.args,
+            args.number_rows,
+            &[DataType::Float64, DataType::Float64],
+        )?;
+        let values: BooleanArray = (0..arrays[0].len())
+            .map(|row| Some(number(&arrays, 0, row)? >= number(&arrays, 1, row)?))
+            .collect();
+        wrap(Arc::new(values), all_scalars)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+impl ScalarUDFImpl for TauCategory {
+    fn name(&self) -> &str {
+        "tau_category"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        numbers(self.name(), arg_types, 3, "suvr, lower, upper")
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (arrays, all_scalars) =
+            arrays(&args.args, args.number_rows, &vec![DataType::Float64; 3])?;
+        let mut values = Vec::with_capacity(arrays[0].len());
+        for row in 0..arrays[0].len() {
+            let (Some(suvr), Some(lower), Some(upper)) = (
+                number(&arrays, 0, row),
+                number(&arrays, 1, row),
+                number(&arrays, 2, row),
+            ) else {
+                values.push(None);
+                continue;
+            };
+            if lower > upper {
+                return exec_err!("tau_category: lower ({lower}) is above upper ({upper})");
+            }
+            values.push(Some(if suvr < lower {
+                "low"
+            } else if suvr <= upper {
+                "intermediate"
+            } else {
+                "high"
+            }));
+        }
+        text_output(values, all_scalars)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
