@@ -8,6 +8,7 @@
 //!                                          measurement, observation, death
 //!   imaging/patient_link/part-0.parquet    DICOM PatientID -> person_id, per site
 //!   imaging/lesion_measurement/...         baseline and follow-up lesion sizes
+//!   imaging/radiomics_features/...         lesion features per chest CT, with scanner effects
 //!   dicom/<site>/<PatientID>/<date>_<accession>/<series>/IM0001[.dcm]
 //!   ground_truth.json                      what every patient meets, for tests
 //! ```
@@ -23,6 +24,7 @@ mod clinical;
 pub mod concepts;
 mod dicom;
 pub mod patients;
+mod radiomics;
 pub mod rng;
 pub mod showcase;
 pub mod sites;
@@ -104,7 +106,10 @@ fn write_lake(root: &Path, count: usize, seed: u64) -> Result<(GroundTruth, Vec<
     }
     std::fs::create_dir_all(root)?;
     let patients = patients::simulate(count, seed);
-    let tables = clinical::write_tables(root, &patients)?;
+    let mut tables = clinical::write_tables(root, &patients)?;
+    let features = radiomics::radiomics_features(&patients, seed);
+    features.write(root)?;
+    tables.push(("imaging.radiomics_features".to_string(), features.len()));
     let dicom = dicom::write_dicom(root, &patients, seed)?;
     let truth = GroundTruth::new(seed, &patients, dicom.files, dicom.broken);
     let json = serde_json::to_string_pretty(&truth).map_err(|e| {

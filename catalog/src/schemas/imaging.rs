@@ -107,6 +107,78 @@ pub const LESION_MEASUREMENT: TableSpec = TableSpec {
     ],
 };
 
+/// Radiomics-style features of one CT series, wide: rwid's demo table for
+/// harmonization (`combat_fit`), not a standard. The feature names follow
+/// PyRadiomics / IBSI naming.
+pub const RADIOMICS_FEATURES: TableSpec = TableSpec {
+    schema: "imaging",
+    name: "radiomics_features",
+    source: "rwid demo radiomics features (not a standard)",
+    description: "Radiomics-style features of a lung lesion on one chest CT series, with the acquisition that produced them.",
+    columns: &[
+        col("person_id", Integer, true, "OMOP person_id of the patient."),
+        col(
+            "series_instance_uid",
+            Text,
+            true,
+            "DICOM SeriesInstanceUID of the CT series.",
+        ),
+        col("site", Text, true, "Acquiring site."),
+        col(
+            "manufacturer",
+            Text,
+            true,
+            "DICOM Manufacturer, as the scanner wrote it.",
+        ),
+        col("model", Text, true, "DICOM ManufacturerModelName."),
+        col(
+            "kernel",
+            Text,
+            true,
+            "DICOM ConvolutionKernel (first value).",
+        ),
+        col(
+            "slice_thickness_mm",
+            Float,
+            true,
+            "DICOM SliceThickness, mm.",
+        ),
+        col("age", Integer, true, "Age in years at the scan."),
+        col("sex", Text, true, "F or M."),
+        col(
+            "firstorder_mean_hu",
+            Float,
+            true,
+            "Mean attenuation in the lesion, HU.",
+        ),
+        col(
+            "firstorder_entropy",
+            Float,
+            true,
+            "Entropy of the lesion's intensity histogram, bits.",
+        ),
+        col("glcm_contrast", Float, true, "GLCM contrast (texture)."),
+        col(
+            "glcm_correlation",
+            Float,
+            true,
+            "GLCM correlation (texture).",
+        ),
+        col(
+            "glszm_zone_entropy",
+            Float,
+            true,
+            "GLSZM zone entropy (texture).",
+        ),
+        col(
+            "shape_sphericity",
+            Float,
+            true,
+            "Sphericity of the lesion (shape).",
+        ),
+    ],
+};
+
 /// The imaging tables rwid knows so far.
 /// The OMOP CDM medical imaging extension: Park W.Y., Jeon K., Schmidt T.S.
 /// et al., "Development of Medical Imaging Data Standardization for
@@ -257,4 +329,5 @@ pub const TABLES: &[&TableSpec] = &[
     &LESION_MEASUREMENT,
     &IMAGE_OCCURRENCE,
     &IMAGE_FEATURE,
+    &RADIOMICS_FEATURES,
 ];

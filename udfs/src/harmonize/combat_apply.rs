@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, ListBuilder};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::combat::{ComBatModel, MODEL_FORMAT};
-use super::output;
+use super::{NumberLists, output};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -146,53 +146,54 @@ impl ScalarUDFImpl for CombatApply {
         let models = models.as_string::<i32>();
         let batches = cast(&arrays[1], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
-        let features = arrays[2].as_list_opt::<i32>();
+        let features = NumberLists::new(&arrays[2]);
         let categorical = arrays.get(3).and_then(|a| a.as_list_opt::<i32>());
-        let continuous = arrays.get(4).and_then(|a| a.as_list_opt::<i32>());
+        let continuous = arrays.get(4).and_then(NumberLists::new);
+        let values =
+            |lists: &Option<NumberLists<'_>>, row: usize, what: &str| -> Result<Option<Vec<f64>>> {
+                match lists.as_ref().and_then(|l| l.row(row)) {
+                    None => Ok(None),
+                    Some(Err(position)) => {
+                        exec_err!("{NAME}: row {} has a NULL {what} (at {position})", row + 1)
+                    }
+                    Some(Ok(values)) => Ok(Some(values.to_vec())),
+                }
+            };
 
         // Each distinct model text is parsed once per call (usually one).
         let mut parsed: HashMap<&str, ComBatModel> = HashMap::new();
         let mut out = ListBuilder::new(Float64Builder::new());
         let mut adjusted = Vec::new();
         for row in 0..rows {
-            let (Some(features), false, false) = (
-                features.filter(|f| !f.is_null(row)),
-                models.is_null(row),
-                batches.is_null(row),
-            ) else {
-                out.append_null();
-                continue;
+            let sample = match (
+                models.is_null(row) || batches.is_null(row),
+                values(&features, row, "feature")?,
+            ) {
+                (false, Some(sample)) => sample,
+                _ => {
+                    out.append_null();
+                    continue;
+                }
             };
             let json = models.value(row);
             if !parsed.contains_key(json) {
                 parsed.insert(json, parse_model(json)?);
             }
             let model = &parsed[json];
-            let numbers = |list: &ArrayRef, what: &str| -> Result<Vec<f64>> {
-                let values = cast(list, &DataType::Float64)?;
-                let values = values.as_primitive::<Float64Type>();
-                if values.null_count() > 0 {
-                    return exec_err!("{NAME}: row {} has a NULL {what}", row + 1);
-                }
-                Ok(values.values().to_vec())
-            };
-            let sample = numbers(&features.value(row), "feature")?;
-            let categorical: Vec<String> = match categorical.filter(|c| !c.is_null(row)) {
-                None => Vec::new(),
-                Some(c) => {
-                    let values = cast(&c.value(row), &DataType::Utf8)?;
-                    values
-                        .as_string::<i32>()
+            let labels = categorical
+                .filter(|c| !c.is_null(row))
+                .map(|c| cast(&c.value(row), &DataType::Utf8))
+                .transpose()?;
+            let categorical: Vec<&str> = labels
+                .as_ref()
+                .map(|l| {
+                    l.as_string::<i32>()
                         .iter()
-                        .map(|v| v.unwrap_or_default().to_string())
+                        .map(Option::unwrap_or_default)
                         .collect()
-                }
-            };
-            let continuous = match continuous.filter(|c| !c.is_null(row)) {
-                None => Vec::new(),
-                Some(c) => numbers(&c.value(row), "continuous covariate")?,
-            };
-            let categorical: Vec<&str> = categorical.iter().map(String::as_str).collect();
+                })
+                .unwrap_or_default();
+            let continuous = values(&continuous, row, "continuous covariate")?.unwrap_or_default();
             model
                 .adjust(
                     batches.value(row),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
@@ -14,6 +14,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::combat::{ComBatOptions, Samples, fit};
+use super::{NumberLists, list_scalar};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -217,52 +218,45 @@ impl FitAccumulator {
         }
     }
 
+    /// Adds one sample; `what` and the 1-based position name a NULL.
     fn add_sample(
         &mut self,
         batch: &str,
-        features: &ArrayRef,
-        categorical: Option<&ArrayRef>,
-        continuous: Option<&ArrayRef>,
+        features: Option<std::result::Result<&[f64], usize>>,
+        categorical: Option<Vec<Option<&str>>>,
+        continuous: Option<std::result::Result<&[f64], usize>>,
     ) -> Result<()> {
         let sample = self.samples.len() + 1;
-        let numbers = |values: &ArrayRef, what: &str| -> Result<Vec<f64>> {
-            let values = cast(values, &DataType::Float64)?;
-            let values = values.as_primitive::<Float64Type>();
-            if values.null_count() > 0 {
-                return exec_err!(
-                    "{NAME}: sample {sample} (batch '{batch}') has a NULL {what} ({} of {}); ComBat needs complete data",
-                    values
-                        .nulls()
-                        .map_or(0, |n| n.iter().position(|valid| !valid).unwrap_or(0))
-                        + 1,
-                    values.len()
-                );
-            }
-            Ok(values.values().to_vec())
+        let null = |what: &str, position: usize, of: usize| {
+            exec_err!(
+                "{NAME}: sample {sample} (batch '{batch}') has a NULL {what} ({position} of {of}); ComBat needs complete data"
+            )
         };
-        let features = numbers(features, "feature")?;
-        let categorical: Vec<String> = match categorical {
-            None => Vec::new(),
-            Some(values) => {
-                let values = cast(values, &DataType::Utf8)?;
-                let values = values.as_string::<i32>();
-                if values.null_count() > 0 {
-                    return exec_err!(
-                        "{NAME}: sample {sample} (batch '{batch}') has a NULL categorical covariate"
-                    );
-                }
-                values.iter().flatten().map(str::to_string).collect()
+        let features = match features {
+            None => {
+                return exec_err!("{NAME}: sample {sample} (batch '{batch}') has NULL features");
             }
+            Some(Err(position)) => {
+                return null("feature", position, self.samples.n_features.max(position));
+            }
+            Some(Ok(values)) => values,
         };
         let continuous = match continuous {
-            None => Vec::new(),
-            Some(values) => numbers(values, "continuous covariate")?,
+            None => &[][..],
+            Some(Err(position)) => return null("continuous covariate", position, position),
+            Some(Ok(values)) => values,
         };
+        let categorical = categorical.unwrap_or_default();
+        if let Some(position) = categorical.iter().position(Option::is_none) {
+            return null("categorical covariate", position + 1, categorical.len());
+        }
         self.check_shape([features.len(), categorical.len(), continuous.len()])?;
         self.samples.batches.push(batch.to_string());
-        self.samples.features.extend(features);
-        self.samples.categorical.extend(categorical);
-        self.samples.continuous.extend(continuous);
+        self.samples.features.extend_from_slice(features);
+        self.samples
+            .categorical
+            .extend(categorical.into_iter().flatten().map(str::to_string));
+        self.samples.continuous.extend_from_slice(continuous);
         Ok(())
     }
 }
@@ -271,28 +265,27 @@ impl Accumulator for FitAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let batches = cast(&values[0], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
-        let features = values[1].as_list_opt::<i32>();
-        let list_at = |index: usize, row: usize| -> Option<ArrayRef> {
-            let column = values.get(index)?.as_list_opt::<i32>()?;
-            (!column.is_null(row)).then(|| column.value(row))
-        };
+        let features = NumberLists::new(&values[1]);
+        let categorical = values.get(2).and_then(|c| c.as_list_opt::<i32>());
+        let continuous = values.get(3).and_then(NumberLists::new);
         for row in 0..batches.len() {
             if batches.is_null(row) {
                 return exec_err!("{NAME}: sample {} has a NULL batch", self.samples.len() + 1);
             }
-            let Some(sample_features) = features.filter(|f| !f.is_null(row)).map(|f| f.value(row))
-            else {
-                return exec_err!(
-                    "{NAME}: sample {} (batch '{}') has NULL features",
-                    self.samples.len() + 1,
-                    batches.value(row)
-                );
-            };
+            let labels = categorical
+                .filter(|c| !c.is_null(row))
+                .map(|c| c.value(row));
+            let labels = labels
+                .as_ref()
+                .map(|l| cast(l, &DataType::Utf8))
+                .transpose()?;
             self.add_sample(
                 batches.value(row),
-                &sample_features,
-                list_at(2, row).as_ref(),
-                list_at(3, row).as_ref(),
+                features.as_ref().and_then(|f| f.row(row)),
+                labels
+                    .as_ref()
+                    .map(|l| l.as_string::<i32>().iter().collect()),
+                continuous.as_ref().and_then(|c| c.row(row)),
             )?;
         }
         if let Some(options) = values.get(4) {
@@ -305,38 +298,19 @@ impl Accumulator for FitAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let texts = |values: &[String]| {
-            ScalarValue::List(ScalarValue::new_list_nullable(
-                &values
-                    .iter()
-                    .map(|v| ScalarValue::Utf8(Some(v.clone())))
-                    .collect::<Vec<_>>(),
-                &DataType::Utf8,
-            ))
-        };
-        let numbers = |values: &[f64]| {
-            ScalarValue::List(ScalarValue::new_list_nullable(
-                &values
-                    .iter()
-                    .map(|v| ScalarValue::Float64(Some(*v)))
-                    .collect::<Vec<_>>(),
-                &DataType::Float64,
-            ))
-        };
-        let shape: Vec<ScalarValue> = self
+        let texts =
+            |values: &[String]| list_scalar(Arc::new(StringArray::from_iter_values(values.iter())));
+        let numbers = |values: &[f64]| list_scalar(Arc::new(Float64Array::from(values.to_vec())));
+        let shape: Vec<i64> = self
             .shape
-            .map(|s| {
-                s.iter()
-                    .map(|v| ScalarValue::Int64(Some(*v as i64)))
-                    .collect()
-            })
+            .map(|s| s.iter().map(|v| *v as i64).collect())
             .unwrap_or_default();
         Ok(vec![
             texts(&self.samples.batches),
             numbers(&self.samples.features),
             texts(&self.samples.categorical),
             numbers(&self.samples.continuous),
-            ScalarValue::List(ScalarValue::new_list_nullable(&shape, &DataType::Int64)),
+            list_scalar(Arc::new(Int64Array::from(shape))),
             ScalarValue::Utf8(self.options.clone()),
         ])
     }
@@ -363,7 +337,7 @@ impl Accumulator for FitAccumulator {
             );
             self.samples
                 .features
-                .extend(values(1).as_primitive::<Float64Type>().values().iter());
+                .extend_from_slice(values(1).as_primitive::<Float64Type>().values());
             self.samples.categorical.extend(
                 values(2)
                     .as_string::<i32>()
@@ -373,7 +347,7 @@ impl Accumulator for FitAccumulator {
             );
             self.samples
                 .continuous
-                .extend(values(3).as_primitive::<Float64Type>().values().iter());
+                .extend_from_slice(values(3).as_primitive::<Float64Type>().values());
             if !options.is_null(row) {
                 self.options
                     .get_or_insert_with(|| options.value(row).to_string());

@@ -80,6 +80,50 @@ fn text_argument(arg: &ColumnarValue, rows: usize) -> Result<StringArray> {
     Ok(cast(&array, &DataType::Utf8)?.as_string::<i32>().clone())
 }
 
+/// A `List<Float64>` column read row by row without copying: each row's
+/// values as a slice. `None` for a column of NULLs (the argument was NULL).
+struct NumberLists<'a> {
+    lists: &'a datafusion::arrow::array::ListArray,
+    values: &'a datafusion::arrow::array::Float64Array,
+}
+
+impl<'a> NumberLists<'a> {
+    fn new(array: &'a ArrayRef) -> Option<Self> {
+        let lists = array.as_list_opt::<i32>()?;
+        let values = lists
+            .values()
+            .as_primitive_opt::<datafusion::arrow::datatypes::Float64Type>()?;
+        Some(Self { lists, values })
+    }
+
+    /// Row `row`'s values; `None` for a NULL list, `Err(position)` (1-based)
+    /// when a value is NULL.
+    fn row(&self, row: usize) -> Option<std::result::Result<&'a [f64], usize>> {
+        if self.lists.is_null(row) {
+            return None;
+        }
+        let offsets = self.lists.value_offsets();
+        let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+        if let Some(position) = (start..end).position(|i| self.values.is_null(i)) {
+            return Some(Err(position + 1));
+        }
+        Some(Ok(&self.values.values()[start..end]))
+    }
+}
+
+/// A one-row list scalar holding `values`, built without a ScalarValue per value.
+fn list_scalar(values: ArrayRef) -> ScalarValue {
+    use datafusion::arrow::array::ListArray;
+    use datafusion::arrow::buffer::OffsetBuffer;
+    let field = Arc::new(datafusion::arrow::datatypes::Field::new(
+        "item",
+        values.data_type().clone(),
+        true,
+    ));
+    let offsets = OffsetBuffer::from_lengths([values.len()]);
+    ScalarValue::List(Arc::new(ListArray::new(field, offsets, values, None)))
+}
+
 /// Wraps an output array: a scalar when every argument was one.
 fn output(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
     if all_scalars {
