@@ -1,6 +1,5 @@
 //! `combat_apply`: harmonizes samples with a model from `combat_fit`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, ListBuilder};
@@ -113,8 +112,9 @@ impl ScalarUDFImpl for CombatApply {
             }
             other => plan_err!("{NAME}: {what} must be a list or NULL, got {other}"),
         };
+        // The model is a Utf8View: a join repeats its views, not its text.
         let mut types = vec![
-            DataType::Utf8,
+            DataType::Utf8View,
             DataType::Utf8,
             as_list(&arg_types[2], DataType::Float64, "features")?,
         ];
@@ -142,12 +142,16 @@ impl ScalarUDFImpl for CombatApply {
             .iter()
             .map(|a| a.to_array(rows))
             .collect::<Result<Vec<ArrayRef>>>()?;
-        let models = cast(&arrays[0], &DataType::Utf8)?;
-        let models = models.as_string::<i32>();
+        let models = cast(&arrays[0], &DataType::Utf8View)?;
+        let models = models.as_string_view();
         let batches = cast(&arrays[1], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
         let features = NumberLists::new(&arrays[2]);
         let categorical = arrays.get(3).and_then(|a| a.as_list_opt::<i32>());
+        let labels = categorical
+            .map(|c| cast(c.values(), &DataType::Utf8))
+            .transpose()?;
+        let labels = labels.as_ref().map(|l| l.as_string::<i32>());
         let continuous = arrays.get(4).and_then(NumberLists::new);
         let values =
             |lists: &Option<NumberLists<'_>>, row: usize, what: &str| -> Result<Option<Vec<f64>>> {
@@ -160,8 +164,10 @@ impl ScalarUDFImpl for CombatApply {
                 }
             };
 
-        // Each distinct model text is parsed once per call (usually one).
-        let mut parsed: HashMap<&str, ComBatModel> = HashMap::new();
+        // A model is parsed once per distinct view: rows of a join share the
+        // view (buffer, offset, length) of one model text, so comparing views
+        // costs nothing, unlike comparing or hashing the text.
+        let mut parsed: Vec<(u128, ComBatModel)> = Vec::new();
         let mut out = ListBuilder::new(Float64Builder::new());
         let mut adjusted = Vec::new();
         for row in 0..rows {
@@ -175,24 +181,30 @@ impl ScalarUDFImpl for CombatApply {
                     continue;
                 }
             };
-            let json = models.value(row);
-            if !parsed.contains_key(json) {
-                parsed.insert(json, parse_model(json)?);
-            }
-            let model = &parsed[json];
-            let labels = categorical
-                .filter(|c| !c.is_null(row))
-                .map(|c| cast(&c.value(row), &DataType::Utf8))
-                .transpose()?;
-            let categorical: Vec<&str> = labels
-                .as_ref()
-                .map(|l| {
-                    l.as_string::<i32>()
-                        .iter()
-                        .map(Option::unwrap_or_default)
+            let view = models.views()[row];
+            let index = match parsed.iter().position(|(v, _)| *v == view) {
+                Some(index) => index,
+                None => {
+                    parsed.push((view, parse_model(models.value(row))?));
+                    parsed.len() - 1
+                }
+            };
+            let model = &parsed[index].1;
+            let categorical: Vec<&str> = match (categorical, labels) {
+                (Some(lists), Some(labels)) if !lists.is_null(row) => {
+                    let offsets = lists.value_offsets();
+                    (offsets[row] as usize..offsets[row + 1] as usize)
+                        .map(|i| {
+                            if labels.is_null(i) {
+                                ""
+                            } else {
+                                labels.value(i)
+                            }
+                        })
                         .collect()
-                })
-                .unwrap_or_default();
+                }
+                _ => Vec::new(),
+            };
             let continuous = values(&continuous, row, "continuous covariate")?.unwrap_or_default();
             model
                 .adjust(

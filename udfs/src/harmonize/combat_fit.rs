@@ -159,8 +159,10 @@ impl AggregateUDFImpl for CombatFit {
         Ok(types)
     }
 
+    /// A Utf8View: joined to every sample for `combat_apply`, the model's
+    /// text is shared, not copied per row.
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(DataType::Utf8View)
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -358,14 +360,14 @@ impl Accumulator for FitAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         if self.samples.is_empty() {
-            return Ok(ScalarValue::Utf8(None));
+            return Ok(ScalarValue::Utf8View(None));
         }
         let options = parse_options(self.options.as_deref().unwrap_or(""))?;
         let model = fit(&self.samples, &options)
             .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;
         let json = serde_json::to_string(&model)
             .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;
-        Ok(ScalarValue::Utf8(Some(json)))
+        Ok(ScalarValue::Utf8View(Some(json)))
     }
 
     fn size(&self) -> usize {

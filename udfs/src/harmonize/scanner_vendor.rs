@@ -126,9 +126,17 @@ fn classify_rows(
     let all_scalars = matches!(args.args[0], ColumnarValue::Scalar(_));
     let rows = if all_scalars { 1 } else { args.number_rows };
     let values = text_argument(&args.args[0], rows)?;
+    // Archives hold few distinct spellings: each is read once per batch.
+    let mut seen: std::collections::HashMap<&str, VendorMatch> = std::collections::HashMap::new();
     let matches = values
         .iter()
-        .map(|value| value.map(|v| rules.vendors.classify(v)))
+        .map(|value| {
+            value.map(|v| {
+                seen.entry(v)
+                    .or_insert_with(|| rules.vendors.classify(v))
+                    .clone()
+            })
+        })
         .collect();
     Ok((matches, all_scalars))
 }
