@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use rwid::cli::{Cli, one_line, run};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A bug must still reach the user as one line, not a backtrace.
     std::panic::set_hook(Box::new(|info| {

@@ -44,7 +44,13 @@ async fn rows(ctx: &RwidContext, sql: &str, features: usize) -> Vec<(i64, Vec<f6
     for batch in &batches {
         let samples = batch.column(0).as_primitive::<Int64Type>();
         for row in 0..batch.num_rows() {
-            let values: Vec<f64> = if batch.num_columns() == 2 {
+            let values: Vec<f64> = if let Some(columns) = batch.column(1).as_struct_opt() {
+                columns
+                    .columns()
+                    .iter()
+                    .map(|c| c.as_primitive::<Float64Type>().value(row))
+                    .collect()
+            } else if batch.num_columns() == 2 {
                 let list = batch.column(1).as_list::<i32>().value(row);
                 list.as_primitive::<Float64Type>().values().to_vec()
             } else {
@@ -71,7 +77,14 @@ async fn combat_matches_neurocombat_in_every_mode() {
                 format!("make_array({})", columns.join(", "))
             }
         };
-        let feature_list = list((1..=*features).map(|g| format!("f{g}")).collect());
+        // Features as a list for two data sets, as a struct for the third:
+        // both shapes give the same numbers.
+        let names: Vec<String> = (1..=*features).map(|g| format!("f{g}")).collect();
+        let feature_list = if *set == "unbalanced" {
+            format!("struct({})", names.join(", "))
+        } else {
+            list(names)
+        };
         let categorical = list(categorical.iter().map(|c| c.to_string()).collect());
         let continuous = list(
             continuous

@@ -136,10 +136,6 @@ impl Matrix {
         self.data[r * self.cols + c]
     }
 
-    fn set(&mut self, r: usize, c: usize, v: f64) {
-        self.data[r * self.cols + c] = v;
-    }
-
     fn row(&self, r: usize) -> &[f64] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
@@ -149,14 +145,14 @@ impl Matrix {
 /// (n × G): the normal equations, solved by Gauss-Jordan elimination with
 /// partial pivoting (neuroCombat inverts XᵀX; the results agree to rounding).
 /// `None` when XᵀX is singular: a design column is a combination of others.
-fn least_squares(x: &Matrix, y: &Matrix) -> Option<Matrix> {
-    let (n, p, g) = (x.rows, x.cols, y.cols);
+fn least_squares(x: &Matrix, y: &[f64], g: usize) -> Option<Matrix> {
+    let (n, p) = (x.rows, x.cols);
     // [XᵀX | XᵀY], p × (p + G).
     let width = p + g;
     let mut a = Matrix::zeros(p, width);
     for j in 0..n {
         let xr = x.row(j);
-        let yr = y.row(j);
+        let yr = &y[j * g..(j + 1) * g];
         for r in 0..p {
             let xv = xr[r];
             if xv == 0.0 {
@@ -264,7 +260,9 @@ fn design_row(
 /// feature with zero residual variance (neuroCombat would replace it with
 /// the median of a boolean array, a bug; sva leaves such features
 /// unadjusted: leave it out).
-pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, String> {
+/// The samples are consumed: their features become the standardized data
+/// in place, which saves a copy of the largest matrix.
+pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, String> {
     let n = samples.len();
     let g = samples.n_features;
     if n == 0 || g == 0 {
@@ -372,14 +370,11 @@ pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, St
         );
         design.data[j * p..(j + 1) * p].copy_from_slice(&row);
     }
-    let y = Matrix {
-        rows: n,
-        cols: g,
-        data: samples.features.clone(),
-    };
+    let y = &samples.features;
 
-    // Step 1: standardize.
-    let b_hat = least_squares(&design, &y).ok_or_else(|| {
+    // Step 1: standardize. Design rows are mostly zeros (one-hot batches):
+    // sums skip the zero terms, which leaves them bit for bit the same.
+    let b_hat = least_squares(&design, y, g).ok_or_else(|| {
         "the design is singular: a covariate is confounded with batch (or with another covariate), so its effect cannot be told from the batch effect".to_string()
     })?;
     let grand_mean: Vec<f64> = match ref_level {
@@ -392,16 +387,33 @@ pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, St
             })
             .collect(),
     };
+    // Σ over the design columns in `columns` of d[col] × B̂[col, ·], into `out`.
+    let combine = |d: &[f64], columns: std::ops::Range<usize>, out: &mut [f64]| {
+        out.fill(0.0);
+        for col in columns {
+            let dv = d[col];
+            if dv == 0.0 {
+                continue;
+            }
+            for (o, b) in out.iter_mut().zip(b_hat.row(col)) {
+                *o += dv * b;
+            }
+        }
+    };
     let pooled_samples: Vec<usize> = match ref_level {
         Some(r) => members[r].clone(),
         None => (0..n).collect(),
     };
     let mut var_pooled = vec![0.0; g];
+    let mut fitted = vec![0.0; g];
     for &j in &pooled_samples {
-        let d = design.row(j);
-        for (f, pooled) in var_pooled.iter_mut().enumerate() {
-            let fitted: f64 = (0..p).map(|col| d[col] * b_hat.at(col, f)).sum();
-            let residual = y.at(j, f) - fitted;
+        combine(design.row(j), 0..p, &mut fitted);
+        for ((pooled, yv), fit) in var_pooled
+            .iter_mut()
+            .zip(&y[j * g..(j + 1) * g])
+            .zip(&fitted)
+        {
+            let residual = yv - fit;
             *pooled += residual * residual;
         }
     }
@@ -414,18 +426,18 @@ pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, St
             f + 1
         ));
     }
-    let mut mod_mean = Matrix::zeros(n, g);
-    let mut z = Matrix::zeros(n, g);
+    let scale: Vec<f64> = var_pooled.iter().map(|v| v.sqrt()).collect();
+    let mut covariate_effect = vec![0.0; g];
+    let mut z = Matrix {
+        rows: n,
+        cols: g,
+        data: samples.features,
+    };
     for j in 0..n {
-        let d = design.row(j);
+        combine(design.row(j), k..p, &mut covariate_effect);
+        let zr = &mut z.data[j * g..(j + 1) * g];
         for f in 0..g {
-            let covariate_effect: f64 = (k..p).map(|col| d[col] * b_hat.at(col, f)).sum();
-            mod_mean.set(j, f, covariate_effect);
-            z.set(
-                j,
-                f,
-                (y.at(j, f) - grand_mean[f] - covariate_effect) / var_pooled[f].sqrt(),
-            );
+            zr[f] = (zr[f] - grand_mean[f] - covariate_effect[f]) / scale[f];
         }
     }
 
@@ -434,21 +446,34 @@ pub fn fit(samples: &Samples, options: &ComBatOptions) -> Result<ComBatModel, St
     for j in 0..n {
         batch_design.data[j * k..(j + 1) * k].copy_from_slice(&design.row(j)[..k]);
     }
-    let gamma_hat = least_squares(&batch_design, &z)
+    let gamma_hat = least_squares(&batch_design, &z.data, g)
         .ok_or_else(|| "the batch design is singular".to_string())?;
-    let batch_values =
-        |i: usize, f: usize| -> Vec<f64> { members[i].iter().map(|&j| z.at(j, f)).collect() };
+    // Within-batch variances (ddof = 1), two passes over the rows.
     let delta_hat: Vec<Vec<f64>> = (0..k)
         .map(|i| {
-            (0..g)
-                .map(|f| {
-                    if options.mean_only {
-                        1.0
-                    } else {
-                        let v = variance(&batch_values(i, f));
-                        // neuroCombat's convert_zeroes.
-                        if v == 0.0 { 1.0 } else { v }
-                    }
+            if options.mean_only {
+                return vec![1.0; g];
+            }
+            let count = members[i].len() as f64;
+            let mut means = vec![0.0; g];
+            for &j in &members[i] {
+                for (m, v) in means.iter_mut().zip(z.row(j)) {
+                    *m += v;
+                }
+            }
+            means.iter_mut().for_each(|m| *m /= count);
+            let mut squares = vec![0.0; g];
+            for &j in &members[i] {
+                for ((s, v), m) in squares.iter_mut().zip(z.row(j)).zip(&means) {
+                    *s += (v - m) * (v - m);
+                }
+            }
+            squares
+                .into_iter()
+                .map(|s| {
+                    let v = s / (count - 1.0);
+                    // neuroCombat's convert_zeroes.
+                    if v == 0.0 { 1.0 } else { v }
                 })
                 .collect()
         })
@@ -638,7 +663,60 @@ fn non_parametric_eb(
     (gamma_star, delta_star)
 }
 
+/// A model ready to harmonize samples: what only depends on the batch is
+/// computed once, so each sample costs a few operations per feature.
+#[derive(Debug)]
+pub struct PreparedModel {
+    model: ComBatModel,
+    ref_level: Option<usize>,
+    /// Per feature: sqrt(var_pooled).
+    scale: Vec<f64>,
+    /// Per batch, per feature: Σ_c D[batch, c] γ*[c, ·] over the batch columns.
+    batch_effect: Vec<Vec<f64>>,
+    /// Per batch, per feature: sqrt(δ*²).
+    batch_sd: Vec<Vec<f64>>,
+}
+
 impl ComBatModel {
+    pub fn prepare(self) -> PreparedModel {
+        let k = self.batches.len();
+        let ref_level = self
+            .options
+            .ref_batch
+            .as_ref()
+            .and_then(|r| self.batches.binary_search(r).ok());
+        let batch_effect = (0..k)
+            .map(|b| {
+                (0..self.n_features)
+                    .map(|f| {
+                        (0..k)
+                            .filter(|&c| c == b || Some(c) == ref_level)
+                            .map(|c| self.gamma_star[c][f])
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let batch_sd = self
+            .delta_star
+            .iter()
+            .map(|d| d.iter().map(|v| v.sqrt()).collect())
+            .collect();
+        PreparedModel {
+            scale: self.var_pooled.iter().map(|v| v.sqrt()).collect(),
+            ref_level,
+            batch_effect,
+            batch_sd,
+            model: self,
+        }
+    }
+}
+
+impl PreparedModel {
+    pub fn model(&self) -> &ComBatModel {
+        &self.model
+    }
+
     /// Harmonizes one sample: its batch (one of the training batches), its
     /// features and covariates in the training order. Covariate effects
     /// come from this sample's own covariates; a reference-batch sample is
@@ -651,44 +729,40 @@ impl ComBatModel {
         continuous: &[f64],
         out: &mut Vec<f64>,
     ) -> Result<(), String> {
-        let k = self.batches.len();
-        let Ok(b) = self.batches.binary_search_by(|x| x.as_str().cmp(batch)) else {
+        let model = &self.model;
+        let k = model.batches.len();
+        let Ok(b) = model.batches.binary_search_by(|x| x.as_str().cmp(batch)) else {
             return Err(format!(
                 "batch '{batch}' is not in the model (trained on {:?})",
-                self.batches
+                model.batches
             ));
         };
-        if features.len() != self.n_features {
+        if features.len() != model.n_features {
             return Err(format!(
                 "the model has {} features, the sample {}",
-                self.n_features,
+                model.n_features,
                 features.len()
             ));
         }
-        if categorical.len() != self.categorical_levels.len()
-            || continuous.len() != self.n_continuous
+        if categorical.len() != model.categorical_levels.len()
+            || continuous.len() != model.n_continuous
         {
             return Err(format!(
                 "the model has {} categorical and {} continuous covariates, the sample {} and {}",
-                self.categorical_levels.len(),
-                self.n_continuous,
+                model.categorical_levels.len(),
+                model.n_continuous,
                 categorical.len(),
                 continuous.len()
             ));
         }
         out.clear();
-        let ref_level = self
-            .options
-            .ref_batch
-            .as_ref()
-            .and_then(|r| self.batches.binary_search(r).ok());
-        if ref_level == Some(b) {
+        if self.ref_level == Some(b) {
             out.extend_from_slice(features);
             return Ok(());
         }
         let levels = categorical
             .iter()
-            .zip(&self.categorical_levels)
+            .zip(&model.categorical_levels)
             .enumerate()
             .map(|(col, (value, levels))| {
                 levels
@@ -701,26 +775,32 @@ impl ComBatModel {
                     })
             })
             .collect::<Result<Vec<usize>, String>>()?;
-        let mut row = Vec::with_capacity(self.b_hat.len());
+        let mut row = Vec::with_capacity(model.b_hat.len());
         design_row(
             b,
-            ref_level,
+            self.ref_level,
             k,
             &levels,
-            &self.categorical_levels,
+            &model.categorical_levels,
             continuous,
             &mut row,
         );
-        for (f, value) in features.iter().enumerate() {
-            let covariate_effect: f64 = (k..row.len()).map(|c| row[c] * self.b_hat[c][f]).sum();
-            let batch_effect: f64 = (0..k).map(|c| row[c] * self.gamma_star[c][f]).sum();
-            let scale = self.var_pooled[f].sqrt();
-            let z = (value - self.grand_mean[f] - covariate_effect) / scale;
-            out.push(
-                (z - batch_effect) / self.delta_star[b][f].sqrt() * scale
-                    + self.grand_mean[f]
-                    + covariate_effect,
-            );
+        // The covariates' effect, over the non-zero design columns past the batches.
+        out.resize(model.n_features, 0.0);
+        for (c, dv) in row.iter().enumerate().skip(k) {
+            if *dv == 0.0 {
+                continue;
+            }
+            for (o, b_hat) in out.iter_mut().zip(&model.b_hat[c]) {
+                *o += dv * b_hat;
+            }
+        }
+        let (shift, sd) = (&self.batch_effect[b], &self.batch_sd[b]);
+        for f in 0..model.n_features {
+            let covariate_effect = out[f];
+            let z = (features[f] - model.grand_mean[f] - covariate_effect) / self.scale[f];
+            out[f] =
+                (z - shift[f]) / sd[f] * self.scale[f] + model.grand_mean[f] + covariate_effect;
         }
         Ok(())
     }
@@ -750,7 +830,9 @@ mod tests {
             samples.features.push(10.0 + 0.5 * age + shift + noise);
             samples.features.push(-5.0 + shift * 2.0 + noise * 3.0);
         }
-        let model = fit(&samples, &ComBatOptions::default()).unwrap();
+        let model = fit(samples.clone(), &ComBatOptions::default())
+            .unwrap()
+            .prepare();
         let mut out = Vec::new();
         let mut sums = [[0.0; 2]; 2];
         for j in 0..40 {
@@ -771,7 +853,8 @@ mod tests {
             assert!((sums[0][f] - sums[1][f]).abs() < 0.2, "{sums:?}");
         }
         // The age slope of feature 1 is kept.
-        assert!((model.b_hat[2][0] - 0.5).abs() < 0.05, "{:?}", model.b_hat);
+        let b_hat = &model.model().b_hat;
+        assert!((b_hat[2][0] - 0.5).abs() < 0.05, "{b_hat:?}");
     }
 
     #[test]
@@ -785,7 +868,7 @@ mod tests {
         let options = ComBatOptions::default();
         let one = samples(&["A", "A", "B"], &[1.0, 2.0, 3.0, 4.0, 5.0, 7.0]);
         assert!(
-            fit(&one, &options)
+            fit(one.clone(), &options)
                 .unwrap_err()
                 .contains("batch 'B' has 1 sample")
         );
@@ -794,14 +877,14 @@ mod tests {
             &[1.0, 2.0, 1.0, 3.0, 1.0, 4.0, 1.0, 6.0],
         );
         assert!(
-            fit(&constant, &options)
+            fit(constant.clone(), &options)
                 .unwrap_err()
                 .contains("feature 1 has zero variance")
         );
         let nan = samples(&["A", "A", "B", "B"], &[1.0, f64::NAN, 2.0, 3.0]);
         assert!(
             fit(
-                &nan,
+                nan,
                 &ComBatOptions {
                     eb: false,
                     ..options.clone()
@@ -812,7 +895,7 @@ mod tests {
         );
         let single = samples(&["A", "A", "B", "B"], &[1.0, 2.0, 3.0, 5.0]);
         assert!(
-            fit(&single, &options)
+            fit(single.clone(), &options)
                 .unwrap_err()
                 .contains("at least 2 features")
         );
@@ -822,7 +905,7 @@ mod tests {
             ..options.clone()
         };
         assert!(
-            fit(&single, &reference)
+            fit(single.clone(), &reference)
                 .unwrap_err()
                 .contains("reference batch 'C'")
         );
@@ -839,7 +922,7 @@ mod tests {
             n_categorical: 1,
             ..Samples::default()
         };
-        let error = fit(&samples, &ComBatOptions::default()).unwrap_err();
+        let error = fit(samples.clone(), &ComBatOptions::default()).unwrap_err();
         assert!(error.contains("confounded with batch"), "{error}");
     }
 }

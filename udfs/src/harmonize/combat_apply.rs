@@ -11,8 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::combat::{ComBatModel, MODEL_FORMAT};
-use super::{NumberLists, output};
+use super::combat::{ComBatModel, MODEL_FORMAT, PreparedModel};
+use super::{FeatureColumns, NumberLists, coerce_features, output};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -76,7 +76,7 @@ fn list(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new("item", item, true)))
 }
 
-fn parse_model(json: &str) -> Result<ComBatModel> {
+fn parse_model(json: &str) -> Result<PreparedModel> {
     let model: ComBatModel = serde_json::from_str(json).map_err(|e| {
         DataFusionError::Execution(format!("{NAME}: the model is not a combat_fit model: {e}"))
     })?;
@@ -86,7 +86,7 @@ fn parse_model(json: &str) -> Result<ComBatModel> {
             model.format
         );
     }
-    Ok(model)
+    Ok(model.prepare())
 }
 
 impl ScalarUDFImpl for CombatApply {
@@ -116,7 +116,7 @@ impl ScalarUDFImpl for CombatApply {
         let mut types = vec![
             DataType::Utf8View,
             DataType::Utf8,
-            as_list(&arg_types[2], DataType::Float64, "features")?,
+            coerce_features(NAME, &arg_types[2])?,
         ];
         if let Some(t) = arg_types.get(3) {
             types.push(as_list(t, DataType::Utf8, "categorical")?);
@@ -127,8 +127,12 @@ impl ScalarUDFImpl for CombatApply {
         Ok(types)
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(list(DataType::Float64))
+    /// The features' shape: a struct of the same names, or a list.
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types.get(2) {
+            Some(DataType::Struct(fields)) => Ok(DataType::Struct(fields.clone())),
+            _ => Ok(list(DataType::Float64)),
+        }
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -146,41 +150,32 @@ impl ScalarUDFImpl for CombatApply {
         let models = models.as_string_view();
         let batches = cast(&arrays[1], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
-        let features = NumberLists::new(&arrays[2]);
+        let features = FeatureColumns::new(&arrays[2]);
         let categorical = arrays.get(3).and_then(|a| a.as_list_opt::<i32>());
         let labels = categorical
             .map(|c| cast(c.values(), &DataType::Utf8))
             .transpose()?;
         let labels = labels.as_ref().map(|l| l.as_string::<i32>());
         let continuous = arrays.get(4).and_then(NumberLists::new);
-        let values =
-            |lists: &Option<NumberLists<'_>>, row: usize, what: &str| -> Result<Option<Vec<f64>>> {
-                match lists.as_ref().and_then(|l| l.row(row)) {
-                    None => Ok(None),
-                    Some(Err(position)) => {
-                        exec_err!("{NAME}: row {} has a NULL {what} (at {position})", row + 1)
-                    }
-                    Some(Ok(values)) => Ok(Some(values.to_vec())),
-                }
-            };
 
         // A model is parsed once per distinct view: rows of a join share the
         // view (buffer, offset, length) of one model text, so comparing views
         // costs nothing, unlike comparing or hashing the text.
-        let mut parsed: Vec<(u128, ComBatModel)> = Vec::new();
-        let mut out = ListBuilder::new(Float64Builder::new());
-        let mut adjusted = Vec::new();
+        let mut parsed: Vec<(u128, PreparedModel)> = Vec::new();
+        let mut out = Harmonized::new(args.return_field.data_type(), rows);
+        let (mut sample, mut adjusted) = (Vec::new(), Vec::new());
         for row in 0..rows {
-            let sample = match (
-                models.is_null(row) || batches.is_null(row),
-                values(&features, row, "feature")?,
-            ) {
-                (false, Some(sample)) => sample,
-                _ => {
-                    out.append_null();
-                    continue;
+            let found = match features.as_ref().and_then(|f| f.row_into(row, &mut sample)) {
+                Some(Err(position)) => {
+                    return exec_err!("{NAME}: row {} has a NULL feature (at {position})", row + 1);
                 }
+                Some(Ok(())) => !models.is_null(row) && !batches.is_null(row),
+                None => false,
             };
+            if !found {
+                out.push(None);
+                continue;
+            }
             let view = models.views()[row];
             let index = match parsed.iter().position(|(v, _)| *v == view) {
                 Some(index) => index,
@@ -205,23 +200,100 @@ impl ScalarUDFImpl for CombatApply {
                 }
                 _ => Vec::new(),
             };
-            let continuous = values(&continuous, row, "continuous covariate")?.unwrap_or_default();
+            let continuous: &[f64] = match continuous.as_ref().and_then(|c| c.row(row)) {
+                None => &[],
+                Some(Err(position)) => {
+                    return exec_err!(
+                        "{NAME}: row {} has a NULL continuous covariate (at {position})",
+                        row + 1
+                    );
+                }
+                Some(Ok(values)) => values,
+            };
             model
                 .adjust(
                     batches.value(row),
                     &sample,
                     &categorical,
-                    &continuous,
+                    continuous,
                     &mut adjusted,
                 )
                 .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
-            out.values().append_slice(&adjusted);
-            out.append(true);
+            out.push(Some(&adjusted));
         }
-        output(Arc::new(out.finish()), all_scalars)
+        output(out.finish()?, all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
+    }
+}
+
+/// The harmonized features, in the shape they came in: a struct of Float64
+/// columns with the same names, or a list.
+enum Harmonized {
+    List(ListBuilder<Float64Builder>),
+    Columns {
+        fields: datafusion::arrow::datatypes::Fields,
+        columns: Vec<Vec<f64>>,
+        valid: Vec<bool>,
+    },
+}
+
+impl Harmonized {
+    fn new(return_type: &DataType, rows: usize) -> Self {
+        match return_type {
+            DataType::Struct(fields) => Harmonized::Columns {
+                columns: vec![Vec::with_capacity(rows); fields.len()],
+                fields: fields.clone(),
+                valid: Vec::with_capacity(rows),
+            },
+            _ => Harmonized::List(ListBuilder::new(Float64Builder::new())),
+        }
+    }
+
+    fn push(&mut self, values: Option<&[f64]>) {
+        match self {
+            Harmonized::List(builder) => match values {
+                Some(values) => {
+                    builder.values().append_slice(values);
+                    builder.append(true);
+                }
+                None => builder.append_null(),
+            },
+            Harmonized::Columns { columns, valid, .. } => {
+                valid.push(values.is_some());
+                for (f, column) in columns.iter_mut().enumerate() {
+                    column.push(values.map_or(0.0, |v| v[f]));
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Result<ArrayRef> {
+        Ok(match self {
+            Harmonized::List(mut builder) => Arc::new(builder.finish()),
+            Harmonized::Columns {
+                fields,
+                columns,
+                valid,
+            } => {
+                let nulls = datafusion::arrow::buffer::NullBuffer::from(valid);
+                let columns = columns
+                    .into_iter()
+                    .map(|c| {
+                        Arc::new(datafusion::arrow::array::Float64Array::new(
+                            c.into(),
+                            Some(nulls.clone()),
+                        )) as ArrayRef
+                    })
+                    .collect();
+                Arc::new(datafusion::arrow::array::StructArray::try_new(
+                    fields,
+                    columns,
+                    Some(nulls),
+                )?)
+            }
+        })
     }
 }

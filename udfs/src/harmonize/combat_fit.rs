@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::combat::{ComBatOptions, Samples, fit};
-use super::{NumberLists, list_scalar};
+use super::{FeatureColumns, NumberLists, coerce_features, list_scalar};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -24,8 +24,9 @@ al., NeuroImage 2018;167:104-120) to remove batch effects (site, scanner, or a \
 exactly as neuroCombat 0.2.12 computes it (tested to 1e-8 relative against it). An aggregate over \
 the samples, one row each: returns the fitted model as JSON text, to keep in a table or file \
 (`COPY ... TO 'model.parquet'` or `.json`) and apply with `combat_apply`, to these samples or new \
-ones. Features are a list per sample (`make_array(f1, f2, ...)`; long tables: \
-`array_agg(value ORDER BY feature)`), covariates a list of categorical values and a list of \
+ones. Features are a struct of numeric columns per sample (`struct(f1, f2, ...)`, or \
+`named_struct('f1', f1, ...)` so that `combat_apply` returns the same names) or a list \
+(`make_array(f1, f2, ...)`; long tables: `array_agg(value ORDER BY feature)`), covariates a list of categorical values and a list of \
 continuous ones (NULL for none). Options, comma-separated: `eb=false` (plain location/scale per \
 feature), `parametric=false` (non-parametric priors, computed in log space so large batches stay \
 finite), `mean_only=true`, `ref_batch=NAME` (that batch stays as it is; the others move to it). \
@@ -48,7 +49,7 @@ that batch is not confounded with biology; `batch_effect_anova` shows what chang
     ),
     argument(
         name = "features",
-        description = "The sample's features, a list of numbers in the same order for every sample."
+        description = "The sample's features: a struct of numeric columns (`named_struct('f1', f1, ...)`; fastest, and `combat_apply` returns the same fields), or a list of numbers in the same order for every sample."
     ),
     argument(
         name = "categorical",
@@ -143,10 +144,7 @@ impl AggregateUDFImpl for CombatFit {
                 arg_types.len()
             );
         }
-        let mut types = vec![
-            DataType::Utf8,
-            coerce_list(&arg_types[1], DataType::Float64, "features")?,
-        ];
+        let mut types = vec![DataType::Utf8, coerce_features(NAME, &arg_types[1])?];
         if let Some(t) = arg_types.get(2) {
             types.push(coerce_list(t, DataType::Utf8, "categorical")?);
         }
@@ -267,9 +265,15 @@ impl Accumulator for FitAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let batches = cast(&values[0], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
-        let features = NumberLists::new(&values[1]);
+        let features = FeatureColumns::new(&values[1]);
+        let mut sample = Vec::new();
         let categorical = values.get(2).and_then(|c| c.as_list_opt::<i32>());
         let continuous = values.get(3).and_then(NumberLists::new);
+        if let Some(features) = &features {
+            // Grow once per batch, not by doubling per sample.
+            self.samples.features.reserve(features.value_count());
+        }
+        self.samples.batches.reserve(batches.len());
         for row in 0..batches.len() {
             if batches.is_null(row) {
                 return exec_err!("{NAME}: sample {} has a NULL batch", self.samples.len() + 1);
@@ -283,7 +287,10 @@ impl Accumulator for FitAccumulator {
                 .transpose()?;
             self.add_sample(
                 batches.value(row),
-                features.as_ref().and_then(|f| f.row(row)),
+                features
+                    .as_ref()
+                    .and_then(|f| f.row_into(row, &mut sample))
+                    .map(|found| found.map(|()| sample.as_slice())),
                 labels
                     .as_ref()
                     .map(|l| l.as_string::<i32>().iter().collect()),
@@ -299,19 +306,23 @@ impl Accumulator for FitAccumulator {
         Ok(())
     }
 
+    /// The samples, moved into the state: the partial accumulator is done
+    /// with them once its state is taken.
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         let texts =
             |values: &[String]| list_scalar(Arc::new(StringArray::from_iter_values(values.iter())));
-        let numbers = |values: &[f64]| list_scalar(Arc::new(Float64Array::from(values.to_vec())));
+        let numbers = |values: &mut Vec<f64>| {
+            list_scalar(Arc::new(Float64Array::from(std::mem::take(values))))
+        };
         let shape: Vec<i64> = self
             .shape
             .map(|s| s.iter().map(|v| *v as i64).collect())
             .unwrap_or_default();
         Ok(vec![
             texts(&self.samples.batches),
-            numbers(&self.samples.features),
+            numbers(&mut self.samples.features),
             texts(&self.samples.categorical),
-            numbers(&self.samples.continuous),
+            numbers(&mut self.samples.continuous),
             list_scalar(Arc::new(Int64Array::from(shape))),
             ScalarValue::Utf8(self.options.clone()),
         ])
@@ -363,7 +374,7 @@ impl Accumulator for FitAccumulator {
             return Ok(ScalarValue::Utf8View(None));
         }
         let options = parse_options(self.options.as_deref().unwrap_or(""))?;
-        let model = fit(&self.samples, &options)
+        let model = fit(std::mem::take(&mut self.samples), &options)
             .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;
         let json = serde_json::to_string(&model)
             .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;

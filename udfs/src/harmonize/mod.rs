@@ -96,6 +96,11 @@ impl<'a> NumberLists<'a> {
         Some(Self { lists, values })
     }
 
+    /// How many values all rows hold together.
+    fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
     /// Row `row`'s values; `None` for a NULL list, `Err(position)` (1-based)
     /// when a value is NULL.
     fn row(&self, row: usize) -> Option<std::result::Result<&'a [f64], usize>> {
@@ -108,6 +113,90 @@ impl<'a> NumberLists<'a> {
             return Some(Err(position + 1));
         }
         Some(Ok(&self.values.values()[start..end]))
+    }
+}
+
+/// The features argument of the ComBat functions: a list per sample
+/// (`make_array(f1, f2, ...)`), or a struct of numeric columns
+/// (`struct(f1, f2, ...)`), which costs nothing to build and keeps the names.
+enum FeatureColumns<'a> {
+    Lists(NumberLists<'a>),
+    Columns {
+        structs: &'a datafusion::arrow::array::StructArray,
+        columns: Vec<&'a datafusion::arrow::array::Float64Array>,
+    },
+}
+
+impl<'a> FeatureColumns<'a> {
+    /// `None` for a column of NULLs (the argument was NULL).
+    fn new(array: &'a ArrayRef) -> Option<Self> {
+        if let Some(structs) = array.as_struct_opt() {
+            let columns = structs
+                .columns()
+                .iter()
+                .map(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::Float64Type>())
+                .collect::<Option<Vec<_>>>()?;
+            return Some(FeatureColumns::Columns { structs, columns });
+        }
+        NumberLists::new(array).map(FeatureColumns::Lists)
+    }
+
+    /// How many values all rows hold together.
+    fn value_count(&self) -> usize {
+        match self {
+            FeatureColumns::Lists(lists) => lists.value_count(),
+            FeatureColumns::Columns { structs, columns } => structs.len() * columns.len(),
+        }
+    }
+
+    /// Copies row `row`'s features into `out`; `None` for a NULL row,
+    /// `Err(position)` (1-based) when a value is NULL.
+    fn row_into(&self, row: usize, out: &mut Vec<f64>) -> Option<std::result::Result<(), usize>> {
+        out.clear();
+        match self {
+            FeatureColumns::Lists(lists) => {
+                Some(lists.row(row)?.map(|values| out.extend_from_slice(values)))
+            }
+            FeatureColumns::Columns { structs, columns } => {
+                if structs.is_null(row) {
+                    return None;
+                }
+                for (position, column) in columns.iter().enumerate() {
+                    if column.is_null(row) {
+                        return Some(Err(position + 1));
+                    }
+                    out.push(column.value(row));
+                }
+                Some(Ok(()))
+            }
+        }
+    }
+}
+
+/// The type the features argument is coerced to: a list of Float64, or the
+/// struct with every field Float64 (names kept).
+fn coerce_features(function: &str, arg: &DataType) -> Result<DataType> {
+    use datafusion::arrow::datatypes::Field;
+    match arg {
+        DataType::Null => Ok(DataType::Null),
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => Ok(
+            DataType::List(Arc::new(Field::new("item", DataType::Float64, true))),
+        ),
+        DataType::Struct(fields)
+            if fields
+                .iter()
+                .all(|f| f.data_type().is_numeric() || f.data_type().is_null()) =>
+        {
+            Ok(DataType::Struct(
+                fields
+                    .iter()
+                    .map(|f| Field::new(f.name(), DataType::Float64, true))
+                    .collect(),
+            ))
+        }
+        other => datafusion::common::plan_err!(
+            "{function}: features must be a list of numbers (make_array(f1, f2, ...)) or a struct of numeric columns (struct(f1, f2, ...)), got {other}"
+        ),
     }
 }
 
