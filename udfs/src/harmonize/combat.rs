@@ -717,18 +717,16 @@ impl PreparedModel {
         &self.model
     }
 
-    /// Harmonizes one sample: its batch (one of the training batches), its
-    /// features and covariates in the training order. Covariate effects
-    /// come from this sample's own covariates; a reference-batch sample is
-    /// returned unchanged.
-    pub fn adjust(
+    /// What harmonizing one sample needs besides its features: its batch
+    /// (one of the training batches) and its covariates in the training
+    /// order, checked. Covariate effects come from this sample's own
+    /// covariates.
+    pub fn sample_design(
         &self,
         batch: &str,
-        features: &[f64],
         categorical: &[&str],
         continuous: &[f64],
-        out: &mut Vec<f64>,
-    ) -> Result<(), String> {
+    ) -> Result<SampleDesign, String> {
         let model = &self.model;
         let k = model.batches.len();
         let Ok(b) = model.batches.binary_search_by(|x| x.as_str().cmp(batch)) else {
@@ -737,13 +735,6 @@ impl PreparedModel {
                 model.batches
             ));
         };
-        if features.len() != model.n_features {
-            return Err(format!(
-                "the model has {} features, the sample {}",
-                model.n_features,
-                features.len()
-            ));
-        }
         if categorical.len() != model.categorical_levels.len()
             || continuous.len() != model.n_continuous
         {
@@ -754,11 +745,6 @@ impl PreparedModel {
                 categorical.len(),
                 continuous.len()
             ));
-        }
-        out.clear();
-        if self.ref_level == Some(b) {
-            out.extend_from_slice(features);
-            return Ok(());
         }
         let levels = categorical
             .iter()
@@ -785,25 +771,79 @@ impl PreparedModel {
             continuous,
             &mut row,
         );
-        // The covariates' effect, over the non-zero design columns past the batches.
-        out.resize(model.n_features, 0.0);
-        for (c, dv) in row.iter().enumerate().skip(k) {
-            if *dv == 0.0 {
-                continue;
-            }
-            for (o, b_hat) in out.iter_mut().zip(&model.b_hat[c]) {
-                *o += dv * b_hat;
-            }
+        Ok(SampleDesign {
+            batch: b,
+            unchanged: self.ref_level == Some(b),
+            // The non-zero design columns past the batches, in column order.
+            covariates: row
+                .iter()
+                .enumerate()
+                .skip(k)
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(c, v)| (c, *v))
+                .collect(),
+        })
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.model.n_features
+    }
+
+    /// Feature `f` of a sample harmonized: the covariate effect and the
+    /// grand mean taken out and put back, the batch's additive effect
+    /// removed and its scale divided out, as neuroCombat's adjust_data_final.
+    /// A reference-batch sample is returned unchanged.
+    pub fn adjust_value(&self, design: &SampleDesign, f: usize, value: f64) -> f64 {
+        if design.unchanged {
+            return value;
         }
-        let (shift, sd) = (&self.batch_effect[b], &self.batch_sd[b]);
-        for f in 0..model.n_features {
-            let covariate_effect = out[f];
-            let z = (features[f] - model.grand_mean[f] - covariate_effect) / self.scale[f];
-            out[f] =
-                (z - shift[f]) / sd[f] * self.scale[f] + model.grand_mean[f] + covariate_effect;
+        let model = &self.model;
+        let mut covariate_effect = 0.0;
+        for (c, dv) in &design.covariates {
+            covariate_effect += dv * model.b_hat[*c][f];
         }
+        let z = (value - model.grand_mean[f] - covariate_effect) / self.scale[f];
+        (z - self.batch_effect[design.batch][f]) / self.batch_sd[design.batch][f] * self.scale[f]
+            + model.grand_mean[f]
+            + covariate_effect
+    }
+
+    /// Harmonizes one sample's features into `out`.
+    pub fn adjust(
+        &self,
+        batch: &str,
+        features: &[f64],
+        categorical: &[&str],
+        continuous: &[f64],
+        out: &mut Vec<f64>,
+    ) -> Result<(), String> {
+        if features.len() != self.model.n_features {
+            return Err(format!(
+                "the model has {} features, the sample {}",
+                self.model.n_features,
+                features.len()
+            ));
+        }
+        let design = self.sample_design(batch, categorical, continuous)?;
+        out.clear();
+        out.extend(
+            features
+                .iter()
+                .enumerate()
+                .map(|(f, value)| self.adjust_value(&design, f, *value)),
+        );
         Ok(())
     }
+}
+
+/// One sample's batch and covariate design, checked against a model.
+#[derive(Debug, Clone)]
+pub struct SampleDesign {
+    batch: usize,
+    /// A sample of the reference batch: returned as it is.
+    unchanged: bool,
+    /// (design column, value) of the non-zero covariate columns.
+    covariates: Vec<(usize, f64)>,
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, ListBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Float64Builder, ListBuilder, StructArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
@@ -11,7 +13,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::combat::{ComBatModel, MODEL_FORMAT, PreparedModel};
+use super::combat::{ComBatModel, MODEL_FORMAT, PreparedModel, SampleDesign};
 use super::{FeatureColumns, NumberLists, coerce_features, output};
 
 #[user_doc(
@@ -162,18 +164,11 @@ impl ScalarUDFImpl for CombatApply {
         // view (buffer, offset, length) of one model text, so comparing views
         // costs nothing, unlike comparing or hashing the text.
         let mut parsed: Vec<(u128, PreparedModel)> = Vec::new();
-        let mut out = Harmonized::new(args.return_field.data_type(), rows);
-        let (mut sample, mut adjusted) = (Vec::new(), Vec::new());
+        // Each row's model and design; `None` gives a NULL row.
+        let mut designs: Vec<Option<(usize, SampleDesign)>> = Vec::with_capacity(rows);
         for row in 0..rows {
-            let found = match features.as_ref().and_then(|f| f.row_into(row, &mut sample)) {
-                Some(Err(position)) => {
-                    return exec_err!("{NAME}: row {} has a NULL feature (at {position})", row + 1);
-                }
-                Some(Ok(())) => !models.is_null(row) && !batches.is_null(row),
-                None => false,
-            };
-            if !found {
-                out.push(None);
+            if models.is_null(row) || batches.is_null(row) {
+                designs.push(None);
                 continue;
             }
             let view = models.views()[row];
@@ -184,7 +179,6 @@ impl ScalarUDFImpl for CombatApply {
                     parsed.len() - 1
                 }
             };
-            let model = &parsed[index].1;
             let categorical: Vec<&str> = match (categorical, labels) {
                 (Some(lists), Some(labels)) if !lists.is_null(row) => {
                     let offsets = lists.value_offsets();
@@ -210,18 +204,17 @@ impl ScalarUDFImpl for CombatApply {
                 }
                 Some(Ok(values)) => values,
             };
-            model
-                .adjust(
-                    batches.value(row),
-                    &sample,
-                    &categorical,
-                    continuous,
-                    &mut adjusted,
-                )
+            let design = parsed[index]
+                .1
+                .sample_design(batches.value(row), &categorical, continuous)
                 .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
-            out.push(Some(&adjusted));
+            designs.push(Some((index, design)));
         }
-        output(out.finish()?, all_scalars)
+        let harmonized = match features {
+            None => Harmonized::nulls(args.return_field.data_type(), rows),
+            Some(features) => Harmonized::compute(&features, &designs, &parsed)?,
+        };
+        output(harmonized, all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -230,70 +223,107 @@ impl ScalarUDFImpl for CombatApply {
 }
 
 /// The harmonized features, in the shape they came in: a struct of Float64
-/// columns with the same names, or a list.
-enum Harmonized {
-    List(ListBuilder<Float64Builder>),
-    Columns {
-        fields: datafusion::arrow::datatypes::Fields,
-        columns: Vec<Vec<f64>>,
-        valid: Vec<bool>,
-    },
-}
+/// columns with the same names (computed a column at a time), or a list.
+struct Harmonized;
 
 impl Harmonized {
-    fn new(return_type: &DataType, rows: usize) -> Self {
-        match return_type {
-            DataType::Struct(fields) => Harmonized::Columns {
-                columns: vec![Vec::with_capacity(rows); fields.len()],
-                fields: fields.clone(),
-                valid: Vec::with_capacity(rows),
-            },
-            _ => Harmonized::List(ListBuilder::new(Float64Builder::new())),
-        }
+    /// All rows NULL (the features argument was NULL).
+    fn nulls(return_type: &DataType, rows: usize) -> ArrayRef {
+        datafusion::arrow::array::new_null_array(return_type, rows)
     }
 
-    fn push(&mut self, values: Option<&[f64]>) {
-        match self {
-            Harmonized::List(builder) => match values {
-                Some(values) => {
-                    builder.values().append_slice(values);
-                    builder.append(true);
+    fn compute(
+        features: &FeatureColumns<'_>,
+        designs: &[Option<(usize, SampleDesign)>],
+        models: &[(u128, PreparedModel)],
+    ) -> Result<ArrayRef> {
+        let model = |index: usize| &models[index].1;
+        match features {
+            FeatureColumns::Columns { structs, columns } => {
+                let valid: Vec<bool> = designs
+                    .iter()
+                    .enumerate()
+                    .map(|(row, d)| d.is_some() && !structs.is_null(row))
+                    .collect();
+                for (f, column) in columns.iter().enumerate() {
+                    if let Some(row) = (0..column.len()).find(|&r| valid[r] && column.is_null(r)) {
+                        return exec_err!(
+                            "{NAME}: row {} has a NULL feature (at {})",
+                            row + 1,
+                            f + 1
+                        );
+                    }
                 }
-                None => builder.append_null(),
-            },
-            Harmonized::Columns { columns, valid, .. } => {
-                valid.push(values.is_some());
-                for (f, column) in columns.iter_mut().enumerate() {
-                    column.push(values.map_or(0.0, |v| v[f]));
+                if let Some((index, _)) = designs.iter().flatten().next()
+                    && model(*index).n_features() != columns.len()
+                {
+                    return exec_err!(
+                        "{NAME}: the model has {} features, the sample {}",
+                        model(*index).n_features(),
+                        columns.len()
+                    );
                 }
-            }
-        }
-    }
-
-    fn finish(self) -> Result<ArrayRef> {
-        Ok(match self {
-            Harmonized::List(mut builder) => Arc::new(builder.finish()),
-            Harmonized::Columns {
-                fields,
-                columns,
-                valid,
-            } => {
-                let nulls = datafusion::arrow::buffer::NullBuffer::from(valid);
-                let columns = columns
-                    .into_iter()
-                    .map(|c| {
-                        Arc::new(datafusion::arrow::array::Float64Array::new(
-                            c.into(),
-                            Some(nulls.clone()),
-                        )) as ArrayRef
+                let nulls = datafusion::arrow::buffer::NullBuffer::from(valid.clone());
+                let outputs = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(f, column)| {
+                        let values: Vec<f64> = designs
+                            .iter()
+                            .zip(column.values())
+                            .zip(&valid)
+                            .map(|((design, value), valid)| match design {
+                                Some((index, design)) if *valid => {
+                                    model(*index).adjust_value(design, f, *value)
+                                }
+                                _ => 0.0,
+                            })
+                            .collect();
+                        Arc::new(Float64Array::new(values.into(), Some(nulls.clone()))) as ArrayRef
                     })
                     .collect();
-                Arc::new(datafusion::arrow::array::StructArray::try_new(
-                    fields,
-                    columns,
+                Ok(Arc::new(StructArray::try_new(
+                    structs.fields().clone(),
+                    outputs,
                     Some(nulls),
-                )?)
+                )?))
             }
-        })
+            FeatureColumns::Lists(_) => {
+                let mut out = ListBuilder::new(Float64Builder::new());
+                let mut sample = Vec::new();
+                for (row, design) in designs.iter().enumerate() {
+                    let Some((index, design)) = design else {
+                        out.append_null();
+                        continue;
+                    };
+                    match features.row_into(row, &mut sample) {
+                        None => out.append_null(),
+                        Some(Err(position)) => {
+                            return exec_err!(
+                                "{NAME}: row {} has a NULL feature (at {position})",
+                                row + 1
+                            );
+                        }
+                        Some(Ok(())) => {
+                            let model = model(*index);
+                            if sample.len() != model.n_features() {
+                                return exec_err!(
+                                    "{NAME}: the model has {} features, row {} has {}",
+                                    model.n_features(),
+                                    row + 1,
+                                    sample.len()
+                                );
+                            }
+                            for (f, value) in sample.iter().enumerate() {
+                                out.values()
+                                    .append_value(model.adjust_value(design, f, *value));
+                            }
+                            out.append(true);
+                        }
+                    }
+                }
+                Ok(Arc::new(out.finish()))
+            }
+        }
     }
 }

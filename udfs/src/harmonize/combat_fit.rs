@@ -190,6 +190,14 @@ impl AggregateUDFImpl for CombatFit {
     }
 }
 
+/// One sample's features as `add_sample` receives them: already appended
+/// with the whole batch (their number), or this row's (`None` for NULL,
+/// `Err(position)` for a NULL value).
+enum Feature<'a> {
+    Appended(usize),
+    Row(Option<std::result::Result<&'a [f64], usize>>),
+}
+
 /// The samples seen so far, with the list lengths the first one set.
 #[derive(Debug, Default)]
 struct FitAccumulator {
@@ -222,7 +230,7 @@ impl FitAccumulator {
     fn add_sample(
         &mut self,
         batch: &str,
-        features: Option<std::result::Result<&[f64], usize>>,
+        features: Feature<'_>,
         categorical: Option<Vec<Option<&str>>>,
         continuous: Option<std::result::Result<&[f64], usize>>,
     ) -> Result<()> {
@@ -232,14 +240,15 @@ impl FitAccumulator {
                 "{NAME}: sample {sample} (batch '{batch}') has a NULL {what} ({position} of {of}); ComBat needs complete data"
             )
         };
-        let features = match features {
-            None => {
+        let (width, values) = match features {
+            Feature::Appended(width) => (width, None),
+            Feature::Row(None) => {
                 return exec_err!("{NAME}: sample {sample} (batch '{batch}') has NULL features");
             }
-            Some(Err(position)) => {
+            Feature::Row(Some(Err(position))) => {
                 return null("feature", position, self.samples.n_features.max(position));
             }
-            Some(Ok(values)) => values,
+            Feature::Row(Some(Ok(values))) => (values.len(), Some(values)),
         };
         let continuous = match continuous {
             None => &[][..],
@@ -250,9 +259,11 @@ impl FitAccumulator {
         if let Some(position) = categorical.iter().position(Option::is_none) {
             return null("categorical covariate", position + 1, categorical.len());
         }
-        self.check_shape([features.len(), categorical.len(), continuous.len()])?;
+        self.check_shape([width, categorical.len(), continuous.len()])?;
         self.samples.batches.push(batch.to_string());
-        self.samples.features.extend_from_slice(features);
+        if let Some(values) = values {
+            self.samples.features.extend_from_slice(values);
+        }
         self.samples
             .categorical
             .extend(categorical.into_iter().flatten().map(str::to_string));
@@ -266,18 +277,24 @@ impl Accumulator for FitAccumulator {
         let batches = cast(&values[0], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
         let features = FeatureColumns::new(&values[1]);
-        let mut sample = Vec::new();
         let categorical = values.get(2).and_then(|c| c.as_list_opt::<i32>());
         let continuous = values.get(3).and_then(NumberLists::new);
-        if let Some(features) = &features {
-            // Grow once per batch, not by doubling per sample.
-            self.samples.features.reserve(features.value_count());
-        }
-        self.samples.batches.reserve(batches.len());
         for row in 0..batches.len() {
             if batches.is_null(row) {
-                return exec_err!("{NAME}: sample {} has a NULL batch", self.samples.len() + 1);
+                return exec_err!(
+                    "{NAME}: sample {} has a NULL batch",
+                    self.samples.len() + row + 1
+                );
             }
+        }
+        // Struct columns without NULLs go straight into the sample matrix;
+        // anything else row by row, which names a NULL where it is.
+        let bulk = features
+            .as_ref()
+            .and_then(|f| f.append_row_major(&mut self.samples.features));
+        let mut sample = Vec::new();
+        self.samples.batches.reserve(batches.len());
+        for row in 0..batches.len() {
             let labels = categorical
                 .filter(|c| !c.is_null(row))
                 .map(|c| c.value(row));
@@ -285,12 +302,18 @@ impl Accumulator for FitAccumulator {
                 .as_ref()
                 .map(|l| cast(l, &DataType::Utf8))
                 .transpose()?;
+            let row_features = match bulk {
+                Some(width) => Feature::Appended(width),
+                None => Feature::Row(
+                    features
+                        .as_ref()
+                        .and_then(|f| f.row_into(row, &mut sample))
+                        .map(|found| found.map(|()| sample.as_slice())),
+                ),
+            };
             self.add_sample(
                 batches.value(row),
-                features
-                    .as_ref()
-                    .and_then(|f| f.row_into(row, &mut sample))
-                    .map(|found| found.map(|()| sample.as_slice())),
+                row_features,
                 labels
                     .as_ref()
                     .map(|l| l.as_string::<i32>().iter().collect()),
@@ -329,6 +352,9 @@ impl Accumulator for FitAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        // One allocation for all partitions' samples.
+        let incoming = states[1].as_list::<i32>().values().len();
+        self.samples.features.reserve(incoming);
         let shapes = states[4].as_list::<i32>();
         let options = states[5].as_string::<i32>();
         for row in 0..shapes.len() {
@@ -381,16 +407,12 @@ impl Accumulator for FitAccumulator {
         Ok(ScalarValue::Utf8View(Some(json)))
     }
 
+    /// An estimate, cheap to compute: called after every batch, it must not
+    /// walk the samples.
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
             + self.samples.features.capacity() * 8
             + self.samples.continuous.capacity() * 8
-            + self
-                .samples
-                .batches
-                .iter()
-                .chain(&self.samples.categorical)
-                .map(|s| s.capacity() + 24)
-                .sum::<usize>()
+            + (self.samples.batches.capacity() + self.samples.categorical.capacity()) * 40
     }
 }

@@ -96,11 +96,6 @@ impl<'a> NumberLists<'a> {
         Some(Self { lists, values })
     }
 
-    /// How many values all rows hold together.
-    fn value_count(&self) -> usize {
-        self.values.len()
-    }
-
     /// Row `row`'s values; `None` for a NULL list, `Err(position)` (1-based)
     /// when a value is NULL.
     fn row(&self, row: usize) -> Option<std::result::Result<&'a [f64], usize>> {
@@ -141,12 +136,28 @@ impl<'a> FeatureColumns<'a> {
         NumberLists::new(array).map(FeatureColumns::Lists)
     }
 
-    /// How many values all rows hold together.
-    fn value_count(&self) -> usize {
-        match self {
-            FeatureColumns::Lists(lists) => lists.value_count(),
-            FeatureColumns::Columns { structs, columns } => structs.len() * columns.len(),
+    /// Appends all rows' features to `out` row-major, when no row or value
+    /// is NULL: the struct's columns transposed in one pass per column,
+    /// without a check per value. Returns the number of features per row;
+    /// `None` (and nothing appended) when a NULL needs the row-by-row path
+    /// to report it, or for lists.
+    fn append_row_major(&self, out: &mut Vec<f64>) -> Option<usize> {
+        let FeatureColumns::Columns { structs, columns } = self else {
+            return None;
+        };
+        if structs.null_count() > 0 || columns.iter().any(|c| c.null_count() > 0) {
+            return None;
         }
+        let width = columns.len();
+        let start = out.len();
+        out.resize(start + structs.len() * width, 0.0);
+        let block = &mut out[start..];
+        for (f, column) in columns.iter().enumerate() {
+            for (row, value) in column.values().iter().enumerate() {
+                block[row * width + f] = *value;
+            }
+        }
+        Some(width)
     }
 
     /// Copies row `row`'s features into `out`; `None` for a NULL row,
