@@ -18,8 +18,6 @@
 //! float32. The fitted model applies to new samples with their own
 //! covariates (neuroHarmonize's `harmonizationApply` semantics).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// How the batch effects are estimated.
@@ -289,13 +287,13 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
 
     // Batches and categorical levels in sorted order, as np.unique.
     let levels_of = |values: Vec<&String>| -> Vec<String> {
-        let mut levels: Vec<String> = values.into_iter().cloned().collect();
+        let distinct: std::collections::HashSet<&String> = values.into_iter().collect();
+        let mut levels: Vec<String> = distinct.into_iter().cloned().collect();
         levels.sort();
-        levels.dedup();
         levels
     };
     let batches = levels_of(samples.batches.iter().collect());
-    let batch_index: BTreeMap<&str, usize> = batches
+    let batch_index: std::collections::HashMap<&str, usize> = batches
         .iter()
         .enumerate()
         .map(|(i, b)| (b.as_str(), i))
@@ -448,12 +446,12 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
     }
     let gamma_hat = least_squares(&batch_design, &z.data, g)
         .ok_or_else(|| "the batch design is singular".to_string())?;
-    // Within-batch variances (ddof = 1), two passes over the rows.
-    let delta_hat: Vec<Vec<f64>> = (0..k)
+    // Within-batch means and sums of squared deviations of the standardized
+    // data, two passes over the rows: the variances (ddof = 1) below, and
+    // the sums of squares of the empirical Bayes iteration without another
+    // pass per round.
+    let moments: Vec<(Vec<f64>, Vec<f64>)> = (0..k)
         .map(|i| {
-            if options.mean_only {
-                return vec![1.0; g];
-            }
             let count = members[i].len() as f64;
             let mut means = vec![0.0; g];
             for &j in &members[i] {
@@ -468,8 +466,18 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
                     *s += (v - m) * (v - m);
                 }
             }
-            squares
-                .into_iter()
+            (means, squares)
+        })
+        .collect();
+    let delta_hat: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            if options.mean_only {
+                return vec![1.0; g];
+            }
+            let count = members[i].len() as f64;
+            moments[i]
+                .1
+                .iter()
                 .map(|s| {
                     let v = s / (count - 1.0);
                     // neuroCombat's convert_zeroes.
@@ -508,8 +516,8 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
             ),
             (true, true, false) => {
                 let (gs, ds, rounds) = parametric_eb(
-                    &members[i],
-                    &z,
+                    members[i].len(),
+                    &moments[i],
                     g_hat,
                     &delta_hat[i],
                     gamma_bar[i],
@@ -563,11 +571,15 @@ fn known(used: bool, values: &[f64]) -> Vec<Option<f64>> {
 /// neuroCombat's `it_sol`: alternate the posterior mean of γ and the
 /// posterior variance of δ² until both change by at most 1e-4 relative,
 /// with neuroCombat's signed denominators (`|new - old| / old`), so that a
-/// negative γ does not drive the stopping test, as in the reference.
+/// negative γ does not drive the stopping test, as in the reference. The
+/// batch's sum of squares around γ, Σ_j (z_j - γ)², is taken from its mean
+/// and sum of squared deviations as SSD + n (mean - γ)² (an identity with no
+/// cancellation), so a round costs one step per feature, not a pass over
+/// the batch.
 #[allow(clippy::too_many_arguments)]
 fn parametric_eb(
-    members: &[usize],
-    z: &Matrix,
+    samples: usize,
+    (means, squares): &(Vec<f64>, Vec<f64>),
     g_hat: &[f64],
     d_hat: &[f64],
     g_bar: f64,
@@ -575,7 +587,7 @@ fn parametric_eb(
     a: f64,
     b: f64,
 ) -> Result<(Vec<f64>, Vec<f64>, usize), String> {
-    let n = members.len() as f64;
+    let n = samples as f64;
     let mut g_old = g_hat.to_vec();
     let mut d_old = d_hat.to_vec();
     let features = g_hat.len();
@@ -584,17 +596,11 @@ fn parametric_eb(
         let g_new: Vec<f64> = (0..features)
             .map(|f| (t2 * n * g_hat[f] + d_old[f] * g_bar) / (t2 * n + d_old[f]))
             .collect();
-        let mut sum2 = vec![0.0; features];
-        for &j in members {
-            let zr = z.row(j);
-            for f in 0..features {
-                let r = zr[f] - g_new[f];
-                sum2[f] += r * r;
-            }
-        }
-        let d_new: Vec<f64> = sum2
-            .iter()
-            .map(|s| (0.5 * s + b) / (n / 2.0 + a - 1.0))
+        let d_new: Vec<f64> = (0..features)
+            .map(|f| {
+                let sum2 = squares[f] + n * (means[f] - g_new[f]) * (means[f] - g_new[f]);
+                (0.5 * sum2 + b) / (n / 2.0 + a - 1.0)
+            })
             .collect();
         let change_g = nan_max((0..features).map(|f| (g_new[f] - g_old[f]).abs() / g_old[f]));
         let change_d = nan_max((0..features).map(|f| (d_new[f] - d_old[f]).abs() / d_old[f]));
