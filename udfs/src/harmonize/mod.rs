@@ -21,6 +21,7 @@ mod ct_kernel_class;
 pub mod kernels;
 pub mod rules;
 mod rules_version;
+mod scanner_model;
 mod scanner_vendor;
 pub mod vendors;
 
@@ -31,6 +32,7 @@ pub use combat_fit::CombatFit;
 pub use ct_kernel_class::CtKernelClass;
 pub use rules::HarmonizationRules;
 pub use rules_version::HarmonizationRulesVersion;
+pub use scanner_model::ScannerModel;
 pub use scanner_vendor::{ScannerVendor, ScannerVendorDetails};
 
 /// The harmonization functions, reading `rules` (the shipped rules, or
@@ -38,6 +40,7 @@ pub use scanner_vendor::{ScannerVendor, ScannerVendorDetails};
 pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(ScannerVendor::new(Arc::clone(&rules)))),
+        Arc::new(ScalarUDF::from(ScannerModel::new(Arc::clone(&rules)))),
         Arc::new(ScalarUDF::from(ScannerVendorDetails::new(Arc::clone(
             &rules,
         )))),
