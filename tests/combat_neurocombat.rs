@@ -171,3 +171,60 @@ async fn clear_errors() {
     let option = error("SELECT combat_fit('A', make_array(1.0), NULL, NULL, 'shrink=yes')").await;
     assert!(option.contains("unknown option 'shrink'"), "{option}");
 }
+
+/// A fitted model saved to Parquet or JSON and applied later, in another
+/// session, harmonizes exactly as the model used in the same query.
+#[tokio::test]
+async fn a_saved_model_applies_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let fit = format!(
+        "SELECT combat_fit(batch, named_struct({}), make_array(sex), make_array(CAST(age AS DOUBLE))) AS model
+         FROM balanced_input",
+        (1..=12)
+            .map(|g| format!("'f{g}', f{g}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let apply = |model: &str| {
+        format!(
+            "SELECT sample, combat_apply(m.model, batch, named_struct({}), make_array(sex), make_array(CAST(age AS DOUBLE))) AS h
+             FROM balanced_input, ({model}) m ORDER BY sample",
+            (1..=12)
+                .map(|g| format!("'f{g}', f{g}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let session = || async {
+        let ctx = RwidContext::new(RwidConfig::default()).await.unwrap();
+        table(&ctx, "balanced_input", "balanced_input.csv").await;
+        ctx
+    };
+    let ctx = session().await;
+    let same_query = rows(&ctx, &apply(&fit), 12).await;
+    let parquet = dir.path().join("model.parquet");
+    let json = dir.path().join("model.json");
+    for (file, format) in [(&parquet, "PARQUET"), (&json, "JSON")] {
+        ctx.sql(&format!(
+            "COPY ({fit}) TO '{}' STORED AS {format}",
+            file.display()
+        ))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    }
+    // A new session, as a later job would be.
+    let later = session().await;
+    for file in [&parquet, &json] {
+        let saved = format!("SELECT model FROM '{}'", file.display());
+        assert_eq!(
+            rows(&later, &apply(&saved), 12).await,
+            same_query,
+            "{}",
+            file.display()
+        );
+    }
+    assert_eq!(same_query.len(), 60);
+}
