@@ -23,7 +23,8 @@ batch effect of its batch is removed and its covariates' effects kept, computed 
 sample's own covariates (neuroHarmonize's harmonizationApply semantics; neuroCombat's \
 neuroCombatFromTraining uses the training samples' average instead). Applied to the samples the \
 model was fitted on, it returns exactly what neuroCombat returns; a sample of the reference batch \
-comes back unchanged. Returns the harmonized features as a list in the input order. The batch \
+comes back unchanged. Returns the harmonized features in the shape they came in: a struct with \
+the same fields (computed a column at a time) or a list in the same order. The batch \
 must be one the model was trained on, and categorical covariates take the training levels: \
 anything else is an error naming the value.",
     syntax_example = "combat_apply(model, batch, features [, categorical [, continuous]])",
