@@ -677,10 +677,14 @@ pub struct PreparedModel {
     ref_level: Option<usize>,
     /// Per feature: sqrt(var_pooled).
     scale: Vec<f64>,
-    /// Per batch, per feature: Σ_c D[batch, c] γ*[c, ·] over the batch columns.
-    batch_effect: Vec<Vec<f64>>,
-    /// Per batch, per feature: sqrt(δ*²).
-    batch_sd: Vec<Vec<f64>>,
+    /// Feature-major, `batches` per feature: Σ_c D[batch, c] γ*[c, f] over
+    /// the batch columns. Feature-major so that harmonizing a column reads
+    /// one short run.
+    batch_effect: Vec<f64>,
+    /// Feature-major, `batches` per feature: sqrt(δ*²).
+    batch_sd: Vec<f64>,
+    /// Feature-major, one per design column past the batches: B̂[c, f].
+    covariate_b: Vec<f64>,
 }
 
 impl ComBatModel {
@@ -691,28 +695,28 @@ impl ComBatModel {
             .ref_batch
             .as_ref()
             .and_then(|r| self.batches.binary_search(r).ok());
-        let batch_effect = (0..k)
-            .map(|b| {
-                (0..self.n_features)
-                    .map(|f| {
-                        (0..k)
-                            .filter(|&c| c == b || Some(c) == ref_level)
-                            .map(|c| self.gamma_star[c][f])
-                            .sum()
-                    })
-                    .collect()
-            })
-            .collect();
-        let batch_sd = self
-            .delta_star
-            .iter()
-            .map(|d| d.iter().map(|v| v.sqrt()).collect())
-            .collect();
+        let g = self.n_features;
+        let (mut batch_effect, mut batch_sd) =
+            (Vec::with_capacity(g * k), Vec::with_capacity(g * k));
+        let mut covariate_b = Vec::with_capacity(g * self.b_hat.len().saturating_sub(k));
+        for f in 0..g {
+            for b in 0..k {
+                batch_effect.push(
+                    (0..k)
+                        .filter(|&c| c == b || Some(c) == ref_level)
+                        .map(|c| self.gamma_star[c][f])
+                        .sum::<f64>(),
+                );
+                batch_sd.push(self.delta_star[b][f].sqrt());
+            }
+            covariate_b.extend(self.b_hat[k..].iter().map(|row| row[f]));
+        }
         PreparedModel {
             scale: self.var_pooled.iter().map(|v| v.sqrt()).collect(),
             ref_level,
             batch_effect,
             batch_sd,
+            covariate_b,
             model: self,
         }
     }
@@ -804,12 +808,16 @@ impl PreparedModel {
             return value;
         }
         let model = &self.model;
+        let k = model.batches.len();
+        let covariates = self.covariate_b.len() / model.n_features;
+        let b_hat = &self.covariate_b[f * covariates..(f + 1) * covariates];
         let mut covariate_effect = 0.0;
         for (c, dv) in &design.covariates {
-            covariate_effect += dv * model.b_hat[*c][f];
+            covariate_effect += dv * b_hat[c - k];
         }
+        let at = f * k + design.batch;
         let z = (value - model.grand_mean[f] - covariate_effect) / self.scale[f];
-        (z - self.batch_effect[design.batch][f]) / self.batch_sd[design.batch][f] * self.scale[f]
+        (z - self.batch_effect[at]) / self.batch_sd[at] * self.scale[f]
             + model.grand_mean[f]
             + covariate_effect
     }
