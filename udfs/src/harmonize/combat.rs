@@ -685,6 +685,8 @@ pub struct PreparedModel {
     batch_sd: Vec<f64>,
     /// Feature-major, one per design column past the batches: B̂[c, f].
     covariate_b: Vec<f64>,
+    /// Design columns past the batches (categorical dummies, continuous).
+    covariate_columns: usize,
 }
 
 impl ComBatModel {
@@ -717,6 +719,7 @@ impl ComBatModel {
             batch_effect,
             batch_sd,
             covariate_b,
+            covariate_columns: self.b_hat.len() - k,
             model: self,
         }
     }
@@ -799,27 +802,22 @@ impl PreparedModel {
         self.model.n_features
     }
 
-    /// Feature `f` of a sample harmonized: the covariate effect and the
-    /// grand mean taken out and put back, the batch's additive effect
-    /// removed and its scale divided out, as neuroCombat's adjust_data_final.
-    /// A reference-batch sample is returned unchanged.
+    /// What harmonizing feature `f` needs, gathered once per column.
+    pub fn column(&self, f: usize) -> ColumnAdjuster<'_> {
+        let (k, covariates) = (self.model.batches.len(), self.covariate_columns);
+        ColumnAdjuster {
+            batches: k,
+            grand_mean: self.model.grand_mean[f],
+            scale: self.scale[f],
+            batch_effect: &self.batch_effect[f * k..(f + 1) * k],
+            batch_sd: &self.batch_sd[f * k..(f + 1) * k],
+            covariate_b: &self.covariate_b[f * covariates..(f + 1) * covariates],
+        }
+    }
+
+    /// Feature `f` of a sample harmonized (see [`ColumnAdjuster::value`]).
     pub fn adjust_value(&self, design: &SampleDesign, f: usize, value: f64) -> f64 {
-        if design.unchanged {
-            return value;
-        }
-        let model = &self.model;
-        let k = model.batches.len();
-        let covariates = self.covariate_b.len() / model.n_features;
-        let b_hat = &self.covariate_b[f * covariates..(f + 1) * covariates];
-        let mut covariate_effect = 0.0;
-        for (c, dv) in &design.covariates {
-            covariate_effect += dv * b_hat[c - k];
-        }
-        let at = f * k + design.batch;
-        let z = (value - model.grand_mean[f] - covariate_effect) / self.scale[f];
-        (z - self.batch_effect[at]) / self.batch_sd[at] * self.scale[f]
-            + model.grand_mean[f]
-            + covariate_effect
+        self.column(f).value(design, value)
     }
 
     /// Harmonizes one sample's features into `out`.
@@ -847,6 +845,37 @@ impl PreparedModel {
                 .map(|(f, value)| self.adjust_value(&design, f, *value)),
         );
         Ok(())
+    }
+}
+
+/// One feature's constants of a prepared model.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnAdjuster<'a> {
+    batches: usize,
+    grand_mean: f64,
+    scale: f64,
+    batch_effect: &'a [f64],
+    batch_sd: &'a [f64],
+    covariate_b: &'a [f64],
+}
+
+impl ColumnAdjuster<'_> {
+    /// The feature of a sample harmonized: the covariate effect and the
+    /// grand mean taken out and put back, the batch's additive effect
+    /// removed and its scale divided out, as neuroCombat's
+    /// adjust_data_final. A reference-batch sample is returned unchanged.
+    pub fn value(&self, design: &SampleDesign, value: f64) -> f64 {
+        if design.unchanged {
+            return value;
+        }
+        let mut covariate_effect = 0.0;
+        for (c, dv) in &design.covariates {
+            covariate_effect += dv * self.covariate_b[c - self.batches];
+        }
+        let z = (value - self.grand_mean - covariate_effect) / self.scale;
+        (z - self.batch_effect[design.batch]) / self.batch_sd[design.batch] * self.scale
+            + self.grand_mean
+            + covariate_effect
     }
 }
 

@@ -269,13 +269,14 @@ impl Harmonized {
                     .iter()
                     .enumerate()
                     .map(|(f, column)| {
+                        let adjusters: Vec<_> = models.iter().map(|(_, m)| m.column(f)).collect();
                         let values: Vec<f64> = designs
                             .iter()
                             .zip(column.values())
                             .zip(&valid)
                             .map(|((design, value), valid)| match design {
                                 Some((index, design)) if *valid => {
-                                    model(*index).adjust_value(design, f, *value)
+                                    adjusters[*index].value(design, *value)
                                 }
                                 _ => 0.0,
                             })
