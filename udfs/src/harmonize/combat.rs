@@ -134,6 +134,10 @@ impl Matrix {
         self.data[r * self.cols + c]
     }
 
+    fn set(&mut self, r: usize, c: usize, v: f64) {
+        self.data[r * self.cols + c] = v;
+    }
+
     fn row(&self, r: usize) -> &[f64] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
@@ -165,6 +169,14 @@ fn least_squares(x: &Matrix, y: &[f64], g: usize) -> Option<Matrix> {
             }
         }
     }
+    solve_normal(a, p, g)
+}
+
+/// Solves normal equations `[XᵀX | XᵀY]` (p × (p + G)) for the p × G
+/// coefficients by Gauss-Jordan elimination with partial pivoting; `None`
+/// when XᵀX is singular.
+fn solve_normal(mut a: Matrix, p: usize, g: usize) -> Option<Matrix> {
+    let width = p + g;
     let scale = (0..p).map(|i| a.at(i, i).abs()).fold(0.0, f64::max);
     for col in 0..p {
         let pivot = (col..p)
@@ -431,35 +443,50 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
         cols: g,
         data: samples.features,
     };
+    // The per-batch sums of the standardized data come with it, for the
+    // batch effects' least squares and the batch means below.
+    let mut batch_sums = vec![vec![0.0; g]; k];
     for j in 0..n {
         combine(design.row(j), k..p, &mut covariate_effect);
         let zr = &mut z.data[j * g..(j + 1) * g];
         for f in 0..g {
             zr[f] = (zr[f] - grand_mean[f] - covariate_effect[f]) / scale[f];
         }
+        for (sum, v) in batch_sums[sample_batch[j]].iter_mut().zip(zr.iter()) {
+            *sum += v;
+        }
     }
 
-    // Step 2: L/S estimates and the priors' hyperparameters.
-    let mut batch_design = Matrix::zeros(n, k);
-    for j in 0..n {
-        batch_design.data[j * k..(j + 1) * k].copy_from_slice(&design.row(j)[..k]);
+    // Step 2: L/S estimates and the priors' hyperparameters. The batch
+    // design has a 1 at the sample's batch (and in every row of the
+    // reference column), so its normal equations come from the counts and
+    // the per-batch sums: XᵀX[b, b] = n_b, XᵀZ[b] = Σ_batch b z; the
+    // reference column adds n, n_b and the total.
+    let mut normal = Matrix::zeros(k, k + g);
+    for b in 0..k {
+        normal.set(b, b, counts[b] as f64);
+        normal.data[b * (k + g) + k..(b + 1) * (k + g)].copy_from_slice(&batch_sums[b]);
     }
-    let gamma_hat = least_squares(&batch_design, &z.data, g)
-        .ok_or_else(|| "the batch design is singular".to_string())?;
-    // Within-batch means and sums of squared deviations of the standardized
-    // data, two passes over the rows: the variances (ddof = 1) below, and
-    // the sums of squares of the empirical Bayes iteration without another
-    // pass per round.
+    if let Some(r) = ref_level {
+        let total: Vec<f64> = (0..g)
+            .map(|f| (0..k).map(|b| batch_sums[b][f]).sum())
+            .collect();
+        for (b, count) in counts.iter().enumerate() {
+            let count = if b == r { n } else { *count } as f64;
+            normal.set(r, b, count);
+            normal.set(b, r, count);
+        }
+        normal.data[r * (k + g) + k..(r + 1) * (k + g)].copy_from_slice(&total);
+    }
+    let gamma_hat =
+        solve_normal(normal, k, g).ok_or_else(|| "the batch design is singular".to_string())?;
+    // Within-batch sums of squared deviations: the variances (ddof = 1)
+    // below, and the sums of squares of the empirical Bayes iteration
+    // without a pass per round.
     let moments: Vec<(Vec<f64>, Vec<f64>)> = (0..k)
         .map(|i| {
             let count = members[i].len() as f64;
-            let mut means = vec![0.0; g];
-            for &j in &members[i] {
-                for (m, v) in means.iter_mut().zip(z.row(j)) {
-                    *m += v;
-                }
-            }
-            means.iter_mut().for_each(|m| *m /= count);
+            let means: Vec<f64> = batch_sums[i].iter().map(|s| s / count).collect();
             let mut squares = vec![0.0; g];
             for &j in &members[i] {
                 for ((s, v), m) in squares.iter_mut().zip(z.row(j)).zip(&means) {
@@ -815,6 +842,65 @@ impl PreparedModel {
         }
     }
 
+    /// The designs of many rows, dense: what [`Self::adjust_column`] reads.
+    /// `None` rows are passed through (their output is masked as NULL).
+    pub fn row_designs<'d>(
+        &self,
+        designs: impl Iterator<Item = Option<&'d SampleDesign>>,
+    ) -> RowDesigns {
+        let (k, width) = (self.model.batches.len(), self.covariate_columns);
+        let mut rows = RowDesigns {
+            batches: Vec::new(),
+            pass_through: Vec::new(),
+            covariates: Vec::new(),
+            width,
+        };
+        for design in designs {
+            let start = rows.covariates.len();
+            rows.covariates.resize(start + width, 0.0);
+            match design {
+                Some(design) => {
+                    rows.batches.push(design.batch);
+                    rows.pass_through.push(design.unchanged);
+                    for (c, dv) in &design.covariates {
+                        rows.covariates[start + c - k] = *dv;
+                    }
+                }
+                None => {
+                    rows.batches.push(0);
+                    rows.pass_through.push(true);
+                }
+            }
+        }
+        rows
+    }
+
+    /// Feature `f` of every row harmonized into `out`, a tight loop over
+    /// dense designs. Equal to [`ColumnAdjuster::value`] row by row (the
+    /// zero covariate terms it skips add nothing).
+    pub fn adjust_column(&self, f: usize, rows: &RowDesigns, values: &[f64], out: &mut [f64]) {
+        let column = self.column(f);
+        let width = rows.width;
+        for (j, (value, out)) in values.iter().zip(out.iter_mut()).enumerate() {
+            if rows.pass_through[j] {
+                *out = *value;
+                continue;
+            }
+            let mut covariate_effect = 0.0;
+            for (d, b) in rows.covariates[j * width..(j + 1) * width]
+                .iter()
+                .zip(column.covariate_b)
+            {
+                covariate_effect += d * b;
+            }
+            let batch = rows.batches[j];
+            let z = (value - column.grand_mean - covariate_effect) / column.scale;
+            *out = (z - column.batch_effect[batch]) / column.batch_sd[batch] * column.scale
+                + column.grand_mean
+                + covariate_effect;
+        }
+    }
+
     /// Feature `f` of a sample harmonized (see [`ColumnAdjuster::value`]).
     pub fn adjust_value(&self, design: &SampleDesign, f: usize, value: f64) -> f64 {
         self.column(f).value(design, value)
@@ -846,6 +932,17 @@ impl PreparedModel {
         );
         Ok(())
     }
+}
+
+/// Many rows' designs, dense (see [`PreparedModel::row_designs`]).
+#[derive(Debug)]
+pub struct RowDesigns {
+    batches: Vec<usize>,
+    /// Reference-batch rows, and rows without a design: returned as they are.
+    pass_through: Vec<bool>,
+    /// Row-major, `width` per row: the covariate design columns.
+    covariates: Vec<f64>,
+    width: usize,
 }
 
 /// One feature's constants of a prepared model.

@@ -265,6 +265,30 @@ impl Harmonized {
                     );
                 }
                 let nulls = datafusion::arrow::buffer::NullBuffer::from(valid.clone());
+                if let [(_, only)] = models {
+                    // One model (the usual case): dense designs, one tight loop per column.
+                    let rows = only.row_designs(
+                        designs
+                            .iter()
+                            .zip(&valid)
+                            .map(|(d, valid)| d.as_ref().filter(|_| *valid).map(|(_, d)| d)),
+                    );
+                    let outputs = columns
+                        .iter()
+                        .enumerate()
+                        .map(|(f, column)| {
+                            let mut values = vec![0.0; column.len()];
+                            only.adjust_column(f, &rows, column.values(), &mut values);
+                            Arc::new(Float64Array::new(values.into(), Some(nulls.clone())))
+                                as ArrayRef
+                        })
+                        .collect();
+                    return Ok(Arc::new(StructArray::try_new(
+                        structs.fields().clone(),
+                        outputs,
+                        Some(nulls),
+                    )?));
+                }
                 let outputs = columns
                     .iter()
                     .enumerate()
