@@ -143,32 +143,84 @@ impl Matrix {
     }
 }
 
+/// Runs `work` over `0..items` split into contiguous ranges, one per core
+/// (the passes over all samples are the fit's cost), and returns the
+/// results in range order, so that combining them is deterministic.
+fn in_parallel<T: Send>(items: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items)
+        .max(1);
+    let per = items.div_ceil(threads);
+    let ranges: Vec<std::ops::Range<usize>> = (0..threads)
+        .map(|t| (t * per).min(items)..((t + 1) * per).min(items))
+        .collect();
+    if threads == 1 {
+        return vec![work(0..items)];
+    }
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = ranges[1..]
+            .iter()
+            .cloned()
+            .map(|range| scope.spawn(move || work(range)))
+            .collect();
+        let mut results = vec![work(ranges[0].clone())];
+        results.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a fit thread panicked")),
+        );
+        results
+    })
+}
+
+/// Adds `parts` element-wise, in order.
+fn add_up(parts: Vec<Vec<f64>>) -> Vec<f64> {
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_default();
+    for part in parts {
+        for (t, v) in total.iter_mut().zip(part) {
+            *t += v;
+        }
+    }
+    total
+}
+
 /// Least squares `(XᵀX)⁻¹ Xᵀ Y` for a design X (n × p) and responses Y
 /// (n × G): the normal equations, solved by Gauss-Jordan elimination with
 /// partial pivoting (neuroCombat inverts XᵀX; the results agree to rounding).
 /// `None` when XᵀX is singular: a design column is a combination of others.
 fn least_squares(x: &Matrix, y: &[f64], g: usize) -> Option<Matrix> {
-    let (n, p) = (x.rows, x.cols);
-    // [XᵀX | XᵀY], p × (p + G).
+    let p = x.cols;
+    // [XᵀX | XᵀY], p × (p + G), accumulated per range of samples.
     let width = p + g;
-    let mut a = Matrix::zeros(p, width);
-    for j in 0..n {
-        let xr = x.row(j);
-        let yr = &y[j * g..(j + 1) * g];
-        for r in 0..p {
-            let xv = xr[r];
-            if xv == 0.0 {
-                continue;
-            }
-            let row = &mut a.data[r * width..(r + 1) * width];
-            for c in 0..p {
-                row[c] += xv * xr[c];
-            }
-            for c in 0..g {
-                row[p + c] += xv * yr[c];
+    let parts = in_parallel(x.rows, |rows| {
+        let mut a = vec![0.0; p * width];
+        for j in rows {
+            let xr = x.row(j);
+            let yr = &y[j * g..(j + 1) * g];
+            for r in 0..p {
+                let xv = xr[r];
+                if xv == 0.0 {
+                    continue;
+                }
+                let row = &mut a[r * width..(r + 1) * width];
+                for c in 0..p {
+                    row[c] += xv * xr[c];
+                }
+                for c in 0..g {
+                    row[p + c] += xv * yr[c];
+                }
             }
         }
-    }
+        a
+    });
+    let a = Matrix {
+        rows: p,
+        cols: width,
+        data: add_up(parts),
+    };
     solve_normal(a, p, g)
 }
 
@@ -414,19 +466,18 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
         Some(r) => members[r].clone(),
         None => (0..n).collect(),
     };
-    let mut var_pooled = vec![0.0; g];
-    let mut fitted = vec![0.0; g];
-    for &j in &pooled_samples {
-        combine(design.row(j), 0..p, &mut fitted);
-        for ((pooled, yv), fit) in var_pooled
-            .iter_mut()
-            .zip(&y[j * g..(j + 1) * g])
-            .zip(&fitted)
-        {
-            let residual = yv - fit;
-            *pooled += residual * residual;
+    let mut var_pooled = add_up(in_parallel(pooled_samples.len(), |range| {
+        let mut sums = vec![0.0; g];
+        let mut fitted = vec![0.0; g];
+        for &j in &pooled_samples[range] {
+            combine(design.row(j), 0..p, &mut fitted);
+            for ((pooled, yv), fit) in sums.iter_mut().zip(&y[j * g..(j + 1) * g]).zip(&fitted) {
+                let residual = yv - fit;
+                *pooled += residual * residual;
+            }
         }
-    }
+        sums
+    }));
     for v in &mut var_pooled {
         *v /= pooled_samples.len() as f64;
     }
@@ -437,25 +488,53 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
         ));
     }
     let scale: Vec<f64> = var_pooled.iter().map(|v| v.sqrt()).collect();
-    let mut covariate_effect = vec![0.0; g];
     let mut z = Matrix {
         rows: n,
         cols: g,
         data: samples.features,
     };
     // The per-batch sums of the standardized data come with it, for the
-    // batch effects' least squares and the batch means below.
-    let mut batch_sums = vec![vec![0.0; g]; k];
-    for j in 0..n {
-        combine(design.row(j), k..p, &mut covariate_effect);
-        let zr = &mut z.data[j * g..(j + 1) * g];
-        for f in 0..g {
-            zr[f] = (zr[f] - grand_mean[f] - covariate_effect[f]) / scale[f];
-        }
-        for (sum, v) in batch_sums[sample_batch[j]].iter_mut().zip(zr.iter()) {
-            *sum += v;
-        }
-    }
+    // batch effects' least squares and the batch means below. Each thread
+    // standardizes its own rows in place.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n)
+        .max(1);
+    let per = n.div_ceil(threads);
+    let partial_sums: Vec<Vec<Vec<f64>>> = std::thread::scope(|scope| {
+        let (grand_mean, scale, sample_batch) = (&grand_mean, &scale, &sample_batch);
+        let combine = &combine;
+        let design = &design;
+        let handles: Vec<_> = z
+            .data
+            .chunks_mut(per * g)
+            .enumerate()
+            .map(|(t, rows)| {
+                scope.spawn(move || {
+                    let mut sums = vec![vec![0.0; g]; k];
+                    let mut covariate_effect = vec![0.0; g];
+                    for (i, zr) in rows.chunks_mut(g).enumerate() {
+                        let j = t * per + i;
+                        combine(design.row(j), k..p, &mut covariate_effect);
+                        for f in 0..g {
+                            zr[f] = (zr[f] - grand_mean[f] - covariate_effect[f]) / scale[f];
+                        }
+                        for (sum, v) in sums[sample_batch[j]].iter_mut().zip(zr.iter()) {
+                            *sum += v;
+                        }
+                    }
+                    sums
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a fit thread panicked"))
+            .collect()
+    });
+    let batch_sums: Vec<Vec<f64>> = (0..k)
+        .map(|b| add_up(partial_sums.iter().map(|sums| sums[b].clone()).collect()))
+        .collect();
 
     // Step 2: L/S estimates and the priors' hyperparameters. The batch
     // design has a 1 at the sample's batch (and in every row of the
@@ -483,19 +562,24 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
     // Within-batch sums of squared deviations: the variances (ddof = 1)
     // below, and the sums of squares of the empirical Bayes iteration
     // without a pass per round.
-    let moments: Vec<(Vec<f64>, Vec<f64>)> = (0..k)
-        .map(|i| {
-            let count = members[i].len() as f64;
-            let means: Vec<f64> = batch_sums[i].iter().map(|s| s / count).collect();
-            let mut squares = vec![0.0; g];
-            for &j in &members[i] {
-                for ((s, v), m) in squares.iter_mut().zip(z.row(j)).zip(&means) {
-                    *s += (v - m) * (v - m);
+    let moments: Vec<(Vec<f64>, Vec<f64>)> = in_parallel(k, |batches| {
+        batches
+            .map(|i| {
+                let count = members[i].len() as f64;
+                let means: Vec<f64> = batch_sums[i].iter().map(|s| s / count).collect();
+                let mut squares = vec![0.0; g];
+                for &j in &members[i] {
+                    for ((s, v), m) in squares.iter_mut().zip(z.row(j)).zip(&means) {
+                        *s += (v - m) * (v - m);
+                    }
                 }
-            }
-            (means, squares)
-        })
-        .collect();
+                (means, squares)
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let delta_hat: Vec<Vec<f64>> = (0..k)
         .map(|i| {
             if options.mean_only {
