@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
+use datafusion::arrow::array::ArrayRef;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 
 pub mod clinical;
 pub mod dicom;
@@ -34,6 +36,18 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     functions.extend(recist::aggregate_functions());
     functions.extend(harmonize::aggregate_functions());
     functions
+}
+
+/// A function's result: a scalar when every argument was one (the array
+/// then holds one row), an array otherwise.
+pub(crate) fn columnar(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
+    if all_scalars {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
+    } else {
+        Ok(ColumnarValue::Array(array))
+    }
 }
 
 /// Every window function rwid adds.

@@ -14,8 +14,6 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::output;
-
 /// Slice thickness classes, mm: thin up to `thin_max`, medium up to
 /// `medium_max`, thick above.
 pub fn slice_thickness_class(mm: f64, thin_max: f64, medium_max: f64) -> &'static str {
@@ -124,7 +122,7 @@ fn classify(
         }
         out.push(Some(class(value.value(row), &bounds)));
     }
-    output(Arc::new(StringArray::from(out)) as ArrayRef, all_scalars)
+    crate::columnar(Arc::new(StringArray::from(out)) as ArrayRef, all_scalars)
 }
 
 fn numeric_arguments(name: &str, arg_types: &[DataType], max: usize) -> Result<DataType> {

@@ -6,7 +6,7 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Float64Builder, ListBuilder, StructArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::combat::{ComBatModel, MODEL_FORMAT, PreparedModel, SampleDesign};
-use super::{FeatureColumns, NumberLists, coerce_features, output};
+use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -75,10 +75,6 @@ impl CombatApply {
 
 const NAME: &str = "combat_apply";
 
-fn list(item: DataType) -> DataType {
-    DataType::List(Arc::new(Field::new("item", item, true)))
-}
-
 fn parse_model(json: &str) -> Result<PreparedModel> {
     let model: ComBatModel = serde_json::from_str(json).map_err(|e| {
         DataFusionError::Execution(format!("{NAME}: the model is not a combat_fit model: {e}"))
@@ -108,13 +104,6 @@ impl ScalarUDFImpl for CombatApply {
                 arg_types.len()
             );
         }
-        let as_list = |t: &DataType, item: DataType, what: &str| match t {
-            DataType::Null => Ok(DataType::Null),
-            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
-                Ok(list(item))
-            }
-            other => plan_err!("{NAME}: {what} must be a list or NULL, got {other}"),
-        };
         // The model is a Utf8View: a join repeats its views, not its text.
         let mut types = vec![
             DataType::Utf8View,
@@ -122,10 +111,10 @@ impl ScalarUDFImpl for CombatApply {
             coerce_features(NAME, &arg_types[2])?,
         ];
         if let Some(t) = arg_types.get(3) {
-            types.push(as_list(t, DataType::Utf8, "categorical")?);
+            types.push(coerce_list(NAME, t, DataType::Utf8, "categorical")?);
         }
         if let Some(t) = arg_types.get(4) {
-            types.push(as_list(t, DataType::Float64, "continuous")?);
+            types.push(coerce_list(NAME, t, DataType::Float64, "continuous")?);
         }
         Ok(types)
     }
@@ -215,7 +204,7 @@ impl ScalarUDFImpl for CombatApply {
             None => Harmonized::nulls(args.return_field.data_type(), rows),
             Some(features) => Harmonized::compute(&features, &designs, &parsed)?,
         };
-        output(harmonized, all_scalars)
+        crate::columnar(harmonized, all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::combat::{ComBatOptions, Samples, fit};
-use super::{FeatureColumns, NumberLists, coerce_features, list_scalar};
+use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list, list_scalar};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -85,21 +85,6 @@ impl CombatFit {
 
 const NAME: &str = "combat_fit";
 
-fn list(item: DataType) -> DataType {
-    DataType::List(Arc::new(Field::new("item", item, true)))
-}
-
-/// The list type an argument is coerced to; NULL stays NULL.
-fn coerce_list(arg: &DataType, item: DataType, argument: &str) -> Result<DataType> {
-    match arg {
-        DataType::Null => Ok(DataType::Null),
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => Ok(list(item)),
-        other => {
-            plan_err!("{NAME}: {argument} must be a list (make_array(...)) or NULL, got {other}")
-        }
-    }
-}
-
 /// Parses `key=value, ...` options.
 pub(super) fn parse_options(text: &str) -> Result<ComBatOptions> {
     let mut options = ComBatOptions::default();
@@ -146,10 +131,10 @@ impl AggregateUDFImpl for CombatFit {
         }
         let mut types = vec![DataType::Utf8, coerce_features(NAME, &arg_types[1])?];
         if let Some(t) = arg_types.get(2) {
-            types.push(coerce_list(t, DataType::Utf8, "categorical")?);
+            types.push(coerce_list(NAME, t, DataType::Utf8, "categorical")?);
         }
         if let Some(t) = arg_types.get(3) {
-            types.push(coerce_list(t, DataType::Float64, "continuous")?);
+            types.push(coerce_list(NAME, t, DataType::Float64, "continuous")?);
         }
         if arg_types.len() == 5 {
             types.push(DataType::Utf8);

@@ -14,7 +14,7 @@ use datafusion_macros::user_doc;
 use super::kernels::KernelClass;
 use super::rules::HarmonizationRules;
 use super::vendors::VendorKind;
-use super::{output, text_argument};
+use super::{is_text, same_rules_same_function, text_argument};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -61,18 +61,6 @@ impl CtKernelClass {
     }
 }
 
-impl PartialEq for CtKernelClass {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.rules, &other.rules)
-    }
-}
-impl Eq for CtKernelClass {}
-impl std::hash::Hash for CtKernelClass {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.rules).hash(state);
-    }
-}
-
 /// One row's canonical vendor and kernel class.
 type Decided = (Option<String>, KernelClass);
 
@@ -82,6 +70,8 @@ fn fields() -> Fields {
         .map(|name| Field::new(name, DataType::Utf8, true))
         .collect()
 }
+
+same_rules_same_function!(CtKernelClass);
 
 impl ScalarUDFImpl for CtKernelClass {
     fn name(&self) -> &str {
@@ -93,17 +83,11 @@ impl ScalarUDFImpl for CtKernelClass {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let text = |t: &DataType| {
-            matches!(
-                t,
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-            )
-        };
         match arg_types {
             [manufacturer, kernel]
-                if text(manufacturer)
-                    && (text(kernel)
-                        || matches!(kernel, DataType::List(item) if text(item.data_type()))) =>
+                if is_text(manufacturer)
+                    && (is_text(kernel)
+                        || matches!(kernel, DataType::List(item) if is_text(item.data_type()))) =>
             {
                 Ok(DataType::Struct(fields()))
             }
@@ -149,7 +133,7 @@ impl ScalarUDFImpl for CtKernelClass {
         ];
         let nulls = NullBuffer::from(decided.iter().map(Option::is_some).collect::<Vec<_>>());
         let array = StructArray::try_new(fields(), columns, Some(nulls))?;
-        output(Arc::new(array), all_scalars)
+        crate::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

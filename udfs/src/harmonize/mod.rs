@@ -193,9 +193,9 @@ fn coerce_features(function: &str, arg: &DataType) -> Result<DataType> {
     use datafusion::arrow::datatypes::Field;
     match arg {
         DataType::Null => Ok(DataType::Null),
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => Ok(
-            DataType::List(Arc::new(Field::new("item", DataType::Float64, true))),
-        ),
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
+            Ok(list(DataType::Float64))
+        }
         DataType::Struct(fields)
             if fields
                 .iter()
@@ -227,13 +227,47 @@ fn list_scalar(values: ArrayRef) -> ScalarValue {
     ScalarValue::List(Arc::new(ListArray::new(field, offsets, values, None)))
 }
 
-/// Wraps an output array: a scalar when every argument was one.
-fn output(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
-    if all_scalars {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-            &array, 0,
-        )?))
-    } else {
-        Ok(ColumnarValue::Array(array))
+/// Whether an argument type reads as text (NULL included).
+fn is_text(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    )
+}
+
+/// A list of `item`s, as the functions' list arguments are coerced to.
+fn list(item: DataType) -> DataType {
+    DataType::List(Arc::new(datafusion::arrow::datatypes::Field::new(
+        "item", item, true,
+    )))
+}
+
+/// The type a list argument is coerced to (a list of `item`); NULL stays
+/// NULL, anything else is an error naming the function and the argument.
+fn coerce_list(function: &str, arg: &DataType, item: DataType, argument: &str) -> Result<DataType> {
+    match arg {
+        DataType::Null => Ok(DataType::Null),
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => Ok(list(item)),
+        other => datafusion::common::plan_err!(
+            "{function}: {argument} must be a list (make_array(...)) or NULL, got {other}"
+        ),
     }
 }
+
+/// Functions that read rule tables are equal when they read the same rules.
+macro_rules! same_rules_same_function {
+    ($($type:ident),+) => {$(
+        impl PartialEq for $type {
+            fn eq(&self, other: &Self) -> bool {
+                std::sync::Arc::ptr_eq(&self.rules, &other.rules)
+            }
+        }
+        impl Eq for $type {}
+        impl std::hash::Hash for $type {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                std::sync::Arc::as_ptr(&self.rules).hash(state);
+            }
+        }
+    )+};
+}
+pub(crate) use same_rules_same_function;

@@ -11,6 +11,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::rules::HarmonizationRules;
+use super::same_rules_same_function;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -43,17 +44,7 @@ impl HarmonizationRulesVersion {
     }
 }
 
-impl PartialEq for HarmonizationRulesVersion {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.rules, &other.rules)
-    }
-}
-impl Eq for HarmonizationRulesVersion {}
-impl std::hash::Hash for HarmonizationRulesVersion {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.rules).hash(state);
-    }
-}
+same_rules_same_function!(HarmonizationRulesVersion);
 
 impl ScalarUDFImpl for HarmonizationRulesVersion {
     fn name(&self) -> &str {

@@ -12,7 +12,7 @@ use datafusion_macros::user_doc;
 
 use super::rules::HarmonizationRules;
 use super::vendors::VendorKind;
-use super::{output, text_argument};
+use super::{is_text, same_rules_same_function, text_argument};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -50,18 +50,6 @@ impl ScannerModel {
     }
 }
 
-impl PartialEq for ScannerModel {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.rules, &other.rules)
-    }
-}
-impl Eq for ScannerModel {}
-impl std::hash::Hash for ScannerModel {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.rules).hash(state);
-    }
-}
-
 /// `model` as one spelling, its vendor's name dropped when it leads.
 pub fn normalize_model(
     rules: &HarmonizationRules,
@@ -91,6 +79,8 @@ pub fn normalize_model(
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+same_rules_same_function!(ScannerModel);
+
 impl ScalarUDFImpl for ScannerModel {
     fn name(&self) -> &str {
         "scanner_model"
@@ -101,13 +91,7 @@ impl ScalarUDFImpl for ScannerModel {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let text = |t: &DataType| {
-            matches!(
-                t,
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-            )
-        };
-        if arg_types.len() != 2 || !arg_types.iter().all(text) {
+        if arg_types.len() != 2 || !arg_types.iter().all(is_text) {
             return plan_err!(
                 "scanner_model takes (manufacturer, model) as text, got {arg_types:?}"
             );
@@ -140,7 +124,7 @@ impl ScalarUDFImpl for ScannerModel {
                     .clone()
             })
             .collect();
-        output(Arc::new(values), all_scalars)
+        crate::columnar(Arc::new(values), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

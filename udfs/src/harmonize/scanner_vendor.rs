@@ -13,7 +13,7 @@ use datafusion_macros::user_doc;
 
 use super::rules::HarmonizationRules;
 use super::vendors::VendorMatch;
-use super::{output, text_argument};
+use super::{is_text, same_rules_same_function, text_argument};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -87,42 +87,19 @@ impl ScannerVendorDetails {
     }
 }
 
-// The rules are part of the function: equal functions read equal rules.
-impl PartialEq for ScannerVendor {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.rules, &other.rules)
-    }
-}
-impl Eq for ScannerVendor {}
-impl std::hash::Hash for ScannerVendor {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.rules).hash(state);
-    }
-}
-impl PartialEq for ScannerVendorDetails {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.rules, &other.rules)
-    }
-}
-impl Eq for ScannerVendorDetails {}
-impl std::hash::Hash for ScannerVendorDetails {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        Arc::as_ptr(&self.rules).hash(state);
-    }
-}
-
 fn one_text_argument(name: &str, arg_types: &[DataType]) -> Result<()> {
     match arg_types {
-        [DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null] => Ok(()),
+        [t] if is_text(t) => Ok(()),
         _ => plan_err!("{name} takes one text argument (manufacturer), got {arg_types:?}"),
     }
 }
 
-/// Reads every row's Manufacturer; `None` for NULL rows.
+/// Reads every row's Manufacturer; `None` for NULL rows. Returns the
+/// values read too, and whether the argument was a scalar.
 fn classify_rows(
     rules: &HarmonizationRules,
     args: &ScalarFunctionArgs,
-) -> Result<(Vec<Option<VendorMatch>>, bool)> {
+) -> Result<(StringArray, Vec<Option<VendorMatch>>, bool)> {
     let all_scalars = matches!(args.args[0], ColumnarValue::Scalar(_));
     let rows = if all_scalars { 1 } else { args.number_rows };
     let values = text_argument(&args.args[0], rows)?;
@@ -138,8 +115,10 @@ fn classify_rows(
             })
         })
         .collect();
-    Ok((matches, all_scalars))
+    Ok((values, matches, all_scalars))
 }
+
+same_rules_same_function!(ScannerVendor, ScannerVendorDetails);
 
 impl ScalarUDFImpl for ScannerVendor {
     fn name(&self) -> &str {
@@ -156,7 +135,7 @@ impl ScalarUDFImpl for ScannerVendor {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (matches, all_scalars) = classify_rows(&self.rules, &args)?;
+        let (_, matches, all_scalars) = classify_rows(&self.rules, &args)?;
         let vendors: StringArray = matches
             .into_iter()
             .map(|m| {
@@ -164,7 +143,7 @@ impl ScalarUDFImpl for ScannerVendor {
                     .and_then(|m| m.name)
             })
             .collect();
-        output(Arc::new(vendors), all_scalars)
+        crate::columnar(Arc::new(vendors), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -195,15 +174,7 @@ impl ScalarUDFImpl for ScannerVendorDetails {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         use super::vendors::{VendorKind, normalize};
-        let raw = text_argument(
-            &args.args[0],
-            if matches!(args.args[0], ColumnarValue::Scalar(_)) {
-                1
-            } else {
-                args.number_rows
-            },
-        )?;
-        let (matches, all_scalars) = classify_rows(&self.rules, &args)?;
+        let (raw, matches, all_scalars) = classify_rows(&self.rules, &args)?;
         let column = |f: &dyn Fn(&VendorMatch) -> Option<String>| -> ArrayRef {
             Arc::new(
                 matches
@@ -232,7 +203,7 @@ impl ScalarUDFImpl for ScannerVendorDetails {
             matches.iter().map(Option::is_some).collect::<Vec<bool>>(),
         );
         let array = StructArray::try_new(details_fields(), columns, Some(nulls))?;
-        output(Arc::new(array), all_scalars)
+        crate::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -13,8 +13,8 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::equations::CentiloidEquation;
-use super::{arrays, number, number_output, text, wrap};
-use crate::harmonize::HarmonizationRules;
+use super::{arrays, number, number_output, text};
+use crate::harmonize::{HarmonizationRules, same_rules_same_function};
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -99,23 +99,7 @@ impl CentiloidEquationDetails {
     }
 }
 
-macro_rules! same_rules_same_function {
-    ($type:ident) => {
-        impl PartialEq for $type {
-            fn eq(&self, other: &Self) -> bool {
-                Arc::ptr_eq(&self.rules, &other.rules)
-            }
-        }
-        impl Eq for $type {}
-        impl std::hash::Hash for $type {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                Arc::as_ptr(&self.rules).hash(state);
-            }
-        }
-    };
-}
-same_rules_same_function!(Centiloid);
-same_rules_same_function!(CentiloidEquationDetails);
+same_rules_same_function!(Centiloid, CentiloidEquationDetails);
 
 /// Finds each row's equation, from the text columns at `tracer` and
 /// `tracer + 1`; `None` for a NULL tracer.
@@ -233,7 +217,7 @@ impl ScalarUDFImpl for CentiloidEquationDetails {
         ];
         let nulls = NullBuffer::from(found.iter().map(Option::is_some).collect::<Vec<_>>());
         let array = StructArray::try_new(details_fields(), columns, Some(nulls))?;
-        wrap(Arc::new(array), all_scalars)
+        crate::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

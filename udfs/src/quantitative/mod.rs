@@ -9,7 +9,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 
 use crate::harmonize::HarmonizationRules;
@@ -64,20 +64,10 @@ fn text(arrays: &[ArrayRef], column: usize, row: usize) -> Option<&str> {
     (!array.is_null(row)).then(|| array.value(row))
 }
 
-fn wrap(array: ArrayRef, all_scalars: bool) -> Result<ColumnarValue> {
-    if all_scalars {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-            &array, 0,
-        )?))
-    } else {
-        Ok(ColumnarValue::Array(array))
-    }
-}
-
 fn text_output(values: Vec<Option<&'static str>>, all_scalars: bool) -> Result<ColumnarValue> {
-    wrap(Arc::new(StringArray::from(values)), all_scalars)
+    crate::columnar(Arc::new(StringArray::from(values)), all_scalars)
 }
 
 fn number_output(values: Vec<Option<f64>>, all_scalars: bool) -> Result<ColumnarValue> {
-    wrap(Arc::new(Float64Array::from(values)), all_scalars)
+    crate::columnar(Arc::new(Float64Array::from(values)), all_scalars)
 }

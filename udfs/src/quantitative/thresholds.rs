@@ -11,7 +11,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{arrays, number, text_output, wrap};
+use super::{arrays, number, text_output};
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -129,7 +129,7 @@ impl ScalarUDFImpl for AmyloidPositive {
         let values: BooleanArray = (0..arrays[0].len())
             .map(|row| Some(number(&arrays, 0, row)? >= number(&arrays, 1, row)?))
             .collect();
-        wrap(Arc::new(values), all_scalars)
+        crate::columnar(Arc::new(values), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

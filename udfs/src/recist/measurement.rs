@@ -6,7 +6,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -119,14 +119,7 @@ impl ScalarUDFImpl for Recist11MeasurementMm {
                 .map_or(DEFAULT_TOO_SMALL_MM, |a| a.value(row));
             out.append_option(measurement.millimetres(default));
         }
-        let array: ArrayRef = Arc::new(out.finish());
-        if all_scalars {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &array, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(array))
-        }
+        crate::columnar(Arc::new(out.finish()), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

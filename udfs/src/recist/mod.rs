@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 
 mod assessments;
@@ -95,14 +95,7 @@ fn text_rows(
     for index in 0..length {
         out.append_option(row(&arrays, index)?);
     }
-    let array: ArrayRef = Arc::new(out.finish());
-    if all_scalars {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-            &array, 0,
-        )?))
-    } else {
-        Ok(ColumnarValue::Array(array))
-    }
+    crate::columnar(Arc::new(out.finish()), all_scalars)
 }
 
 /// A nullable argument's value at `index`.
