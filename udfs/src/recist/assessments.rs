@@ -47,6 +47,42 @@ pub(super) struct Assessments<R> {
     pub(super) rows: Vec<(i64, R)>,
 }
 
+/// A patient's reference date (treatment start or randomisation) as the
+/// best-response aggregates take it: one per patient, as days since
+/// 1970-01-01.
+#[derive(Debug)]
+pub(super) struct ReferenceDay {
+    /// The aggregate's name, for errors.
+    function: &'static str,
+    pub(super) day: Option<i64>,
+}
+
+impl ReferenceDay {
+    pub(super) fn new(function: &'static str) -> Self {
+        Self {
+            function,
+            day: None,
+        }
+    }
+
+    /// Takes every non-NULL day of an Int64 column (input days or merged
+    /// states alike); two different days are an error.
+    pub(super) fn add(&mut self, days: &ArrayRef) -> Result<()> {
+        for day in days.as_primitive::<Int64Type>().iter().flatten() {
+            match self.day {
+                Some(known) if known != day => {
+                    return exec_err!(
+                        "{}: one reference_date per patient, got two ({known} and {day} days since 1970-01-01)",
+                        self.function
+                    );
+                }
+                _ => self.day = Some(day),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Days since 1970-01-01 of a Date32 column, as Int64.
 pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
     Ok(cast(&cast(dates, &DataType::Int32)?, &DataType::Int64)?)

@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, days_of, state_fields};
+use super::assessments::{Assessments, ReferenceDay, days_of, state_fields};
 use super::rules::{BestResponseRules, Response, best_overall_response};
 
 #[user_doc(
@@ -110,7 +110,7 @@ impl AggregateUDFImpl for Recist11BestResponse {
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(BestResponseAccumulator {
             assessments: Assessments::new("recist11_best_response"),
-            reference_day: None,
+            reference_day: ReferenceDay::new("recist11_best_response"),
             confirm: None,
             min_sd_days: None,
             confirm_days: None,
@@ -144,34 +144,17 @@ impl AggregateUDFImpl for Recist11BestResponse {
 #[derive(Debug)]
 struct BestResponseAccumulator {
     assessments: Assessments<Response>,
-    reference_day: Option<i64>,
+    reference_day: ReferenceDay,
     confirm: Option<bool>,
     min_sd_days: Option<i64>,
     confirm_days: Option<i64>,
-}
-
-impl BestResponseAccumulator {
-    fn set_reference(&mut self, day: i64) -> Result<()> {
-        match self.reference_day {
-            Some(known) if known != day => exec_err!(
-                "recist11_best_response: one reference_date per patient, got two ({known} and {day} days since 1970-01-01)"
-            ),
-            _ => {
-                self.reference_day = Some(day);
-                Ok(())
-            }
-        }
-    }
 }
 
 impl Accumulator for BestResponseAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.assessments
             .add_rows(&values[0], &days_of(&values[1])?)?;
-        let references = days_of(&values[2])?;
-        for reference in references.as_primitive::<Int64Type>().iter().flatten() {
-            self.set_reference(reference)?;
-        }
+        self.reference_day.add(&days_of(&values[2])?)?;
         if let Some(confirm) = values.get(3) {
             let confirm = confirm.as_boolean();
             self.confirm = self.confirm.or(confirm.iter().flatten().next());
@@ -190,7 +173,7 @@ impl Accumulator for BestResponseAccumulator {
         Ok(vec![
             days,
             responses,
-            ScalarValue::Int64(self.reference_day),
+            ScalarValue::Int64(self.reference_day.day),
             ScalarValue::Boolean(self.confirm),
             ScalarValue::Int64(self.min_sd_days),
             ScalarValue::Int64(self.confirm_days),
@@ -198,12 +181,9 @@ impl Accumulator for BestResponseAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let references = states[2].as_primitive::<Int64Type>();
+        self.reference_day.add(&states[2])?;
         let confirm: &BooleanArray = states[3].as_boolean();
-        for row in 0..references.len() {
-            if !references.is_null(row) {
-                self.set_reference(references.value(row))?;
-            }
+        for row in 0..confirm.len() {
             self.assessments.merge_row(&states[0], &states[1], row)?;
             if !confirm.is_null(row) {
                 self.confirm = self.confirm.or(Some(confirm.value(row)));
@@ -224,7 +204,7 @@ impl Accumulator for BestResponseAccumulator {
             confirm_days: self.confirm_days.unwrap_or(defaults.confirm_days),
             max_ne_between: defaults.max_ne_between,
         };
-        let Some(reference) = self.reference_day else {
+        let Some(reference) = self.reference_day.day else {
             return Ok(ScalarValue::Utf8(None));
         };
         let best = best_overall_response(reference, &self.assessments.rows, &rules);

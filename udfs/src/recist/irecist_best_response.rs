@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, days_of, state_fields};
+use super::assessments::{Assessments, ReferenceDay, days_of, state_fields};
 use super::irecist::{IResponse, irecist_best_response};
 
 /// RECIST 1.1's minimum duration of SD, as `recist11_best_response` uses it.
@@ -102,7 +102,7 @@ impl AggregateUDFImpl for IrecistBestResponse {
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(IBorAccumulator {
             assessments: Assessments::new("irecist_best_response"),
-            reference_day: None,
+            reference_day: ReferenceDay::new("irecist_best_response"),
             min_sd_days: None,
         }))
     }
@@ -132,23 +132,11 @@ impl AggregateUDFImpl for IrecistBestResponse {
 #[derive(Debug)]
 struct IBorAccumulator {
     assessments: Assessments<IResponse>,
-    reference_day: Option<i64>,
+    reference_day: ReferenceDay,
     min_sd_days: Option<i64>,
 }
 
 impl IBorAccumulator {
-    fn set_reference(&mut self, day: i64) -> Result<()> {
-        match self.reference_day {
-            Some(known) if known != day => exec_err!(
-                "irecist_best_response: one reference_date per patient, got two ({known} and {day} days since 1970-01-01)"
-            ),
-            _ => {
-                self.reference_day = Some(day);
-                Ok(())
-            }
-        }
-    }
-
     fn set_min_sd_days(&mut self, column: &ArrayRef) {
         let column = column.as_primitive::<Int64Type>();
         self.min_sd_days = self.min_sd_days.or(column.iter().flatten().next());
@@ -159,13 +147,7 @@ impl Accumulator for IBorAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.assessments
             .add_rows(&values[0], &days_of(&values[1])?)?;
-        for reference in days_of(&values[2])?
-            .as_primitive::<Int64Type>()
-            .iter()
-            .flatten()
-        {
-            self.set_reference(reference)?;
-        }
+        self.reference_day.add(&days_of(&values[2])?)?;
         if let Some(column) = values.get(3) {
             self.set_min_sd_days(column);
         }
@@ -177,17 +159,14 @@ impl Accumulator for IBorAccumulator {
         Ok(vec![
             days,
             responses,
-            ScalarValue::Int64(self.reference_day),
+            ScalarValue::Int64(self.reference_day.day),
             ScalarValue::Int64(self.min_sd_days),
         ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let references = states[2].as_primitive::<Int64Type>();
-        for row in 0..references.len() {
-            if !references.is_null(row) {
-                self.set_reference(references.value(row))?;
-            }
+        self.reference_day.add(&states[2])?;
+        for row in 0..states[0].len() {
             self.assessments.merge_row(&states[0], &states[1], row)?;
         }
         self.set_min_sd_days(&states[3]);
@@ -195,7 +174,7 @@ impl Accumulator for IBorAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let Some(reference) = self.reference_day else {
+        let Some(reference) = self.reference_day.day else {
             return Ok(ScalarValue::Utf8(None));
         };
         let min_sd_days = self.min_sd_days.unwrap_or(DEFAULT_MIN_SD_DAYS);
