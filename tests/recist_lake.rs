@@ -54,12 +54,7 @@ async fn edge_cases_through_the_lake_view() {
     );
     writer.sql(&copy).await.unwrap().collect().await.unwrap();
 
-    let lake = RwidContext::new(RwidConfig {
-        lake: Some(dir.path().to_string_lossy().into_owned()),
-        ..RwidConfig::default()
-    })
-    .await
-    .unwrap();
+    let (lake, _) = mount(dir.path()).await;
     let batches = lake
         .sql(
             "SELECT person_id, assessment_date, sum_mm, nadir_mm, target, non_target, overall, iresponse
@@ -131,7 +126,8 @@ async fn write_table(writer: &RwidContext, root: &std::path::Path, table: &str, 
     writer.sql(&copy).await.unwrap().collect().await.unwrap();
 }
 
-async fn timepoints(root: &std::path::Path) -> (String, Vec<String>) {
+/// The lake at `root` mounted, and its warnings about views rwid could not build.
+async fn mount(root: &std::path::Path) -> (RwidContext, Vec<String>) {
     let lake = RwidContext::new(RwidConfig {
         lake: Some(root.to_string_lossy().into_owned()),
         ..RwidConfig::default()
@@ -144,6 +140,11 @@ async fn timepoints(root: &std::path::Path) -> (String, Vec<String>) {
         .filter(|w| w.check == "view")
         .map(|w| w.summary())
         .collect();
+    (lake, warnings)
+}
+
+async fn timepoints(root: &std::path::Path) -> (String, Vec<String>) {
+    let (lake, warnings) = mount(root).await;
     let batches = lake
         .sql(
             "SELECT person_id, assessment_date, sum_mm, target, non_target, overall, iresponse
@@ -352,18 +353,7 @@ async fn a_mapping_that_cannot_be_built_is_a_warning() {
     )
     .await;
     write_table(&writer, dir.path(), "sdtm/tr", "SELECT 'S-001' AS USUBJID").await;
-    let lake = RwidContext::new(RwidConfig {
-        lake: Some(dir.path().to_string_lossy().into_owned()),
-        ..RwidConfig::default()
-    })
-    .await
-    .unwrap();
-    let warnings: Vec<String> = lake
-        .lake_warnings()
-        .iter()
-        .filter(|w| w.check == "view")
-        .map(|w| w.summary())
-        .collect();
+    let (_, warnings) = mount(dir.path()).await;
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].contains("imaging.lesion_measurement") && warnings[0].contains("TUTESTCD"),
