@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Float64Builder, ListBuilder, StructArray,
 };
@@ -262,12 +264,13 @@ impl Harmonized {
                             .zip(&valid)
                             .map(|(d, valid)| d.as_ref().filter(|_| *valid).map(|(_, d)| d)),
                     );
+                    // Columns are independent: spread over every core.
                     let outputs = columns
-                        .iter()
+                        .par_iter()
                         .enumerate()
+                        .with_min_len(8)
                         .map(|(f, column)| {
-                            let mut values = vec![0.0; column.len()];
-                            only.adjust_column(f, &rows, column.values(), &mut values);
+                            let values = only.adjust_column(f, &rows, column.values());
                             Arc::new(Float64Array::new(values.into(), Some(nulls.clone())))
                                 as ArrayRef
                         })

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::combat::{ComBatOptions, Samples, fit};
+use super::combat::moments::Cell;
+use super::combat::{ComBatOptions, SampleBlock, SampleMoments, Shape, fit};
 use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list, list_scalar};
 
 #[user_doc(
@@ -31,7 +32,9 @@ continuous ones (NULL for none). Options, comma-separated: `eb=false` (plain loc
 feature), `parametric=false` (non-parametric priors, computed in log space so large batches stay \
 finite), `mean_only=true`, `ref_batch=NAME` (that batch stays as it is; the others move to it). \
 Errors name the problem: NULL or non-finite values, a batch of one sample (use mean_only), \
-zero-variance features, covariates confounded with batch, one feature with empirical Bayes. Check \
+zero-variance features, covariates confounded with batch, one feature with empirical Bayes. \
+Memory is per batch and categorical level, not per sample: the fit keeps each cell's means and \
+centered sums of squares and cross-products, which determine every sum ComBat takes. Check \
 that batches have enough samples (Orlhac et al., J Nucl Med 2022;63:172-179 discuss 20-30) and \
 that batch is not confounded with biology; `batch_effect_anova` shows what changed.",
     syntax_example = "combat_fit(batch, features [, categorical [, continuous [, options]]])",
@@ -161,10 +164,10 @@ impl AggregateUDFImpl for CombatFit {
             ))
         };
         Ok(vec![
-            field("batches", list(DataType::Utf8)),
-            field("features", list(DataType::Float64)),
-            field("categorical", list(DataType::Utf8)),
-            field("continuous", list(DataType::Float64)),
+            field("cell_batches", list(DataType::Utf8)),
+            field("cell_levels", list(DataType::Utf8)),
+            field("cell_counts", list(DataType::Int64)),
+            field("cell_statistics", list(DataType::Float64)),
             field("shape", list(DataType::Int64)),
             field("options", DataType::Utf8),
         ])
@@ -175,136 +178,169 @@ impl AggregateUDFImpl for CombatFit {
     }
 }
 
-/// One sample's features as `add_sample` receives them: already appended
-/// with the whole batch (their number), or this row's (`None` for NULL,
-/// `Err(position)` for a NULL value).
-enum Feature<'a> {
-    Appended(usize),
-    Row(Option<std::result::Result<&'a [f64], usize>>),
-}
-
-/// The samples seen so far, with the list lengths the first one set.
+/// The samples seen so far, as ComBat's sufficient statistics
+/// ([`SampleMoments`]): memory per batch and categorical level, not per
+/// sample, and partitions merge by adding statistics.
 #[derive(Debug, Default)]
 struct FitAccumulator {
-    samples: Samples,
-    /// (features, categorical, continuous) per sample, once known.
-    shape: Option<[usize; 3]>,
+    /// Created with the first sample's shape.
+    moments: Option<SampleMoments>,
     options: Option<String>,
 }
 
+/// A shape as the error messages show it: (features, categorical, continuous).
+fn shape_text(shape: Shape) -> String {
+    format!(
+        "({}, {}, {})",
+        shape.features, shape.categorical, shape.continuous
+    )
+}
+
 impl FitAccumulator {
-    /// Checks that every sample has the lengths of the first.
-    fn check_shape(&mut self, shape: [usize; 3]) -> Result<()> {
-        match self.shape {
-            None => {
-                self.shape = Some(shape);
-                self.samples.n_features = shape[0];
-                self.samples.n_categorical = shape[1];
-                self.samples.n_continuous = shape[2];
-                Ok(())
-            }
-            Some(known) if known == shape => Ok(()),
-            Some(known) => exec_err!(
-                "{NAME}: every sample needs the same number of features and covariates; sample {} has {shape:?} (features, categorical, continuous), the first {known:?}",
-                self.samples.len() + 1
-            ),
-        }
+    fn samples(&self) -> usize {
+        self.moments.as_ref().map_or(0, SampleMoments::len)
     }
 
-    /// Adds one sample; `what` and the 1-based position name a NULL.
-    fn add_sample(
-        &mut self,
-        batch: &str,
-        features: Feature<'_>,
-        categorical: Option<Vec<Option<&str>>>,
-        continuous: Option<std::result::Result<&[f64], usize>>,
-    ) -> Result<()> {
-        let sample = self.samples.len() + 1;
-        let null = |what: &str, position: usize, of: usize| {
-            exec_err!(
-                "{NAME}: sample {sample} (batch '{batch}') has a NULL {what} ({position} of {of}); ComBat needs complete data"
-            )
-        };
-        let (width, values) = match features {
-            Feature::Appended(width) => (width, None),
-            Feature::Row(None) => {
-                return exec_err!("{NAME}: sample {sample} (batch '{batch}') has NULL features");
-            }
-            Feature::Row(Some(Err(position))) => {
-                return null("feature", position, self.samples.n_features.max(position));
-            }
-            Feature::Row(Some(Ok(values))) => (values.len(), Some(values)),
-        };
-        let continuous = match continuous {
-            None => &[][..],
-            Some(Err(position)) => return null("continuous covariate", position, position),
-            Some(Ok(values)) => values,
-        };
-        let categorical = categorical.unwrap_or_default();
-        if let Some(position) = categorical.iter().position(Option::is_none) {
-            return null("categorical covariate", position + 1, categorical.len());
+    /// The statistics, created for `shape` or checked against it; `sample`
+    /// (1-based) is the first sample of that shape, for the error.
+    fn moments(&mut self, shape: Shape, sample: usize) -> Result<&mut SampleMoments> {
+        let moments = self
+            .moments
+            .get_or_insert_with(|| SampleMoments::new(shape));
+        if moments.shape() != shape {
+            return exec_err!(
+                "{NAME}: every sample needs the same number of features and covariates; sample {sample} has {} (features, categorical, continuous), the first {}",
+                shape_text(shape),
+                shape_text(moments.shape())
+            );
         }
-        self.check_shape([width, categorical.len(), continuous.len()])?;
-        self.samples.batches.push(batch.to_string());
-        if let Some(values) = values {
-            self.samples.features.extend_from_slice(values);
-        }
-        self.samples
-            .categorical
-            .extend(categorical.into_iter().flatten().map(str::to_string));
-        self.samples.continuous.extend_from_slice(continuous);
-        Ok(())
+        Ok(moments)
     }
 }
 
 impl Accumulator for FitAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let rows = values[0].len();
+        let first = self.samples();
+        let sample = |row: usize| first + row + 1;
         let batches = cast(&values[0], &DataType::Utf8)?;
         let batches = batches.as_string::<i32>();
+        if let Some(row) = (0..rows).find(|&row| batches.is_null(row)) {
+            return exec_err!("{NAME}: sample {} has a NULL batch", sample(row));
+        }
+        let labels: Vec<&str> = (0..rows).map(|row| batches.value(row)).collect();
         let features = FeatureColumns::new(&values[1]);
+        // Struct columns without NULLs are read in place; anything else row
+        // by row, which names a NULL where it is.
+        let dense = features.as_ref().and_then(FeatureColumns::dense_columns);
         let categorical = values.get(2).and_then(|c| c.as_list_opt::<i32>());
+        let level_texts = categorical
+            .map(|c| cast(c.values(), &DataType::Utf8))
+            .transpose()?;
+        let level_texts = level_texts.as_ref().map(|t| t.as_string::<i32>());
         let continuous = values.get(3).and_then(NumberLists::new);
-        for row in 0..batches.len() {
-            if batches.is_null(row) {
-                return exec_err!(
-                    "{NAME}: sample {} has a NULL batch",
-                    self.samples.len() + row + 1
-                );
+
+        let mut shape = self.moments.as_ref().map(SampleMoments::shape);
+        let mut levels: Vec<&str> = Vec::new();
+        let mut numbers: Vec<f64> = Vec::new();
+        let mut feature_rows: Vec<f64> = Vec::new();
+        let mut row_features = Vec::new();
+        for (row, batch) in labels.iter().enumerate() {
+            let null = |what: &str, position: usize, of: usize| {
+                exec_err!(
+                    "{NAME}: sample {} (batch '{batch}') has a NULL {what} ({position} of {of}); ComBat needs complete data",
+                    sample(row)
+                )
+            };
+            let width = match &dense {
+                Some(columns) => columns.len(),
+                None => match features
+                    .as_ref()
+                    .and_then(|f| f.row_into(row, &mut row_features))
+                {
+                    None => {
+                        return exec_err!(
+                            "{NAME}: sample {} (batch '{batch}') has NULL features",
+                            sample(row)
+                        );
+                    }
+                    Some(Err(position)) => {
+                        let of = shape.map_or(position, |s| s.features.max(position));
+                        return null("feature", position, of);
+                    }
+                    Some(Ok(())) => {
+                        feature_rows.extend_from_slice(&row_features);
+                        row_features.len()
+                    }
+                },
+            };
+            let covariates = match continuous.as_ref().and_then(|c| c.row(row)) {
+                None => &[][..],
+                Some(Err(position)) => return null("continuous covariate", position, position),
+                Some(Ok(values)) => values,
+            };
+            numbers.extend_from_slice(covariates);
+            let mut row_levels = 0;
+            if let (Some(lists), Some(texts)) = (categorical, level_texts)
+                && !lists.is_null(row)
+            {
+                let offsets = lists.value_offsets();
+                let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+                for i in start..end {
+                    if texts.is_null(i) {
+                        return null("categorical covariate", i - start + 1, end - start);
+                    }
+                    levels.push(texts.value(i));
+                }
+                row_levels = end - start;
+            }
+            let this = Shape {
+                features: width,
+                categorical: row_levels,
+                continuous: covariates.len(),
+            };
+            match shape {
+                None => shape = Some(this),
+                Some(known) if known == this => {}
+                Some(known) => {
+                    return exec_err!(
+                        "{NAME}: every sample needs the same number of features and covariates; sample {} has {} (features, categorical, continuous), the first {}",
+                        sample(row),
+                        shape_text(this),
+                        shape_text(known)
+                    );
+                }
             }
         }
-        // Struct columns without NULLs go straight into the sample matrix;
-        // anything else row by row, which names a NULL where it is.
-        let bulk = features
-            .as_ref()
-            .and_then(|f| f.append_row_major(&mut self.samples.features));
-        let mut sample = Vec::new();
-        self.samples.batches.reserve(batches.len());
-        for row in 0..batches.len() {
-            let labels = categorical
-                .filter(|c| !c.is_null(row))
-                .map(|c| c.value(row));
-            let labels = labels
-                .as_ref()
-                .map(|l| cast(l, &DataType::Utf8))
-                .transpose()?;
-            let row_features = match bulk {
-                Some(width) => Feature::Appended(width),
-                None => Feature::Row(
-                    features
-                        .as_ref()
-                        .and_then(|f| f.row_into(row, &mut sample))
-                        .map(|found| found.map(|()| sample.as_slice())),
-                ),
-            };
-            self.add_sample(
-                batches.value(row),
-                row_features,
-                labels
-                    .as_ref()
-                    .map(|l| l.as_string::<i32>().iter().collect()),
-                continuous.as_ref().and_then(|c| c.row(row)),
-            )?;
-        }
+        let Some(shape) = shape else {
+            return Ok(()); // no rows
+        };
+        // Row-by-row features, turned into columns.
+        let owned: Vec<Vec<f64>> = match dense {
+            Some(_) => Vec::new(),
+            None => (0..shape.features)
+                .map(|f| {
+                    feature_rows
+                        .iter()
+                        .skip(f)
+                        .step_by(shape.features)
+                        .copied()
+                        .collect()
+                })
+                .collect(),
+        };
+        let columns: Vec<&[f64]> = match dense {
+            Some(columns) => columns,
+            None => owned.iter().map(Vec::as_slice).collect(),
+        };
+        self.moments(shape, first + 1)?
+            .add_block(SampleBlock {
+                batches: &labels,
+                categorical: &levels,
+                continuous: &numbers,
+                features: &columns,
+            })
+            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
         if let Some(options) = values.get(4) {
             let options = cast(options, &DataType::Utf8)?;
             if let Some(text) = options.as_string::<i32>().iter().flatten().next() {
@@ -314,32 +350,43 @@ impl Accumulator for FitAccumulator {
         Ok(())
     }
 
-    /// The samples, moved into the state: the partial accumulator is done
-    /// with them once its state is taken.
+    /// Per cell (batch and categorical levels): its labels, count and
+    /// statistics, one list each.
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let texts =
-            |values: &[String]| list_scalar(Arc::new(StringArray::from_iter_values(values.iter())));
-        let numbers = |values: &mut Vec<f64>| {
-            list_scalar(Arc::new(Float64Array::from(std::mem::take(values))))
-        };
+        let cells = self.moments.as_ref().map_or(&[][..], SampleMoments::cells);
+        let mut numbers = Vec::new();
+        for cell in cells {
+            cell.numbers(&mut numbers);
+        }
         let shape: Vec<i64> = self
-            .shape
-            .map(|s| s.iter().map(|v| *v as i64).collect())
+            .moments
+            .as_ref()
+            .map(|m| {
+                let shape = m.shape();
+                vec![
+                    shape.features as i64,
+                    shape.categorical as i64,
+                    shape.continuous as i64,
+                ]
+            })
             .unwrap_or_default();
         Ok(vec![
-            texts(&self.samples.batches),
-            numbers(&mut self.samples.features),
-            texts(&self.samples.categorical),
-            numbers(&mut self.samples.continuous),
+            list_scalar(Arc::new(StringArray::from_iter_values(
+                cells.iter().map(|c| c.batch.as_str()),
+            ))),
+            list_scalar(Arc::new(StringArray::from_iter_values(
+                cells.iter().flat_map(|c| &c.levels).collect::<Vec<_>>(),
+            ))),
+            list_scalar(Arc::new(Int64Array::from_iter_values(
+                cells.iter().map(|c| c.count as i64),
+            ))),
+            list_scalar(Arc::new(Float64Array::from(numbers))),
             list_scalar(Arc::new(Int64Array::from(shape))),
             ScalarValue::Utf8(self.options.clone()),
         ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        // One allocation for all partitions' samples.
-        let incoming = states[1].as_list::<i32>().values().len();
-        self.samples.features.reserve(incoming);
         let shapes = states[4].as_list::<i32>();
         let options = states[5].as_string::<i32>();
         for row in 0..shapes.len() {
@@ -348,30 +395,32 @@ impl Accumulator for FitAccumulator {
             if shape.len() != 3 {
                 continue; // a partition without samples
             }
-            let shape = [0, 1, 2].map(|i| shape.value(i) as usize);
-            self.check_shape(shape)?;
+            let shape = Shape {
+                features: shape.value(0) as usize,
+                categorical: shape.value(1) as usize,
+                continuous: shape.value(2) as usize,
+            };
             let values = |index: usize| states[index].as_list::<i32>().value(row);
-            let batches = values(0);
-            self.samples.batches.extend(
-                batches
-                    .as_string::<i32>()
-                    .iter()
-                    .flatten()
-                    .map(str::to_string),
-            );
-            self.samples
-                .features
-                .extend_from_slice(values(1).as_primitive::<Float64Type>().values());
-            self.samples.categorical.extend(
-                values(2)
-                    .as_string::<i32>()
-                    .iter()
-                    .flatten()
-                    .map(str::to_string),
-            );
-            self.samples
-                .continuous
-                .extend_from_slice(values(3).as_primitive::<Float64Type>().values());
+            let (batches, levels, counts, numbers) = (values(0), values(1), values(2), values(3));
+            let (batches, levels) = (batches.as_string::<i32>(), levels.as_string::<i32>());
+            let counts = counts.as_primitive::<Int64Type>();
+            let numbers = numbers.as_primitive::<Float64Type>().values();
+            let per_cell = Cell::numbers_len(shape);
+            let first = self.samples() + 1;
+            let moments = self.moments(shape, first)?;
+            for i in 0..batches.len() {
+                Cell::from_numbers(
+                    batches.value(i).to_string(),
+                    (i * shape.categorical..(i + 1) * shape.categorical)
+                        .map(|l| levels.value(l).to_string())
+                        .collect(),
+                    counts.value(i) as usize,
+                    shape,
+                    &numbers[i * per_cell..(i + 1) * per_cell],
+                )
+                .and_then(|cell| moments.merge_cell(cell))
+                .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
+            }
             if !options.is_null(row) {
                 self.options
                     .get_or_insert_with(|| options.value(row).to_string());
@@ -381,23 +430,28 @@ impl Accumulator for FitAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        if self.samples.is_empty() {
+        let Some(moments) = self.moments.as_ref().filter(|m| !m.is_empty()) else {
             return Ok(ScalarValue::Utf8View(None));
-        }
+        };
         let options = parse_options(self.options.as_deref().unwrap_or(""))?;
-        let model = fit(std::mem::take(&mut self.samples), &options)
-            .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;
+        let model = fit(moments, &options)
+            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
         let json = serde_json::to_string(&model)
-            .map_err(|e| datafusion::error::DataFusionError::Execution(format!("{NAME}: {e}")))?;
+            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
         Ok(ScalarValue::Utf8View(Some(json)))
     }
 
-    /// An estimate, cheap to compute: called after every batch, it must not
-    /// walk the samples.
+    /// An estimate, cheap to compute: called after every batch.
     fn size(&self) -> usize {
+        let Some(moments) = &self.moments else {
+            return std::mem::size_of_val(self);
+        };
+        let per_cell = std::mem::size_of::<Cell>() + 8 * Cell::numbers_len(moments.shape());
         std::mem::size_of_val(self)
-            + self.samples.features.capacity() * 8
-            + self.samples.continuous.capacity() * 8
-            + (self.samples.batches.capacity() + self.samples.categorical.capacity()) * 40
+            + moments
+                .cells()
+                .iter()
+                .map(|c| per_cell + c.batch.len() + c.levels.iter().map(String::len).sum::<usize>())
+                .sum::<usize>()
     }
 }

@@ -139,28 +139,17 @@ impl<'a> FeatureColumns<'a> {
         NumberLists::new(array).map(FeatureColumns::Lists)
     }
 
-    /// Appends all rows' features to `out` row-major, when no row or value
-    /// is NULL: the struct's columns transposed in one pass per column,
-    /// without a check per value. Returns the number of features per row;
-    /// `None` (and nothing appended) when a NULL needs the row-by-row path
-    /// to report it, or for lists.
-    fn append_row_major(&self, out: &mut Vec<f64>) -> Option<usize> {
+    /// Each feature's values as one slice, without a copy, when the
+    /// features are struct columns with no NULL row or value; `None` when a
+    /// NULL needs the row-by-row path to report it, or for lists.
+    fn dense_columns(&self) -> Option<Vec<&'a [f64]>> {
         let FeatureColumns::Columns { structs, columns } = self else {
             return None;
         };
         if structs.null_count() > 0 || columns.iter().any(|c| c.null_count() > 0) {
             return None;
         }
-        let width = columns.len();
-        let start = out.len();
-        out.resize(start + structs.len() * width, 0.0);
-        let block = &mut out[start..];
-        for (f, column) in columns.iter().enumerate() {
-            for (row, value) in column.values().iter().enumerate() {
-                block[row * width + f] = *value;
-            }
-        }
-        Some(width)
+        Some(columns.iter().map(|c| c.values().as_ref()).collect())
     }
 
     /// Copies row `row`'s features into `out`; `None` for a NULL row,

@@ -20,6 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod moments;
+
+pub use moments::{SampleBlock, SampleMoments, Shape};
+
 /// How the batch effects are estimated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComBatOptions {
@@ -42,32 +46,6 @@ impl Default for ComBatOptions {
             mean_only: false,
             ref_batch: None,
         }
-    }
-}
-
-/// The samples to fit on: one batch label, `n_features` values and the
-/// covariates to preserve per sample.
-#[derive(Debug, Default, Clone)]
-pub struct Samples {
-    pub batches: Vec<String>,
-    /// Sample-major: sample j's features are `features[j * n_features..][..n_features]`.
-    pub features: Vec<f64>,
-    pub n_features: usize,
-    /// Sample-major, `n_categorical` per sample.
-    pub categorical: Vec<String>,
-    pub n_categorical: usize,
-    /// Sample-major, `n_continuous` per sample.
-    pub continuous: Vec<f64>,
-    pub n_continuous: usize,
-}
-
-impl Samples {
-    pub fn len(&self) -> usize {
-        self.batches.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.batches.is_empty()
     }
 }
 
@@ -116,7 +94,6 @@ const MAX_ITERATIONS: usize = 10_000;
 /// A dense row-major matrix, as small as ComBat needs.
 #[derive(Debug, Clone)]
 struct Matrix {
-    rows: usize,
     cols: usize,
     data: Vec<f64>,
 }
@@ -124,7 +101,6 @@ struct Matrix {
 impl Matrix {
     fn zeros(rows: usize, cols: usize) -> Self {
         Self {
-            rows,
             cols,
             data: vec![0.0; rows * cols],
         }
@@ -141,87 +117,6 @@ impl Matrix {
     fn row(&self, r: usize) -> &[f64] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
-}
-
-/// Runs `work` over `0..items` split into contiguous ranges, one per core
-/// (the passes over all samples are the fit's cost), and returns the
-/// results in range order, so that combining them is deterministic.
-fn in_parallel<T: Send>(items: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items)
-        .max(1);
-    let per = items.div_ceil(threads);
-    let ranges: Vec<std::ops::Range<usize>> = (0..threads)
-        .map(|t| (t * per).min(items)..((t + 1) * per).min(items))
-        .collect();
-    if threads == 1 {
-        return vec![work(0..items)];
-    }
-    std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = ranges[1..]
-            .iter()
-            .cloned()
-            .map(|range| scope.spawn(move || work(range)))
-            .collect();
-        let mut results = vec![work(ranges[0].clone())];
-        results.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a fit thread panicked")),
-        );
-        results
-    })
-}
-
-/// Adds `parts` element-wise, in order.
-fn add_up(parts: Vec<Vec<f64>>) -> Vec<f64> {
-    let mut parts = parts.into_iter();
-    let mut total = parts.next().unwrap_or_default();
-    for part in parts {
-        for (t, v) in total.iter_mut().zip(part) {
-            *t += v;
-        }
-    }
-    total
-}
-
-/// Least squares `(XᵀX)⁻¹ Xᵀ Y` for a design X (n × p) and responses Y
-/// (n × G): the normal equations, solved by Gauss-Jordan elimination with
-/// partial pivoting (neuroCombat inverts XᵀX; the results agree to rounding).
-/// `None` when XᵀX is singular: a design column is a combination of others.
-fn least_squares(x: &Matrix, y: &[f64], g: usize) -> Option<Matrix> {
-    let p = x.cols;
-    // [XᵀX | XᵀY], p × (p + G), accumulated per range of samples.
-    let width = p + g;
-    let parts = in_parallel(x.rows, |rows| {
-        let mut a = vec![0.0; p * width];
-        for j in rows {
-            let xr = x.row(j);
-            let yr = &y[j * g..(j + 1) * g];
-            for r in 0..p {
-                let xv = xr[r];
-                if xv == 0.0 {
-                    continue;
-                }
-                let row = &mut a[r * width..(r + 1) * width];
-                for c in 0..p {
-                    row[c] += xv * xr[c];
-                }
-                for c in 0..g {
-                    row[p + c] += xv * yr[c];
-                }
-            }
-        }
-        a
-    });
-    let a = Matrix {
-        rows: p,
-        cols: width,
-        data: add_up(parts),
-    };
-    solve_normal(a, p, g)
 }
 
 /// Solves normal equations `[XᵀX | XᵀY]` (p × (p + G)) for the p × G
@@ -311,68 +206,57 @@ fn design_row(
     out.extend_from_slice(continuous);
 }
 
-/// Fits ComBat to `samples`.
+/// Fits ComBat to the samples in `data`.
 ///
-/// Errors, each naming what is wrong: no samples or features; NaN or
-/// infinite values; a batch with one sample (its variance cannot be
-/// estimated; sva forces mean-only, neuroCombat spreads NaN: use
-/// `mean_only`); empirical Bayes with one feature (no prior to estimate:
-/// use `eb = false`); a reference batch that is not in the data; a design
-/// whose columns are dependent (a covariate confounded with batch); a
-/// feature with zero residual variance (neuroCombat would replace it with
-/// the median of a boolean array, a bug; sva leaves such features
-/// unadjusted: leave it out).
-/// The samples are consumed: their features become the standardized data
-/// in place, which saves a copy of the largest matrix.
-pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, String> {
-    let n = samples.len();
-    let g = samples.n_features;
+/// Errors, each naming what is wrong: no samples or features; a batch with
+/// one sample (its variance cannot be estimated; sva forces mean-only,
+/// neuroCombat spreads NaN: use `mean_only`); empirical Bayes with one
+/// feature (no prior to estimate: use `eb = false`); a reference batch that
+/// is not in the data; a design whose columns are dependent (a covariate
+/// confounded with batch); a feature with zero residual variance
+/// (neuroCombat would replace it with the median of a boolean array, a bug;
+/// sva leaves such features unadjusted: leave it out). Non-finite values
+/// are refused as the samples are added ([`SampleMoments::add_block`]).
+///
+/// Every sum over samples comes from the per-cell statistics (see
+/// [`moments`]): with d̄ a cell's mean design row, the design's normal
+/// equations are Σ_cells n d̄ d̄ᵀ plus the continuous covariates'
+/// within-cell sums of squares, and a cell's residual (or standardized)
+/// sum of squares is n (ȳ - d̄ᵀB)² plus its within-cell part
+/// W = S_yy - 2 βᵀS_xy + βᵀS_xx β, β the continuous covariates'
+/// coefficients.
+pub fn fit(data: &SampleMoments, options: &ComBatOptions) -> Result<ComBatModel, String> {
+    let n = data.len();
+    let shape = data.shape();
+    let g = shape.features;
     if n == 0 || g == 0 {
         return Err(format!(
             "ComBat needs samples and features, got {n} samples of {g} features"
         ));
     }
-    if let Some(position) = samples.features.iter().position(|v| !v.is_finite()) {
-        return Err(format!(
-            "feature {} of sample {} is {}: ComBat needs finite values (filter or impute them first)",
-            position % g + 1,
-            position / g + 1,
-            samples.features[position]
-        ));
-    }
-    if let Some(position) = samples.continuous.iter().position(|v| !v.is_finite()) {
-        return Err(format!(
-            "continuous covariate {} of sample {} is {}: covariates must be finite",
-            position % samples.n_continuous + 1,
-            position / samples.n_continuous + 1,
-            samples.continuous[position]
-        ));
-    }
+    let cells = data.cells();
 
     // Batches and categorical levels in sorted order, as np.unique.
-    let levels_of = |values: Vec<&String>| -> Vec<String> {
-        let distinct: std::collections::HashSet<&String> = values.into_iter().collect();
-        let mut levels: Vec<String> = distinct.into_iter().cloned().collect();
+    let sorted = |values: Vec<&String>| -> Vec<String> {
+        let mut levels: Vec<String> = values.into_iter().cloned().collect();
         levels.sort();
+        levels.dedup();
         levels
     };
-    let batches = levels_of(samples.batches.iter().collect());
-    let batch_index: std::collections::HashMap<&str, usize> = batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.as_str(), i))
-        .collect();
-    let sample_batch: Vec<usize> = samples
-        .batches
-        .iter()
-        .map(|b| batch_index[b.as_str()])
-        .collect();
+    let batches = sorted(cells.iter().map(|c| &c.batch).collect());
     let k = batches.len();
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (j, &b) in sample_batch.iter().enumerate() {
-        members[b].push(j);
+    let cell_batch: Vec<usize> = cells
+        .iter()
+        .map(|c| {
+            batches
+                .binary_search(&c.batch)
+                .expect("batches hold every cell's")
+        })
+        .collect();
+    let mut counts = vec![0; k];
+    for (cell, &b) in cells.iter().zip(&cell_batch) {
+        counts[b] += cell.count;
     }
-    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
     if !options.mean_only
         && let Some(i) = counts.iter().position(|&c| c < 2)
     {
@@ -389,54 +273,80 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
     }
     let ref_level = match &options.ref_batch {
         None => None,
-        Some(reference) => Some(*batch_index.get(reference.as_str()).ok_or_else(|| {
+        Some(reference) => Some(batches.binary_search(reference).map_err(|_| {
             format!("reference batch '{reference}' is not among the batches {batches:?}")
         })?),
     };
-    let c = samples.n_categorical;
-    let categorical_levels: Vec<Vec<String>> = (0..c)
-        .map(|col| levels_of((0..n).map(|j| &samples.categorical[j * c + col]).collect()))
-        .collect();
-    let categorical_index: Vec<Vec<usize>> = (0..n)
-        .map(|j| {
-            (0..c)
-                .map(|col| {
-                    let value = &samples.categorical[j * c + col];
-                    categorical_levels[col]
-                        .binary_search(value)
-                        .expect("levels hold every value")
-                })
-                .collect()
-        })
+    let categorical_levels: Vec<Vec<String>> = (0..shape.categorical)
+        .map(|col| sorted(cells.iter().map(|c| &c.levels[col]).collect()))
         .collect();
 
-    // The design, n × p.
-    let m = samples.n_continuous;
+    // Each cell's mean design row: batch one-hot, categorical dummies,
+    // continuous means. The continuous columns are the last m.
+    let m = shape.continuous;
     let p = k
         + categorical_levels
             .iter()
             .map(|l| l.len() - 1)
             .sum::<usize>()
         + m;
-    let mut design = Matrix::zeros(n, p);
+    let first_continuous = p - m;
     let mut row = Vec::with_capacity(p);
-    for j in 0..n {
-        design_row(
-            sample_batch[j],
-            ref_level,
-            k,
-            &categorical_index[j],
-            &categorical_levels,
-            &samples.continuous[j * m..(j + 1) * m],
-            &mut row,
-        );
-        design.data[j * p..(j + 1) * p].copy_from_slice(&row);
-    }
-    let y = &samples.features;
+    let designs: Vec<Vec<f64>> = cells
+        .iter()
+        .zip(&cell_batch)
+        .map(|(cell, &b)| {
+            let levels: Vec<usize> = cell
+                .levels
+                .iter()
+                .zip(&categorical_levels)
+                .map(|(value, levels)| {
+                    levels
+                        .binary_search(value)
+                        .expect("levels hold every value")
+                })
+                .collect();
+            design_row(
+                b,
+                ref_level,
+                k,
+                &levels,
+                &categorical_levels,
+                &cell.continuous_mean,
+                &mut row,
+            );
+            row.clone()
+        })
+        .collect();
 
-    // Step 1: standardize. Design rows are mostly zeros (one-hot batches):
-    // sums skip the zero terms, which leaves them bit for bit the same.
-    let b_hat = least_squares(&design, y, g).ok_or_else(|| {
+    // Step 1: standardize. The normal equations [XᵀX | XᵀY], p × (p + G).
+    let width = p + g;
+    let mut normal = Matrix::zeros(p, width);
+    for (cell, d) in cells.iter().zip(&designs) {
+        let count = cell.count as f64;
+        for r in 0..p {
+            if d[r] == 0.0 {
+                continue;
+            }
+            let out = &mut normal.data[r * width..(r + 1) * width];
+            for c in 0..p {
+                out[c] += count * d[r] * d[c];
+            }
+            for (o, y) in out[p..].iter_mut().zip(&cell.feature_mean) {
+                *o += count * d[r] * y;
+            }
+        }
+        for a in 0..m {
+            let out = &mut normal.data[(first_continuous + a) * width..][..width];
+            for b in 0..m {
+                out[first_continuous + b] += cell.continuous_squares[a * m + b];
+            }
+            for (o, s) in out[p..].iter_mut().zip(&cell.cross[a * g..(a + 1) * g]) {
+                *o += s;
+            }
+        }
+    }
+    let b_hat = solve_normal(normal, p, g).ok_or_else(|| {
         "the design is singular: a covariate is confounded with batch (or with another covariate), so its effect cannot be told from the batch effect".to_string()
     })?;
     let grand_mean: Vec<f64> = match ref_level {
@@ -449,92 +359,108 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
             })
             .collect(),
     };
-    // Σ over the design columns in `columns` of d[col] × B̂[col, ·], into `out`.
-    let combine = |d: &[f64], columns: std::ops::Range<usize>, out: &mut [f64]| {
-        out.fill(0.0);
+    // Per cell: Σ over the design columns in `columns` of d̄[col] B̂[col, ·],
+    // and the within-cell residual sums of squares W.
+    let effect = |d: &[f64], columns: std::ops::Range<usize>| -> Vec<f64> {
+        let mut out = vec![0.0; g];
         for col in columns {
-            let dv = d[col];
-            if dv == 0.0 {
+            if d[col] == 0.0 {
                 continue;
             }
             for (o, b) in out.iter_mut().zip(b_hat.row(col)) {
-                *o += dv * b;
+                *o += d[col] * b;
             }
         }
+        out
     };
-    let pooled_samples: Vec<usize> = match ref_level {
-        Some(r) => members[r].clone(),
-        None => (0..n).collect(),
-    };
-    let mut var_pooled = add_up(in_parallel(pooled_samples.len(), |range| {
-        let mut sums = vec![0.0; g];
-        let mut fitted = vec![0.0; g];
-        for &j in &pooled_samples[range] {
-            combine(design.row(j), 0..p, &mut fitted);
-            for ((pooled, yv), fit) in sums.iter_mut().zip(&y[j * g..(j + 1) * g]).zip(&fitted) {
-                let residual = yv - fit;
-                *pooled += residual * residual;
-            }
+    let within: Vec<Vec<f64>> = cells
+        .iter()
+        .map(|cell| {
+            (0..g)
+                .map(|f| {
+                    let beta = |a: usize| b_hat.at(first_continuous + a, f);
+                    let mut w = cell.feature_squares[f];
+                    for a in 0..m {
+                        w -= 2.0 * beta(a) * cell.cross[a * g + f];
+                        for b in 0..m {
+                            w += beta(a) * beta(b) * cell.continuous_squares[a * m + b];
+                        }
+                    }
+                    // A sum of squares; rounding must not make it negative.
+                    w.max(0.0)
+                })
+                .collect()
+        })
+        .collect();
+    let pooled = |b: usize| ref_level.is_none_or(|r| r == b);
+    let pooled_samples: usize = (0..k).filter(|&b| pooled(b)).map(|b| counts[b]).sum();
+    let mut var_pooled = vec![0.0; g];
+    let mut mean_square = vec![0.0; g];
+    for (((cell, d), w), &b) in cells.iter().zip(&designs).zip(&within).zip(&cell_batch) {
+        if !pooled(b) {
+            continue;
         }
-        sums
-    }));
-    for v in &mut var_pooled {
-        *v /= pooled_samples.len() as f64;
+        let count = cell.count as f64;
+        let fitted = effect(d, 0..p);
+        for f in 0..g {
+            let residual = cell.feature_mean[f] - fitted[f];
+            var_pooled[f] += count * residual * residual + w[f];
+            mean_square[f] +=
+                count * cell.feature_mean[f] * cell.feature_mean[f] + cell.feature_squares[f];
+        }
     }
-    if let Some(f) = var_pooled.iter().position(|&v| v == 0.0) {
+    for v in &mut var_pooled {
+        *v /= pooled_samples as f64;
+    }
+    // Zero up to rounding: a residual spread below 1e-12 of the values'
+    // size (a constant feature leaves only the rounding of its sums).
+    if let Some(f) =
+        (0..g).position(|f| var_pooled[f] <= 1e-24 * mean_square[f] / pooled_samples as f64)
+    {
         return Err(format!(
             "feature {} has zero variance around the model (constant within the fit): ComBat cannot scale it; leave it out",
             f + 1
         ));
     }
     let scale: Vec<f64> = var_pooled.iter().map(|v| v.sqrt()).collect();
-    let mut z = Matrix {
-        rows: n,
-        cols: g,
-        data: samples.features,
-    };
-    // The per-batch sums of the standardized data come with it, for the
-    // batch effects' least squares and the batch means below. Each thread
-    // standardizes its own rows in place.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n)
-        .max(1);
-    let per = n.div_ceil(threads);
-    let partial_sums: Vec<Vec<Vec<f64>>> = std::thread::scope(|scope| {
-        let (grand_mean, scale, sample_batch) = (&grand_mean, &scale, &sample_batch);
-        let combine = &combine;
-        let design = &design;
-        let handles: Vec<_> = z
-            .data
-            .chunks_mut(per * g)
-            .enumerate()
-            .map(|(t, rows)| {
-                scope.spawn(move || {
-                    let mut sums = vec![vec![0.0; g]; k];
-                    let mut covariate_effect = vec![0.0; g];
-                    for (i, zr) in rows.chunks_mut(g).enumerate() {
-                        let j = t * per + i;
-                        combine(design.row(j), k..p, &mut covariate_effect);
-                        for f in 0..g {
-                            zr[f] = (zr[f] - grand_mean[f] - covariate_effect[f]) / scale[f];
-                        }
-                        for (sum, v) in sums[sample_batch[j]].iter_mut().zip(zr.iter()) {
-                            *sum += v;
-                        }
-                    }
-                    sums
-                })
-            })
+
+    // The standardized data z = (y - grand mean - covariate effect) / scale,
+    // per batch: its sums, means and sums of squared deviations (the
+    // variances below, and the empirical Bayes sums of squares without a
+    // pass per round).
+    let mut cell_means: Vec<Vec<f64>> = Vec::with_capacity(cells.len());
+    let mut batch_sums = vec![vec![0.0; g]; k];
+    for ((cell, d), &b) in cells.iter().zip(&designs).zip(&cell_batch) {
+        let covariates = effect(d, k..p);
+        let means: Vec<f64> = (0..g)
+            .map(|f| (cell.feature_mean[f] - grand_mean[f] - covariates[f]) / scale[f])
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a fit thread panicked"))
-            .collect()
-    });
-    let batch_sums: Vec<Vec<f64>> = (0..k)
-        .map(|b| add_up(partial_sums.iter().map(|sums| sums[b].clone()).collect()))
+        for (sum, z) in batch_sums[b].iter_mut().zip(&means) {
+            *sum += cell.count as f64 * z;
+        }
+        cell_means.push(means);
+    }
+    let mut moments: Vec<(Vec<f64>, Vec<f64>)> = batch_sums
+        .iter()
+        .zip(&counts)
+        .map(|(sums, &count)| {
+            (
+                sums.iter().map(|s| s / count as f64).collect(),
+                vec![0.0; g],
+            )
+        })
         .collect();
+    for ((cell, (means, w)), &b) in cells
+        .iter()
+        .zip(cell_means.iter().zip(&within))
+        .zip(&cell_batch)
+    {
+        let (batch_means, squares) = &mut moments[b];
+        for f in 0..g {
+            let between = means[f] - batch_means[f];
+            squares[f] += w[f] / var_pooled[f] + cell.count as f64 * between * between;
+        }
+    }
 
     // Step 2: L/S estimates and the priors' hyperparameters. The batch
     // design has a 1 at the sample's batch (and in every row of the
@@ -559,38 +485,16 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
     }
     let gamma_hat =
         solve_normal(normal, k, g).ok_or_else(|| "the batch design is singular".to_string())?;
-    // Within-batch sums of squared deviations: the variances (ddof = 1)
-    // below, and the sums of squares of the empirical Bayes iteration
-    // without a pass per round.
-    let moments: Vec<(Vec<f64>, Vec<f64>)> = in_parallel(k, |batches| {
-        batches
-            .map(|i| {
-                let count = members[i].len() as f64;
-                let means: Vec<f64> = batch_sums[i].iter().map(|s| s / count).collect();
-                let mut squares = vec![0.0; g];
-                for &j in &members[i] {
-                    for ((s, v), m) in squares.iter_mut().zip(z.row(j)).zip(&means) {
-                        *s += (v - m) * (v - m);
-                    }
-                }
-                (means, squares)
-            })
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
     let delta_hat: Vec<Vec<f64>> = (0..k)
         .map(|i| {
             if options.mean_only {
                 return vec![1.0; g];
             }
-            let count = members[i].len() as f64;
             moments[i]
                 .1
                 .iter()
                 .map(|s| {
-                    let v = s / (count - 1.0);
+                    let v = s / (counts[i] as f64 - 1.0);
                     // neuroCombat's convert_zeroes.
                     if v == 0.0 { 1.0 } else { v }
                 })
@@ -627,7 +531,7 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
             ),
             (true, true, false) => {
                 let (gs, ds, rounds) = parametric_eb(
-                    members[i].len(),
+                    counts[i],
                     &moments[i],
                     g_hat,
                     &delta_hat[i],
@@ -640,7 +544,7 @@ pub fn fit(samples: Samples, options: &ComBatOptions) -> Result<ComBatModel, Str
                 iterations[i] = rounds;
                 (gs, ds)
             }
-            (true, false, _) => non_parametric_eb(&members[i], &z, g_hat, &delta_hat[i]),
+            (true, false, _) => non_parametric_eb(counts[i], &moments[i], g_hat, &delta_hat[i]),
         };
         gamma_star.push(gs);
         delta_star.push(ds);
@@ -741,29 +645,28 @@ fn parametric_eb(
 /// feature's standardized values (a leave-one-out likelihood). Equal to the
 /// reference where its likelihoods are finite; where they underflow (batches
 /// of a few hundred samples) the reference divides 0 by 0 and returns NaN,
-/// this stays finite.
+/// this stays finite. The sum of squares of a feature's values around
+/// another feature's γ is the batch's SSD + n (mean - γ)².
 fn non_parametric_eb(
-    members: &[usize],
-    z: &Matrix,
+    samples: usize,
+    (means, squares): &(Vec<f64>, Vec<f64>),
     g_hat: &[f64],
     d_hat: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
     let features = g_hat.len();
-    let n = members.len() as f64;
+    let n = samples as f64;
     let mut gamma_star = Vec::with_capacity(features);
     let mut delta_star = Vec::with_capacity(features);
-    let values: Vec<Vec<f64>> = (0..features)
-        .map(|f| members.iter().map(|&j| z.at(j, f)).collect())
-        .collect();
     let mut log_lh = vec![0.0; features];
-    for (f, x) in values.iter().enumerate() {
+    for f in 0..features {
         for (other, log_lh) in log_lh.iter_mut().enumerate() {
             if other == f {
                 *log_lh = f64::NEG_INFINITY;
                 continue;
             }
             let (gk, dk) = (g_hat[other], d_hat[other]);
-            let sum2: f64 = x.iter().map(|v| (v - gk) * (v - gk)).sum();
+            // Σ_j (z_jf - γ_other)², from the batch's moments.
+            let sum2 = squares[f] + n * (means[f] - gk) * (means[f] - gk);
             *log_lh = -(n / 2.0) * (2.0 * std::f64::consts::PI * dk).ln() - sum2 / (2.0 * dk);
         }
         let top = log_lh.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -786,14 +689,13 @@ fn non_parametric_eb(
 pub struct PreparedModel {
     model: ComBatModel,
     ref_level: Option<usize>,
-    /// Per feature: sqrt(var_pooled).
-    scale: Vec<f64>,
-    /// Feature-major, `batches` per feature: Σ_c D[batch, c] γ*[c, f] over
-    /// the batch columns. Feature-major so that harmonizing a column reads
-    /// one short run.
-    batch_effect: Vec<f64>,
-    /// Feature-major, `batches` per feature: sqrt(δ*²).
-    batch_sd: Vec<f64>,
+    /// Feature-major, `batches` per feature: the additive batch effect in
+    /// the feature's units, sqrt(var_pooled[f]) Σ_c D[batch, c] γ*[c, f]
+    /// over the batch columns. Feature-major so that harmonizing a column
+    /// reads one short run.
+    batch_shift: Vec<f64>,
+    /// Feature-major, `batches` per feature: 1 / sqrt(δ*²).
+    batch_inverse_sd: Vec<f64>,
     /// Feature-major, one per design column past the batches: B̂[c, f].
     covariate_b: Vec<f64>,
     /// Design columns past the batches (categorical dummies, continuous).
@@ -809,26 +711,25 @@ impl ComBatModel {
             .as_ref()
             .and_then(|r| self.batches.binary_search(r).ok());
         let g = self.n_features;
-        let (mut batch_effect, mut batch_sd) =
+        let (mut batch_shift, mut batch_inverse_sd) =
             (Vec::with_capacity(g * k), Vec::with_capacity(g * k));
         let mut covariate_b = Vec::with_capacity(g * self.b_hat.len().saturating_sub(k));
         for f in 0..g {
+            let scale = self.var_pooled[f].sqrt();
             for b in 0..k {
-                batch_effect.push(
-                    (0..k)
-                        .filter(|&c| c == b || Some(c) == ref_level)
-                        .map(|c| self.gamma_star[c][f])
-                        .sum::<f64>(),
-                );
-                batch_sd.push(self.delta_star[b][f].sqrt());
+                let effect: f64 = (0..k)
+                    .filter(|&c| c == b || Some(c) == ref_level)
+                    .map(|c| self.gamma_star[c][f])
+                    .sum();
+                batch_shift.push(effect * scale);
+                batch_inverse_sd.push(1.0 / self.delta_star[b][f].sqrt());
             }
             covariate_b.extend(self.b_hat[k..].iter().map(|row| row[f]));
         }
         PreparedModel {
-            scale: self.var_pooled.iter().map(|v| v.sqrt()).collect(),
             ref_level,
-            batch_effect,
-            batch_sd,
+            batch_shift,
+            batch_inverse_sd,
             covariate_b,
             covariate_columns: self.b_hat.len() - k,
             model: self,
@@ -919,9 +820,8 @@ impl PreparedModel {
         ColumnAdjuster {
             batches: k,
             grand_mean: self.model.grand_mean[f],
-            scale: self.scale[f],
-            batch_effect: &self.batch_effect[f * k..(f + 1) * k],
-            batch_sd: &self.batch_sd[f * k..(f + 1) * k],
+            batch_shift: &self.batch_shift[f * k..(f + 1) * k],
+            batch_inverse_sd: &self.batch_inverse_sd[f * k..(f + 1) * k],
             covariate_b: &self.covariate_b[f * covariates..(f + 1) * covariates],
         }
     }
@@ -959,30 +859,31 @@ impl PreparedModel {
         rows
     }
 
-    /// Feature `f` of every row harmonized into `out`, a tight loop over
-    /// dense designs. Equal to [`ColumnAdjuster::value`] row by row (the
-    /// zero covariate terms it skips add nothing).
-    pub fn adjust_column(&self, f: usize, rows: &RowDesigns, values: &[f64], out: &mut [f64]) {
+    /// Feature `f` of every row harmonized, a tight loop over dense
+    /// designs. Equal to [`ColumnAdjuster::value`] row by row (the zero
+    /// covariate terms it skips add nothing).
+    pub fn adjust_column(&self, f: usize, rows: &RowDesigns, values: &[f64]) -> Vec<f64> {
         let column = self.column(f);
         let width = rows.width;
-        for (j, (value, out)) in values.iter().zip(out.iter_mut()).enumerate() {
-            if rows.pass_through[j] {
-                *out = *value;
-                continue;
-            }
-            let mut covariate_effect = 0.0;
-            for (d, b) in rows.covariates[j * width..(j + 1) * width]
-                .iter()
-                .zip(column.covariate_b)
-            {
-                covariate_effect += d * b;
-            }
-            let batch = rows.batches[j];
-            let z = (value - column.grand_mean - covariate_effect) / column.scale;
-            *out = (z - column.batch_effect[batch]) / column.batch_sd[batch] * column.scale
-                + column.grand_mean
-                + covariate_effect;
-        }
+        values
+            .iter()
+            .enumerate()
+            .map(|(j, value)| {
+                if rows.pass_through[j] {
+                    return *value;
+                }
+                let mut covariate_effect = 0.0;
+                for (d, b) in rows.covariates[j * width..(j + 1) * width]
+                    .iter()
+                    .zip(column.covariate_b)
+                {
+                    covariate_effect += d * b;
+                }
+                let batch = rows.batches[j];
+                let mean = column.grand_mean + covariate_effect;
+                (value - mean - column.batch_shift[batch]) * column.batch_inverse_sd[batch] + mean
+            })
+            .collect()
     }
 
     /// Feature `f` of a sample harmonized (see [`ColumnAdjuster::value`]).
@@ -1034,9 +935,8 @@ pub struct RowDesigns {
 pub struct ColumnAdjuster<'a> {
     batches: usize,
     grand_mean: f64,
-    scale: f64,
-    batch_effect: &'a [f64],
-    batch_sd: &'a [f64],
+    batch_shift: &'a [f64],
+    batch_inverse_sd: &'a [f64],
     covariate_b: &'a [f64],
 }
 
@@ -1044,7 +944,10 @@ impl ColumnAdjuster<'_> {
     /// The feature of a sample harmonized: the covariate effect and the
     /// grand mean taken out and put back, the batch's additive effect
     /// removed and its scale divided out, as neuroCombat's
-    /// adjust_data_final. A reference-batch sample is returned unchanged.
+    /// adjust_data_final: ((y - m) / σ - γ*) / δ* σ + m, with m the grand
+    /// mean plus the covariate effect and σ the pooled standard deviation,
+    /// computed as (y - m - σγ*) (1 / δ*) + m, which needs no division per
+    /// value. A reference-batch sample is returned unchanged.
     pub fn value(&self, design: &SampleDesign, value: f64) -> f64 {
         if design.unchanged {
             return value;
@@ -1053,10 +956,8 @@ impl ColumnAdjuster<'_> {
         for (c, dv) in &design.covariates {
             covariate_effect += dv * self.covariate_b[c - self.batches];
         }
-        let z = (value - self.grand_mean - covariate_effect) / self.scale;
-        (z - self.batch_effect[design.batch]) / self.batch_sd[design.batch] * self.scale
-            + self.grand_mean
-            + covariate_effect
+        let mean = self.grand_mean + covariate_effect;
+        (value - mean - self.batch_shift[design.batch]) * self.batch_inverse_sd[design.batch] + mean
     }
 }
 
@@ -1074,41 +975,75 @@ pub struct SampleDesign {
 mod tests {
     use super::*;
 
+    /// A sample: batch, categorical levels, continuous covariates, features.
+    type Sample<'a> = (&'a str, Vec<&'a str>, Vec<f64>, Vec<f64>);
+
+    /// The statistics of samples given row by row.
+    fn moments(rows: &[Sample<'_>]) -> SampleMoments {
+        let shape = Shape {
+            features: rows[0].3.len(),
+            categorical: rows[0].1.len(),
+            continuous: rows[0].2.len(),
+        };
+        let batches: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let levels: Vec<&str> = rows.iter().flat_map(|r| r.1.iter().copied()).collect();
+        let continuous: Vec<f64> = rows.iter().flat_map(|r| r.2.iter().copied()).collect();
+        let columns: Vec<Vec<f64>> = (0..shape.features)
+            .map(|f| rows.iter().map(|r| r.3[f]).collect())
+            .collect();
+        let features: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let mut moments = SampleMoments::new(shape);
+        moments
+            .add_block(SampleBlock {
+                batches: &batches,
+                categorical: &levels,
+                continuous: &continuous,
+                features: &features,
+            })
+            .unwrap();
+        moments
+    }
+
+    /// Batches and features only.
+    fn plain(batches: &[&'static str], features: &[f64]) -> SampleMoments {
+        let g = features.len() / batches.len();
+        let rows: Vec<_> = batches
+            .iter()
+            .zip(features.chunks(g))
+            .map(|(b, f)| (*b, vec![], vec![], f.to_vec()))
+            .collect();
+        moments(&rows)
+    }
+
     /// Two batches shifted by +3 and -3 with a covariate effect: after
     /// ComBat the batch means agree and the covariate effect stays.
     #[test]
     fn removes_a_shift_and_keeps_the_covariate() {
-        let mut samples = Samples {
-            n_features: 2,
-            n_continuous: 1,
-            ..Samples::default()
-        };
-        for j in 0..40 {
-            let batch = if j % 2 == 0 { "A" } else { "B" };
-            let shift = if j % 2 == 0 { 3.0 } else { -3.0 };
-            // The same ages in both batches, so their means differ by batch alone.
-            let age = 40.0 + ((j / 2) % 10) as f64;
-            let noise = ((j * 7919) % 13) as f64 / 13.0 - 0.5;
-            samples.batches.push(batch.to_string());
-            samples.continuous.push(age);
-            samples.features.push(10.0 + 0.5 * age + shift + noise);
-            samples.features.push(-5.0 + shift * 2.0 + noise * 3.0);
-        }
-        let model = fit(samples.clone(), &ComBatOptions::default())
+        let rows: Vec<_> = (0..40)
+            .map(|j| {
+                let batch = if j % 2 == 0 { "A" } else { "B" };
+                let shift = if j % 2 == 0 { 3.0 } else { -3.0 };
+                // The same ages in both batches, so their means differ by batch alone.
+                let age = 40.0 + ((j / 2) % 10) as f64;
+                let noise = ((j * 7919) % 13) as f64 / 13.0 - 0.5;
+                (
+                    batch,
+                    vec![],
+                    vec![age],
+                    vec![
+                        10.0 + 0.5 * age + shift + noise,
+                        -5.0 + shift * 2.0 + noise * 3.0,
+                    ],
+                )
+            })
+            .collect();
+        let model = fit(&moments(&rows), &ComBatOptions::default())
             .unwrap()
             .prepare();
         let mut out = Vec::new();
         let mut sums = [[0.0; 2]; 2];
-        for j in 0..40 {
-            model
-                .adjust(
-                    &samples.batches[j],
-                    &samples.features[j * 2..j * 2 + 2],
-                    &[],
-                    &samples.continuous[j..j + 1],
-                    &mut out,
-                )
-                .unwrap();
+        for (j, (batch, _, age, features)) in rows.iter().enumerate() {
+            model.adjust(batch, features, &[], age, &mut out).unwrap();
             for f in 0..2 {
                 sums[j % 2][f] += out[f] / 20.0;
             }
@@ -1123,43 +1058,36 @@ mod tests {
 
     #[test]
     fn clear_errors() {
-        let samples = |batches: &[&str], features: &[f64]| Samples {
-            batches: batches.iter().map(|b| b.to_string()).collect(),
-            features: features.to_vec(),
-            n_features: features.len() / batches.len(),
-            ..Samples::default()
-        };
         let options = ComBatOptions::default();
-        let one = samples(&["A", "A", "B"], &[1.0, 2.0, 3.0, 4.0, 5.0, 7.0]);
+        let one = plain(&["A", "A", "B"], &[1.0, 2.0, 3.0, 4.0, 5.0, 7.0]);
         assert!(
-            fit(one.clone(), &options)
+            fit(&one, &options)
                 .unwrap_err()
                 .contains("batch 'B' has 1 sample")
         );
-        let constant = samples(
+        let constant = plain(
             &["A", "A", "B", "B"],
             &[1.0, 2.0, 1.0, 3.0, 1.0, 4.0, 1.0, 6.0],
         );
         assert!(
-            fit(constant.clone(), &options)
+            fit(&constant, &options)
                 .unwrap_err()
                 .contains("feature 1 has zero variance")
         );
-        let nan = samples(&["A", "A", "B", "B"], &[1.0, f64::NAN, 2.0, 3.0]);
+        // Constant at a large value, over many samples: the rounding of
+        // the sums is not mistaken for variance.
+        let batches: Vec<&str> = (0..1000)
+            .map(|j| if j % 2 == 0 { "A" } else { "B" })
+            .collect();
+        let large: Vec<f64> = (0..1000).flat_map(|j| [1e9 + 0.1, j as f64]).collect();
         assert!(
-            fit(
-                nan,
-                &ComBatOptions {
-                    eb: false,
-                    ..options.clone()
-                }
-            )
-            .unwrap_err()
-            .contains("feature 1 of sample 2 is NaN")
+            fit(&plain(&batches, &large), &options)
+                .unwrap_err()
+                .contains("feature 1 has zero variance")
         );
-        let single = samples(&["A", "A", "B", "B"], &[1.0, 2.0, 3.0, 5.0]);
+        let single = plain(&["A", "A", "B", "B"], &[1.0, 2.0, 3.0, 5.0]);
         assert!(
-            fit(single.clone(), &options)
+            fit(&single, &options)
                 .unwrap_err()
                 .contains("at least 2 features")
         );
@@ -1169,24 +1097,34 @@ mod tests {
             ..options.clone()
         };
         assert!(
-            fit(single.clone(), &reference)
+            fit(&single, &reference)
                 .unwrap_err()
                 .contains("reference batch 'C'")
+        );
+        assert!(
+            fit(
+                &SampleMoments::new(Shape {
+                    features: 2,
+                    categorical: 0,
+                    continuous: 0
+                }),
+                &options
+            )
+            .unwrap_err()
+            .contains("needs samples")
         );
     }
 
     #[test]
     fn confounded_covariates_are_an_error() {
         // The categorical covariate equals the batch.
-        let samples = Samples {
-            batches: ["A", "A", "B", "B"].map(String::from).to_vec(),
-            features: vec![1.0, 2.0, 2.0, 3.0, 5.0, 1.0, 4.0, 2.0],
-            n_features: 2,
-            categorical: ["x", "x", "y", "y"].map(String::from).to_vec(),
-            n_categorical: 1,
-            ..Samples::default()
-        };
-        let error = fit(samples.clone(), &ComBatOptions::default()).unwrap_err();
+        let rows = [
+            ("A", vec!["x"], vec![], vec![1.0, 2.0]),
+            ("A", vec!["x"], vec![], vec![2.0, 3.0]),
+            ("B", vec!["y"], vec![], vec![5.0, 1.0]),
+            ("B", vec!["y"], vec![], vec![4.0, 2.0]),
+        ];
+        let error = fit(&moments(&rows), &ComBatOptions::default()).unwrap_err();
         assert!(error.contains("confounded with batch"), "{error}");
     }
 }
