@@ -61,7 +61,15 @@ fn defective_lake(root: &Path) {
                     19000, 19001, 19002,
                 ])),
             ),
-            ("condition_type_concept_id", ints(&[32879, 32879, 32879])),
+            // A required column left NULL once.
+            (
+                "condition_type_concept_id",
+                Arc::new(rwid::datafusion::arrow::array::Int64Array::from(vec![
+                    Some(32879),
+                    None,
+                    Some(32879),
+                ])),
+            ),
         ],
     );
     let day = || Arc::new(Date32Array::from(vec![0])) as ArrayRef;
@@ -135,6 +143,7 @@ async fn seeded_defects_are_reported_and_the_lake_still_queries() {
         "| clinical.condition_occurrence foreign_key person_id fail 1 ",
         "| clinical.condition_occurrence foreign_key condition_concept_id fail 1 ",
         "| clinical.condition_occurrence primary_key condition_occurrence_id fail 1 ",
+        "| clinical.condition_occurrence required_value condition_type_concept_id fail 1 ",
         "| clinical.person column_type year_of_birth fail ",
         "| clinical.person extra_column favourite_colour warn ",
         "| clinical.person required_column gender_concept_id fail ",

@@ -1,7 +1,7 @@
 //! Conformance of a lake's tables to the standard table specifications
 //! (`schemas/`), in the spirit of OHDSI DataQualityDashboard's conformance
 //! checks (Kahn et al. 2016's "conformance" category; DQD's `cdmField`,
-//! `cdmDatatype`, `isPrimaryKey`, `isForeignKey`), plus imaging linkage
+//! `cdmDatatype`, `isRequired`, `isPrimaryKey`, `isForeignKey`), plus imaging linkage
 //! coverage.
 //!
 //! Checks, one [`Finding`] each:
@@ -9,6 +9,8 @@
 //! - `missing_column`: an optional column is missing (warn);
 //! - `column_type`: a column's type is not one the specification allows (fail);
 //! - `extra_column`: a column the specification does not have (warn);
+//! - `required_value`: a required column holds NULLs (fail; DQD's
+//!   `isRequired`);
 //! - `primary_key`: the table's `<table>_id` column is NULL or repeated (fail);
 //! - `foreign_key`: a `<other>_id` column holds a value the `<other>` table
 //!   does not, or a `*_concept_id` column a concept `concept` does not hold
@@ -257,6 +259,7 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
                 })
             });
         }
+        findings.extend(required_values(ctx, spec, schema, &table).await?);
         for column in spec.columns {
             // `person_id` points to person; every `*_concept_id` to concept,
             // where 0 is OMOP's "no matching concept".
@@ -303,6 +306,51 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
     }
     findings.extend(linkage(ctx, &present).await?);
     Ok(findings)
+}
+
+/// DQD's `isRequired`: NULLs in the required columns the table has, one
+/// query for all of them.
+async fn required_values(
+    ctx: &SessionContext,
+    spec: &TableSpec,
+    schema: &Schema,
+    table: &str,
+) -> Result<Vec<Finding>> {
+    let required: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|c| c.required && schema.field_with_name(c.name).is_ok())
+        .map(|c| c.name)
+        .collect();
+    if required.is_empty() {
+        return Ok(Vec::new());
+    }
+    let nulls: Vec<String> = required
+        .iter()
+        .map(|c| format!("count(*) FILTER (WHERE {} IS NULL)", quoted(c)))
+        .collect();
+    let sql = format!("SELECT count(*), {} FROM {table}", nulls.join(", "));
+    let counts = counts(ctx, &sql).await?;
+    let total = counts[0];
+    Ok(required
+        .iter()
+        .zip(&counts[1..])
+        .map(|(column, &violating)| {
+            let (status, detail) = if violating == 0 {
+                (Status::Pass, "never NULL".to_string())
+            } else {
+                (
+                    Status::Fail,
+                    format!("{violating} of {total} rows leave this required column NULL"),
+                )
+            };
+            Finding {
+                violating_rows: Some(violating),
+                total_rows: Some(total),
+                ..Finding::new(spec, "required_value", Some(column), status).detail(detail)
+            }
+        })
+        .collect())
 }
 
 /// Linkage coverage between the DICOM archive and the persons.

@@ -298,6 +298,9 @@ async fn mount_imaging(
                 found
                     .iter()
                     .any(|t| t.schema == "clinical" && t.name == "concept"),
+                found
+                    .iter()
+                    .any(|t| t.schema == "clinical" && t.name == "procedure_occurrence"),
             ),
             "view over imaging.series and imaging.patient_link",
         ),
@@ -331,12 +334,15 @@ fn view_left_out(name: &str, location: &str, error: &DataFusionError) -> Finding
 /// whose PatientID `imaging.patient_link` maps to a person. The identifier
 /// is `dicom_uid_id(SeriesInstanceUID)`, stable as the archive grows; the
 /// date is SeriesDate, else StudyDate (MI-CDM's suggested source). The
+/// imaging procedure (required by MI-CDM) is the person's
+/// `clinical.procedure_occurrence` on the study's day, the first by id when
+/// there are several; NULL without one, which `lake_check()` reports. The
 /// modality concept comes from the lake's own vocabulary (`clinical.concept`
 /// rows of vocabulary 'DICOM' whose code is the Modality), 0 ("no matching
-/// concept") without one. What the index cannot know is NULL (the imaging
-/// procedure, the visit, the DICOMweb URI) or 0 (the anatomic site).
-fn image_occurrence_sql(has_concepts: bool) -> String {
-    let (modality, join) = if has_concepts {
+/// concept") without one. What the index cannot know is NULL (the visit,
+/// the DICOMweb URI) or 0 (the anatomic site).
+fn image_occurrence_sql(has_concepts: bool, has_procedures: bool) -> String {
+    let (modality, modality_join) = if has_concepts {
         (
             "coalesce(m.concept_id, 0)",
             "LEFT JOIN (SELECT concept_code, min(concept_id) AS concept_id FROM clinical.concept
@@ -346,10 +352,20 @@ fn image_occurrence_sql(has_concepts: bool) -> String {
     } else {
         ("CAST(0 AS BIGINT)", "")
     };
+    let (procedure, procedure_join) = if has_procedures {
+        (
+            "CAST(p.procedure_occurrence_id AS BIGINT)",
+            "LEFT JOIN (SELECT person_id, procedure_date, min(procedure_occurrence_id) AS procedure_occurrence_id
+                        FROM clinical.procedure_occurrence GROUP BY person_id, procedure_date) p
+               ON p.person_id = l.person_id AND p.procedure_date = s.StudyDate",
+        )
+    } else {
+        ("CAST(NULL AS BIGINT)", "")
+    };
     format!(
         "SELECT dicom_uid_id(s.SeriesInstanceUID) AS image_occurrence_id,
                 l.person_id,
-                CAST(NULL AS BIGINT) AS procedure_occurrence_id,
+                {procedure} AS procedure_occurrence_id,
                 CAST(NULL AS BIGINT) AS visit_occurrence_id,
                 CAST(0 AS BIGINT) AS anatomic_site_concept_id,
                 CAST(NULL AS VARCHAR) AS wadors_uri,
@@ -360,7 +376,8 @@ fn image_occurrence_sql(has_concepts: bool) -> String {
                 {modality} AS modality_concept_id
          FROM imaging.series s
          JOIN imaging.patient_link l ON l.patient_id = s.PatientID
-         {join}"
+         {procedure_join}
+         {modality_join}"
     )
 }
 

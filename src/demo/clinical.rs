@@ -19,6 +19,7 @@ pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, us
         observation_period(patients),
         condition_occurrence(patients),
         drug_exposure(patients),
+        procedure_occurrence(patients),
         measurement(patients),
         observation(patients),
         death(patients),
@@ -116,6 +117,31 @@ fn drug_exposure(patients: &[Patient]) -> TableRows {
                 ("drug_type_concept_id", 32818.into()),
                 ("drug_source_value", d.concept.name.into()),
                 ("drug_source_concept_id", 0.into()),
+            ]);
+        }
+    }
+    rows
+}
+
+/// One imaging procedure per study, on the study's day: the rows MI-CDM's
+/// IMAGE_OCCURRENCE points to. The procedure is recorded as the order
+/// system's text (the study description); no standard procedure concept is
+/// recorded for it here, so the concept is 0, as for the demo's other
+/// unmapped source codes (concepts.rs).
+fn procedure_occurrence(patients: &[Patient]) -> TableRows {
+    let mut rows = TableRows::new(&omop::PROCEDURE_OCCURRENCE);
+    let mut id = 0;
+    for p in patients {
+        for study in &p.studies {
+            id += 1;
+            rows.push(vec![
+                ("procedure_occurrence_id", id.into()),
+                ("person_id", p.person_id.into()),
+                ("procedure_concept_id", 0.into()),
+                ("procedure_date", study.date.into()),
+                ("procedure_type_concept_id", concepts::TYPE_EHR.into()),
+                ("procedure_source_value", study.description.into()),
+                ("procedure_source_concept_id", 0.into()),
             ]);
         }
     }
