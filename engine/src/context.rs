@@ -1,10 +1,16 @@
 //! [`RwidContext`]: a DataFusion session built by [`session_state`], with the
 //! lake mounted, statement splitting and errors that help the user.
 
+use std::sync::Arc;
+
+use datafusion::arrow::array::{BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::dataframe::DataFrame;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::ast::{DescribeAlias, ObjectNamePart};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use rwid_catalog::conformance::{self, Finding, Status};
 use rwid_catalog::lake::{self, LakeTable};
@@ -100,12 +106,66 @@ impl RwidContext {
 
     /// Plans one parsed statement.
     pub async fn execute_statement(&self, statement: Statement) -> Result<DataFrame> {
+        let described = described_table(&statement);
         let planned = async {
             let plan = self.ctx.state().statement_to_plan(statement).await?;
+            if let (LogicalPlan::DescribeTable(describe), Some(table)) = (&plan, described) {
+                return self.describe(&describe.schema, &table);
+            }
             self.ctx.execute_logical_plan(plan).await
         }
         .await;
         planned.map_err(|e| self.explain_error(e))
+    }
+
+    /// `DESCRIBE table`: DataFusion's columns (column_name, data_type,
+    /// is_nullable) and, for a standard table (`schema.table` of an OMOP or
+    /// MI-CDM specification), whether the specification requires the column
+    /// and what it means; NULL for columns the specification does not have.
+    fn describe(
+        &self,
+        schema: &Schema,
+        (namespace, table): &(Option<String>, String),
+    ) -> Result<DataFrame> {
+        let spec = namespace.as_deref().and_then(|namespace| {
+            rwid_catalog::schemas::all_tables()
+                .into_iter()
+                .find(|t| t.schema == namespace && t.name == table)
+        });
+        let column = |name: &str| spec.and_then(|s| s.column(name));
+        let fields = schema.fields();
+        let output = Arc::new(Schema::new(vec![
+            Field::new("column_name", DataType::Utf8, false),
+            Field::new("data_type", DataType::Utf8, false),
+            Field::new("is_nullable", DataType::Utf8, false),
+            Field::new("required", DataType::Boolean, true),
+            Field::new("description", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            output,
+            vec![
+                Arc::new(StringArray::from_iter_values(
+                    fields.iter().map(|f| f.name()),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    fields.iter().map(|f| f.data_type().to_string()),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    fields
+                        .iter()
+                        .map(|f| if f.is_nullable() { "YES" } else { "NO" }),
+                )),
+                Arc::new(BooleanArray::from_iter(
+                    fields.iter().map(|f| column(f.name()).map(|c| c.required)),
+                )),
+                Arc::new(StringArray::from_iter(
+                    fields
+                        .iter()
+                        .map(|f| column(f.name()).map(|c| c.description)),
+                )),
+            ],
+        )?;
+        self.ctx.read_batch(batch)
     }
 
     /// Every user table as `schema.table`, sorted (information_schema excluded).
@@ -163,6 +223,36 @@ impl RwidContext {
             .strip_prefix("Error during planning: ")
             .unwrap_or(&root);
         DataFusionError::Plan(format!("{root}; {hint}"))
+    }
+}
+
+/// The table of a `DESCRIBE [schema.]table` (or `DESC`): its schema as
+/// written, if qualified, and its name.
+fn described_table(statement: &Statement) -> Option<(Option<String>, String)> {
+    use datafusion::sql::sqlparser::ast::Statement as Sql;
+    let Statement::Statement(statement) = statement else {
+        return None;
+    };
+    let Sql::ExplainTable {
+        describe_alias: DescribeAlias::Describe | DescribeAlias::Desc,
+        table_name,
+        ..
+    } = statement.as_ref()
+    else {
+        return None;
+    };
+    let parts: Vec<String> = table_name
+        .0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(ident.value.clone()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [table] => Some((None, table.clone())),
+        [.., schema, table] => Some((Some(schema.clone()), table.clone())),
+        [] => None,
     }
 }
 
