@@ -17,6 +17,11 @@
 //! where it underflows to NaN; continuous covariates are not cast to
 //! float32. The fitted model applies to new samples with their own
 //! covariates (neuroHarmonize's `harmonizationApply` semantics).
+//!
+//! The fit reads the samples once, as per-cell sufficient statistics
+//! ([`moments`]), so its memory does not grow with the number of samples;
+//! the results equal neuroCombat's to rounding (about 1e-13 relative on the
+//! test fixtures).
 
 use serde::{Deserialize, Serialize};
 
