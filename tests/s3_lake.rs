@@ -211,10 +211,10 @@ async fn lake_on_s3_queries_like_a_local_lake() {
             "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema IN ('clinical', 'imaging')",
         ],
     );
-    // 8 clinical tables, patient_link, lesion_measurement,
+    // 8 clinical tables, patient_link, lesion_measurement, image_feature,
     // radiomics_features and the recist_timepoints view (the bucket holds no
     // DICOM).
-    assert_eq!(String::from_utf8_lossy(&remote.stdout), "tables\n12\n");
+    assert_eq!(String::from_utf8_lossy(&remote.stdout), "tables\n13\n");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::Datelike;
 use datafusion::common::Result;
 use rwid_catalog::schemas::{imaging, omop};
+use rwid_udfs::dicom::uid_id;
 
 use super::concepts;
 use super::patients::Patient;
@@ -14,13 +15,16 @@ use super::table::TableRows;
 
 /// Writes every table; returns (table, rows) for the summary.
 pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, usize)>> {
+    let mut measurements = measurement(patients);
+    let image_features = lesion_features(patients, &mut measurements);
     let tables = [
         person(patients),
         observation_period(patients),
         condition_occurrence(patients),
         drug_exposure(patients),
         procedure_occurrence(patients),
-        measurement(patients),
+        measurements,
+        image_features,
         observation(patients),
         death(patients),
         patient_link(patients),
@@ -190,6 +194,66 @@ fn measurement(patients: &[Patient]) -> TableRows {
                 (
                     "value_source_value",
                     lab.value_as_concept.map(|c| c.name).into(),
+                ),
+            ]);
+        }
+    }
+    rows
+}
+
+/// MI-CDM's mapping of lesion measurements (landscape: "each lesion
+/// diameter becomes a MEASUREMENT row plus an IMAGE_FEATURE pointing to
+/// it"): every recorded RECIST size (longest diameter, short axis for a
+/// lymph node) is appended to `measurements` in millimetres, and an
+/// IMAGE_FEATURE row ties it to the series it was measured on (the CT
+/// series of the study, by `dicom_uid_id` as `imaging.image_occurrence`
+/// keys it). `image_finding_id` is the same for one lesion at every time
+/// point. No standard concept is recorded here for the feature or for the
+/// MEASUREMENT field the event id points into, so the feature concept is 0
+/// and the field concept is left empty (concepts.rs).
+fn lesion_features(patients: &[Patient], measurements: &mut TableRows) -> TableRows {
+    let mut rows = TableRows::new(&imaging::IMAGE_FEATURE);
+    let mut measurement_id = measurements.len() as i64;
+    let mut feature_id = 0;
+    for p in patients {
+        for l in &p.lesions {
+            let (size, what) = match (l.short_axis_mm, l.longest_diameter_mm) {
+                (Some(size), _) if l.is_nodal => (size, "RECIST 1.1 short axis"),
+                (_, Some(size)) => (size, "RECIST 1.1 longest diameter"),
+                _ => continue,
+            };
+            let Some(series) = p
+                .studies
+                .iter()
+                .filter(|study| study.uid == l.study_uid)
+                .flat_map(|study| &study.series)
+                .filter(|series| series.modality == "CT")
+                .max_by_key(|series| series.instances)
+            else {
+                continue;
+            };
+            measurement_id += 1;
+            measurements.push(vec![
+                ("measurement_id", measurement_id.into()),
+                ("person_id", p.person_id.into()),
+                ("measurement_concept_id", 0.into()),
+                ("measurement_date", l.assessment_date.into()),
+                ("measurement_type_concept_id", concepts::TYPE_EHR.into()),
+                ("value_as_number", size.into()),
+                ("measurement_source_value", what.into()),
+                ("unit_source_value", "mm".into()),
+            ]);
+            feature_id += 1;
+            rows.push(vec![
+                ("image_feature_id", feature_id.into()),
+                ("person_id", p.person_id.into()),
+                ("image_occurrence_id", uid_id(&series.uid).into()),
+                ("image_feature_event_id", measurement_id.into()),
+                ("image_feature_concept_id", 0.into()),
+                ("image_feature_type_concept_id", concepts::TYPE_EHR.into()),
+                (
+                    "image_finding_id",
+                    uid_id(&format!("{}/{}", p.person_id, l.lesion_id)).into(),
                 ),
             ]);
         }
