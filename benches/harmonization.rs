@@ -14,8 +14,8 @@
 //!
 //! neuroCombat comes from `RWID_PYTHON` (default `python3`; `pip install -r
 //! benches/requirements.txt`). Both sides are timed from reading the
-//! Parquet file to harmonized values in memory; the fastest of 3 runs
-//! counts.
+//! Parquet file to harmonized values in memory; the fastest of
+//! [`REPETITIONS`] runs counts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,6 +33,10 @@ use rwid::{RwidConfig, RwidContext};
 // The allocator the rwid binary uses (src/main.rs).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Runs of each ComBat measurement, the fastest counting: this machine's
+/// timings vary by about 20 % from run to run, on both sides.
+const REPETITIONS: usize = 5;
 
 const SITES: usize = 10;
 const FEATURES: usize = 100;
@@ -131,7 +135,7 @@ async fn run_rwid(file: &Path) -> (Duration, Duration, Vec<Vec<f64>>) {
     .unwrap();
     let in_memory = sql.replace("SOURCE", "samples");
     let mut best_in_memory = Duration::MAX;
-    for _ in 0..3 {
+    for _ in 0..REPETITIONS {
         let started = Instant::now();
         ctx.sql(&in_memory).await.unwrap().collect().await.unwrap();
         best_in_memory = best_in_memory.min(started.elapsed());
@@ -139,7 +143,7 @@ async fn run_rwid(file: &Path) -> (Duration, Duration, Vec<Vec<f64>>) {
     let sql = sql.replace("SOURCE", &format!("'{}'", file.display()));
     let mut best = Duration::MAX;
     let mut harmonized = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..REPETITIONS {
         let started = Instant::now();
         let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         best = best.min(started.elapsed());
@@ -169,7 +173,7 @@ fn run_neurocombat(file: &Path) -> Option<(Duration, Duration, Vec<Vec<f64>>)> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/combat_neurocombat.py");
     let output_file = file.with_extension("neurocombat.parquet");
     let (mut best, mut best_call) = (Duration::MAX, Duration::MAX);
-    for _ in 0..3 {
+    for _ in 0..REPETITIONS {
         let output = Command::new(&python)
             .args([
                 script,

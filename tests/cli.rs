@@ -287,7 +287,7 @@ exact = { "SITE CHEST SHARP" = "sharp" }
         stdout(&out),
         format!(
             "acme,idc,ge,kernel,version\nAcme,Siemens,GE,sharp,St. Elsewhere rules 3 ({rules}); \
-             rwid scanner vendors 2026.11.1 (builtin); rwid CT kernels 2026.11.1 (builtin); \
+             rwid scanner vendors 2026.11.2 (builtin); rwid CT kernels 2026.11.1 (builtin); \
              rwid Centiloid equations 2026.11.1 (builtin)\n"
         )
     );

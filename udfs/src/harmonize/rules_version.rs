@@ -25,7 +25,7 @@ versioned, and `scanner_vendor_details` and `ct_kernel_class` name the version i
 +------------------------------------------+
 | first_rule_file                          |
 +------------------------------------------+
-| rwid scanner vendors 2026.11.1 (builtin) |
+| rwid scanner vendors 2026.11.2 (builtin) |
 +------------------------------------------+
 ```"#
 )]

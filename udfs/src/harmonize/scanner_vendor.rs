@@ -26,7 +26,11 @@ that wrote a derived object or converted it (QIICR, highdicom, pydicom-seg, Pixe
 of Imaging Data Commons, MIM), a placeholder, or nothing the rules know: unknown stays unknown, \
 never a wrong vendor. The rules are the versioned table `udfs/rules/scanner_vendors.toml` (from \
 GDCM's gdcmEquipmentManufacturer.cxx, dcm2niix and the Manufacturer values of Imaging Data \
-Commons), extended with `rwid --rules FILE`; `scanner_vendor_details` says which rule decided.",
+Commons), extended with `rwid --rules FILE`; `scanner_vendor_details` says which rule decided. \
+When Manufacturer is empty, a vendor's private creator names it too (`GEMS_IDEN_01`, `SIEMENS CSA \
+HEADER`, `Philips Imaging DD 001`, `TOSHIBA_MEC_CT3`): read it with `read_dicom`'s extra \
+attributes (`'(0009,0010), (0029,0010), (2001,0010), (7005,0010)'`, columns `tag_00090010`...) \
+and take `coalesce(scanner_vendor(Manufacturer), scanner_vendor(tag_00090010), ...)`.",
     syntax_example = "scanner_vendor(manufacturer)",
     sql_example = r#"```sql
 > SELECT scanner_vendor('GE MEDICAL SYSTEMS') AS a, scanner_vendor('"GE Healthcare"') AS b, scanner_vendor('TOSHIBA_MEC') AS c, scanner_vendor('Siemens HealthCare GmbH') AS d, scanner_vendor('QIICR') AS e;
@@ -58,7 +62,7 @@ that wrote the object), `rule` (which rule decided, with the rule file's name an
 +----------+----------+--------------------------------------------------------------+
 | original | kind     | rule                                                         |
 +----------+----------+--------------------------------------------------------------+
-| Toshiba  | software | before '/': exact 'PHILIPS' (rwid scanner vendors 2026.11.1) |
+| Toshiba  | software | before '/': exact 'PHILIPS' (rwid scanner vendors 2026.11.2) |
 +----------+----------+--------------------------------------------------------------+
 ```"#,
     argument(name = "manufacturer", description = "The DICOM Manufacturer value.")
