@@ -980,32 +980,16 @@ pub struct SampleDesign {
 mod tests {
     use super::*;
 
-    /// A sample: batch, categorical levels, continuous covariates, features.
-    type Sample<'a> = (&'a str, Vec<&'a str>, Vec<f64>, Vec<f64>);
+    use moments::RowSample as Sample;
 
     /// The statistics of samples given row by row.
     fn moments(rows: &[Sample<'_>]) -> SampleMoments {
-        let shape = Shape {
+        let mut moments = SampleMoments::new(Shape {
             features: rows[0].3.len(),
             categorical: rows[0].1.len(),
             continuous: rows[0].2.len(),
-        };
-        let batches: Vec<&str> = rows.iter().map(|r| r.0).collect();
-        let levels: Vec<&str> = rows.iter().flat_map(|r| r.1.iter().copied()).collect();
-        let continuous: Vec<f64> = rows.iter().flat_map(|r| r.2.iter().copied()).collect();
-        let columns: Vec<Vec<f64>> = (0..shape.features)
-            .map(|f| rows.iter().map(|r| r.3[f]).collect())
-            .collect();
-        let features: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-        let mut moments = SampleMoments::new(shape);
-        moments
-            .add_block(SampleBlock {
-                batches: &batches,
-                categorical: &levels,
-                continuous: &continuous,
-                features: &features,
-            })
-            .unwrap();
+        });
+        moments.add_rows(rows).unwrap();
         moments
     }
 

@@ -67,18 +67,11 @@ impl Cell {
         let (na, nb) = (self.count as f64, other.count as f64);
         let n = na + nb;
         let weight = na * nb / n;
-        let delta_x: Vec<f64> = other
-            .continuous_mean
-            .iter()
-            .zip(&self.continuous_mean)
-            .map(|(b, a)| b - a)
-            .collect();
-        let delta_y: Vec<f64> = other
-            .feature_mean
-            .iter()
-            .zip(&self.feature_mean)
-            .map(|(b, a)| b - a)
-            .collect();
+        let difference = |theirs: &[f64], mine: &[f64]| -> Vec<f64> {
+            theirs.iter().zip(mine).map(|(b, a)| b - a).collect()
+        };
+        let delta_x = difference(&other.continuous_mean, &self.continuous_mean);
+        let delta_y = difference(&other.feature_mean, &self.feature_mean);
         let m = delta_x.len();
         for a in 0..m {
             for b in 0..m {
@@ -438,6 +431,31 @@ impl SampleMoments {
     }
 }
 
+/// A sample given row-wise, as tests write them: batch, categorical levels,
+/// continuous covariates, features.
+#[cfg(test)]
+pub(crate) type RowSample<'a> = (&'a str, Vec<&'a str>, Vec<f64>, Vec<f64>);
+
+#[cfg(test)]
+impl SampleMoments {
+    /// Adds samples given row-wise, transposed into one block.
+    pub(crate) fn add_rows(&mut self, rows: &[RowSample<'_>]) -> Result<(), String> {
+        let batches: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let levels: Vec<&str> = rows.iter().flat_map(|r| r.1.iter().copied()).collect();
+        let continuous: Vec<f64> = rows.iter().flat_map(|r| r.2.iter().copied()).collect();
+        let columns: Vec<Vec<f64>> = (0..self.shape.features)
+            .map(|f| rows.iter().map(|r| r.3[f]).collect())
+            .collect();
+        let features: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        self.add_block(SampleBlock {
+            batches: &batches,
+            categorical: &levels,
+            continuous: &continuous,
+            features: &features,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,21 +483,11 @@ mod tests {
     }
 
     fn add(moments: &mut SampleMoments, rows: &[Sample]) {
-        let batches: Vec<&str> = rows.iter().map(|r| r.0).collect();
-        let levels: Vec<&str> = rows.iter().map(|r| r.1).collect();
-        let continuous: Vec<f64> = rows.iter().flat_map(|r| r.2).collect();
-        let columns: Vec<Vec<f64>> = (0..2)
-            .map(|f| rows.iter().map(|r| r.3[f]).collect())
+        let rows: Vec<RowSample> = rows
+            .iter()
+            .map(|r| (r.0, vec![r.1], r.2.to_vec(), r.3.to_vec()))
             .collect();
-        let features: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-        moments
-            .add_block(SampleBlock {
-                batches: &batches,
-                categorical: &levels,
-                continuous: &continuous,
-                features: &features,
-            })
-            .unwrap();
+        moments.add_rows(&rows).unwrap();
     }
 
     /// The cell's statistics computed directly, two passes over its samples.
