@@ -288,7 +288,8 @@ exact = { "SITE CHEST SHARP" = "sharp" }
         format!(
             "acme,idc,ge,kernel,version\nAcme,Siemens,GE,sharp,St. Elsewhere rules 3 ({rules}); \
              rwid scanner vendors 2026.11.2 (builtin); rwid CT kernels 2026.11.1 (builtin); \
-             rwid Centiloid equations 2026.11.1 (builtin)\n"
+             rwid Centiloid equations 2026.11.1 (builtin); \
+             rwid body parts (DICOM PS3.16 Annex L) 2026.11.1 (builtin)\n"
         )
     );
 

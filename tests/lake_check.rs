@@ -178,3 +178,74 @@ fn lake_check_command_exits_1_on_a_failed_check() {
         "{stdout}"
     );
 }
+
+/// `imaging.image_occurrence` takes its concepts from the lake's own
+/// vocabulary: the modality from a 'DICOM' concept whose code is the
+/// Modality, the anatomic site from the SNOMED concept DICOM PS3.16 Annex L
+/// gives BodyPartExamined (CHEST: 816094009); 0 where the lake has none. The
+/// concept ids here are test data, not OHDSI's.
+#[tokio::test]
+async fn image_occurrence_concepts_come_from_the_lakes_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = rwid::demo::generate(&dir.path().join("lake"), 30, 3).unwrap();
+    let day = || Arc::new(Date32Array::from(vec![0, 0])) as ArrayRef;
+    write_table(
+        &demo.root,
+        "clinical",
+        "concept",
+        vec![
+            ("concept_id", ints(&[910_001, 910_002])),
+            ("concept_name", texts(&["Computed Tomography", "Chest"])),
+            ("domain_id", texts(&["Meas Value", "Spec Anatomic Site"])),
+            ("vocabulary_id", texts(&["DICOM", "SNOMED"])),
+            ("concept_class_id", texts(&["Modality", "Body Structure"])),
+            ("standard_concept", texts(&["S", "S"])),
+            ("concept_code", texts(&["CT", "816094009"])),
+            ("valid_start_date", day()),
+            ("valid_end_date", day()),
+        ],
+    );
+    let ctx = RwidContext::new(RwidConfig {
+        lake: Some(demo.root.to_string_lossy().into_owned()),
+        ..RwidConfig::default()
+    })
+    .await
+    .unwrap();
+    let batches = ctx
+        .sql(
+            "SELECT s.Modality, upper(s.BodyPartExamined) AS body_part, o.modality_concept_id,
+                    o.anatomic_site_concept_id, count(*) AS series
+             FROM imaging.image_occurrence o
+             JOIN imaging.series s ON s.SeriesInstanceUID = o.image_series_uid
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2",
+        )
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let table = pretty_format_batches(&batches).unwrap().to_string();
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.contains("Modality"))
+        .collect();
+    let mut outcomes = std::collections::HashSet::new();
+    for row in rows {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (modality, body_part, modality_concept, site_concept) =
+            (cells[1], cells[2], cells[3], cells[4]);
+        // THORAX is CHEST's synonym in Annex L; LUNG has a code of its own.
+        let chest = body_part == "CHEST" || body_part == "THORAX";
+        assert_eq!(
+            modality_concept,
+            if modality == "CT" { "910001" } else { "0" },
+            "{table}"
+        );
+        assert_eq!(site_concept, if chest { "910002" } else { "0" }, "{table}");
+        outcomes.insert((modality == "CT", chest));
+    }
+    // Chest CT, other CT, and other modalities all seen.
+    for seen in [(true, true), (true, false), (false, false)] {
+        assert!(outcomes.contains(&seen), "{seen:?} missing: {table}");
+    }
+}

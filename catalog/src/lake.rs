@@ -337,20 +337,26 @@ fn view_left_out(name: &str, location: &str, error: &DataFusionError) -> Finding
 /// imaging procedure (required by MI-CDM) is the person's
 /// `clinical.procedure_occurrence` on the study's day, the first by id when
 /// there are several; NULL without one, which `lake_check()` reports. The
-/// modality concept comes from the lake's own vocabulary (`clinical.concept`
-/// rows of vocabulary 'DICOM' whose code is the Modality), 0 ("no matching
-/// concept") without one. What the index cannot know is NULL (the visit,
-/// the DICOMweb URI) or 0 (the anatomic site).
+/// concepts come from the lake's own vocabulary: the modality from
+/// `clinical.concept` rows of vocabulary 'DICOM' whose code is the
+/// Modality, the anatomic site from the SNOMED concept whose code DICOM
+/// gives BodyPartExamined (`body_part_region`, PS3.16 Annex L); 0 ("no
+/// matching concept") without one. What the index cannot know is NULL (the
+/// visit, the DICOMweb URI).
 fn image_occurrence_sql(has_concepts: bool, has_procedures: bool) -> String {
-    let (modality, modality_join) = if has_concepts {
+    let (modality, site, concept_joins) = if has_concepts {
         (
             "coalesce(m.concept_id, 0)",
+            "coalesce(a.concept_id, 0)",
             "LEFT JOIN (SELECT concept_code, min(concept_id) AS concept_id FROM clinical.concept
                         WHERE vocabulary_id = 'DICOM' GROUP BY concept_code) m
-               ON m.concept_code = s.Modality",
+               ON m.concept_code = s.Modality
+             LEFT JOIN (SELECT concept_code, min(concept_id) AS concept_id FROM clinical.concept
+                        WHERE vocabulary_id = 'SNOMED' GROUP BY concept_code) a
+               ON a.concept_code = body_part_region(s.BodyPartExamined)['code']",
         )
     } else {
-        ("CAST(0 AS BIGINT)", "")
+        ("CAST(0 AS BIGINT)", "CAST(0 AS BIGINT)", "")
     };
     let (procedure, procedure_join) = if has_procedures {
         (
@@ -367,7 +373,7 @@ fn image_occurrence_sql(has_concepts: bool, has_procedures: bool) -> String {
                 l.person_id,
                 {procedure} AS procedure_occurrence_id,
                 CAST(NULL AS BIGINT) AS visit_occurrence_id,
-                CAST(0 AS BIGINT) AS anatomic_site_concept_id,
+                CAST({site} AS BIGINT) AS anatomic_site_concept_id,
                 CAST(NULL AS VARCHAR) AS wadors_uri,
                 CAST(NULL AS VARCHAR) AS local_path,
                 coalesce(s.SeriesDate, s.StudyDate) AS image_occurrence_date,
@@ -377,7 +383,7 @@ fn image_occurrence_sql(has_concepts: bool, has_procedures: bool) -> String {
          FROM imaging.series s
          JOIN imaging.patient_link l ON l.patient_id = s.PatientID
          {procedure_join}
-         {modality_join}"
+         {concept_joins}"
     )
 }
 

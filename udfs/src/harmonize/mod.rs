@@ -14,6 +14,8 @@ use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 mod acquisition_class;
 pub mod anova;
 mod batch_effect_anova;
+mod body_part_region;
+pub mod body_parts;
 pub mod combat;
 mod combat_apply;
 mod combat_fit;
@@ -27,6 +29,7 @@ pub mod vendors;
 
 pub use acquisition_class::{FieldStrengthClass, PixelSpacingClass, SliceThicknessClass};
 pub use batch_effect_anova::BatchEffectAnova;
+pub use body_part_region::BodyPartRegion;
 pub use combat_apply::CombatApply;
 pub use combat_fit::CombatFit;
 pub use ct_kernel_class::CtKernelClass;
@@ -45,6 +48,7 @@ pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
             &rules,
         )))),
         Arc::new(ScalarUDF::from(CtKernelClass::new(Arc::clone(&rules)))),
+        Arc::new(ScalarUDF::from(BodyPartRegion::new(Arc::clone(&rules)))),
         Arc::new(ScalarUDF::from(HarmonizationRulesVersion::new(rules))),
         Arc::new(ScalarUDF::from(SliceThicknessClass::new())),
         Arc::new(ScalarUDF::from(PixelSpacingClass::new())),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use datafusion::common::{DataFusionError, Result};
 use serde::Deserialize;
 
+use super::body_parts::{BodyPartEntry, BodyPartRules};
 use super::kernels::{KernelRule, KernelRules};
 use super::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
 use crate::quantitative::equations::{CentiloidRules, EquationEntry};
@@ -17,8 +18,10 @@ const SCANNER_VENDORS: &str = include_str!("../../rules/scanner_vendors.toml");
 const CT_KERNELS: &str = include_str!("../../rules/ct_kernels.toml");
 /// The shipped Centiloid equations.
 const CENTILOID: &str = include_str!("../../rules/centiloid.toml");
+/// The shipped Body Part Examined terms (DICOM PS3.16 Annex L).
+const BODY_PARTS: &str = include_str!("../../rules/body_parts.toml");
 /// Every shipped rule file, in the order they are tried.
-const SHIPPED: [&str; 3] = [SCANNER_VENDORS, CT_KERNELS, CENTILOID];
+const SHIPPED: [&str; 4] = [SCANNER_VENDORS, CT_KERNELS, CENTILOID, BODY_PARTS];
 
 /// One rule file as written: a name, a version, and entries of any kind.
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +39,8 @@ struct RuleFile {
     kernel: Vec<KernelRule>,
     #[serde(default)]
     equation: Vec<EquationEntry>,
+    #[serde(default)]
+    body_part: Vec<BodyPartEntry>,
 }
 
 /// Where a set of rules came from, as results report it.
@@ -54,6 +59,7 @@ pub struct HarmonizationRules {
     pub vendors: VendorRules,
     pub kernels: KernelRules,
     pub centiloid: CentiloidRules,
+    pub body_parts: BodyPartRules,
     /// User files first, then the shipped ones.
     pub sources: Vec<RuleSource>,
 }
@@ -103,6 +109,7 @@ impl HarmonizationRules {
         let mut vendors = VendorRules::default();
         let mut kernels = KernelRules::default();
         let mut centiloid = CentiloidRules::default();
+        let mut body_parts = BodyPartRules::default();
         let mut sources = Vec::new();
         for (text, origin) in texts {
             let file: RuleFile = toml::from_str(text).map_err(|e| {
@@ -116,12 +123,14 @@ impl HarmonizationRules {
             vendors.extend(file.scanner, file.software, file.unknown, &source)?;
             kernels.extend(file.kernel, &source)?;
             centiloid.extend(file.equation, &source)?;
+            body_parts.extend(file.body_part, &source)?;
             sources.push(source);
         }
         Ok(Self {
             vendors,
             kernels,
             centiloid,
+            body_parts,
             sources,
         })
     }
