@@ -2,7 +2,9 @@
 //! fixtures (written by highdicom from tests/python/make_sr_fixtures.py),
 //! compared field by field with highdicom's own parser
 //! (tests/python/highdicom_measurements.py); a file highdicom cannot read
-//! is a `read_error` row here.
+//! is a `read_error` row here. The body-part rule file is what
+//! tests/python/dicom_body_parts.py writes from highdicom's copy of DICOM
+//! PS3.16 Table L-1.
 //!
 //! `.ci/run` installs highdicom and sets `RWID_PYTHON`; without it the test
 //! says so and passes, unless `RWID_REQUIRE_TOOLS` is set (as in CI).
@@ -17,7 +19,8 @@ use serde_json::{Map, Value};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dicom/sr");
 
-fn highdicom() -> Option<Vec<Map<String, Value>>> {
+/// The Python with highdicom, if there is one (see the module docs).
+fn python() -> Option<std::ffi::OsString> {
     let Some(python) = std::env::var_os("RWID_PYTHON") else {
         assert!(
             std::env::var_os("RWID_REQUIRE_TOOLS").is_none(),
@@ -26,6 +29,11 @@ fn highdicom() -> Option<Vec<Map<String, Value>>> {
         eprintln!("skipping: RWID_PYTHON not set; `.ci/run` installs highdicom");
         return None;
     };
+    Some(python)
+}
+
+fn highdicom() -> Option<Vec<Map<String, Value>>> {
+    let python = python()?;
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/python/highdicom_measurements.py"
@@ -97,5 +105,33 @@ async fn read_dicom_sr_agrees_with_highdicom() {
     assert_eq!(
         unreadable(&actual, "read_error"),
         BTreeSet::from(["truncated.dcm".to_string()])
+    );
+}
+
+/// udfs/rules/body_parts.toml is exactly what its generator writes from
+/// highdicom (pinned in .ci/requirements.txt): nothing edited by hand.
+#[test]
+fn body_part_rules_are_the_generators_output() {
+    let Some(python) = python() else { return };
+    let output = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/dicom_body_parts.py"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/udfs/rules/body_parts.toml"
+    ))
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == committed,
+        "udfs/rules/body_parts.toml differs from tests/python/dicom_body_parts.py's output; regenerate it"
     );
 }
