@@ -92,11 +92,7 @@ fn classify(
     defaults: &[f64],
     class: impl Fn(f64, &[f64]) -> &'static str,
 ) -> Result<ColumnarValue> {
-    let all_scalars = args
-        .args
-        .iter()
-        .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-    let rows = if all_scalars { 1 } else { args.number_rows };
+    let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
     let columns = args
         .args
         .iter()

@@ -84,8 +84,7 @@ impl ScalarUDFImpl for BodyPartRegion {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalars = matches!(args.args[0], ColumnarValue::Scalar(_));
-        let rows = if all_scalars { 1 } else { args.number_rows };
+        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
         let values = text_argument(&args.args[0], rows)?;
         let regions: Vec<_> = values
             .iter()

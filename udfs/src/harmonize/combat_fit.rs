@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Float64Type, Int64Type};
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -156,13 +156,7 @@ impl AggregateUDFImpl for CombatFit {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |suffix: &str, data_type: DataType| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                data_type,
-                true,
-            ))
-        };
+        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
         Ok(vec![
             field("cell_batches", list(DataType::Utf8)),
             field("cell_levels", list(DataType::Utf8)),

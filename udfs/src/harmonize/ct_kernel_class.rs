@@ -98,11 +98,7 @@ impl ScalarUDFImpl for CtKernelClass {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalars = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalars { 1 } else { args.number_rows };
+        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
         let manufacturers = text_argument(&args.args[0], rows)?;
         let kernels = text_argument(&args.args[1], rows)?;
         let decided: Vec<Option<Decided>> = manufacturers

@@ -100,11 +100,7 @@ impl ScalarUDFImpl for ScannerModel {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalars = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalars { 1 } else { args.number_rows };
+        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
         let manufacturers = text_argument(&args.args[0], rows)?;
         let models = text_argument(&args.args[1], rows)?;
         let mut seen = std::collections::HashMap::new();

@@ -104,8 +104,7 @@ fn classify_rows(
     rules: &HarmonizationRules,
     args: &ScalarFunctionArgs,
 ) -> Result<(StringArray, Vec<Option<VendorMatch>>, bool)> {
-    let all_scalars = matches!(args.args[0], ColumnarValue::Scalar(_));
-    let rows = if all_scalars { 1 } else { args.number_rows };
+    let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
     let values = text_argument(&args.args[0], rows)?;
     // Archives hold few distinct spellings: each is read once per batch.
     let mut seen: std::collections::HashMap<&str, VendorMatch> = std::collections::HashMap::new();

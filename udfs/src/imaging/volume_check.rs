@@ -240,13 +240,7 @@ impl AggregateUDFImpl for VolumeCheckUdaf {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |suffix: &str, data_type: DataType| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                data_type,
-                true,
-            ))
-        };
+        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
         Ok(vec![
             field("positions", float_list()),
             field("orientations", float_list()),

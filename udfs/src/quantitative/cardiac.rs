@@ -7,7 +7,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{arrays, number, text_output};
+use super::{number, text_output};
 
 /// LVEF category (2021 ESC heart-failure guideline; Universal Definition of
 /// HF 2021): reduced up to 40 %, mildly reduced above 40 and under 50,
@@ -153,7 +153,7 @@ impl ScalarUDFImpl for LvefCategory {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = vec![DataType::Float64; args.args.len()];
-        let (arrays, all_scalars) = arrays(&args.args, args.number_rows, &types)?;
+        let (arrays, all_scalars) = crate::cast_arguments(&args.args, args.number_rows, &types)?;
         let values = (0..arrays[0].len())
             .map(|row| {
                 Some(lvef_category(
@@ -188,7 +188,8 @@ impl ScalarUDFImpl for GlsCategory {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (arrays, all_scalars) = arrays(&args.args, args.number_rows, &[DataType::Float64])?;
+        let (arrays, all_scalars) =
+            crate::cast_arguments(&args.args, args.number_rows, &[DataType::Float64])?;
         let values = (0..arrays[0].len())
             .map(|row| Some(gls_category(number(&arrays, 0, row)?)))
             .collect();

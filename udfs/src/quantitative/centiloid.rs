@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::equations::CentiloidEquation;
-use super::{arrays, number, number_output, text};
+use super::{number, number_output, text};
 use crate::harmonize::{HarmonizationRules, same_rules_same_function};
 
 #[user_doc(
@@ -147,7 +147,7 @@ impl ScalarUDFImpl for Centiloid {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = [DataType::Float64, DataType::Utf8, DataType::Utf8];
         let (arrays, all_scalars) =
-            arrays(&args.args, args.number_rows, &types[..args.args.len()])?;
+            crate::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
         let rows = arrays[0].len();
         let equations = equations(&self.rules, &arrays, 1, rows)?;
         let values = (0..rows)
@@ -198,7 +198,7 @@ impl ScalarUDFImpl for CentiloidEquationDetails {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = [DataType::Utf8, DataType::Utf8];
         let (arrays, all_scalars) =
-            arrays(&args.args, args.number_rows, &types[..args.args.len()])?;
+            crate::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
         let rows = arrays[0].len();
         let found = equations(&self.rules, &arrays, 0, rows)?;
         let texts = |f: fn(&CentiloidEquation) -> &str| -> ArrayRef {

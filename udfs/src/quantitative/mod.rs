@@ -7,8 +7,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::Float64Type;
 use datafusion::common::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 
@@ -33,23 +32,6 @@ pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(LvefCategory::new())),
         Arc::new(ScalarUDF::from(GlsCategory::new())),
     ]
-}
-
-/// The arguments as Float64 (numbers) or Utf8 (text) arrays of `rows` rows,
-/// and whether they were all scalars.
-fn arrays(
-    args: &[ColumnarValue],
-    rows: usize,
-    types: &[DataType],
-) -> Result<(Vec<ArrayRef>, bool)> {
-    let all_scalars = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-    let length = if all_scalars { 1 } else { rows };
-    let arrays = args
-        .iter()
-        .zip(types)
-        .map(|(a, t)| Ok(cast(&a.to_array(length)?, t)?))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((arrays, all_scalars))
 }
 
 /// A Float64 argument's value at `row`, `None` for NULL or NaN.

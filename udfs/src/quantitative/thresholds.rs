@@ -11,7 +11,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{arrays, number, text_output};
+use super::{number, text_output};
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -121,7 +121,7 @@ impl ScalarUDFImpl for AmyloidPositive {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (arrays, all_scalars) = arrays(
+        let (arrays, all_scalars) = crate::cast_arguments(
             &args.args,
             args.number_rows,
             &[DataType::Float64, DataType::Float64],
@@ -156,7 +156,7 @@ impl ScalarUDFImpl for TauCategory {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let (arrays, all_scalars) =
-            arrays(&args.args, args.number_rows, &vec![DataType::Float64; 3])?;
+            crate::cast_arguments(&args.args, args.number_rows, &vec![DataType::Float64; 3])?;
         let mut values = Vec::with_capacity(arrays[0].len());
         for row in 0..arrays[0].len() {
             let (Some(suvr), Some(lower), Some(upper)) = (

@@ -92,16 +92,8 @@ pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
 pub(super) fn state_fields(name: &str) -> [FieldRef; 2] {
     let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
     [
-        Arc::new(Field::new(
-            format!("{name}[days]"),
-            list(DataType::Int64),
-            true,
-        )),
-        Arc::new(Field::new(
-            format!("{name}[responses]"),
-            list(DataType::Utf8),
-            true,
-        )),
+        crate::state_field(name, "days", list(DataType::Int64)),
+        crate::state_field(name, "responses", list(DataType::Utf8)),
     ]
 }
 

@@ -1,9 +1,7 @@
 //! `recist11_best_response`: best overall response of a patient's time points.
 
-use std::sync::Arc;
-
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -118,13 +116,7 @@ impl AggregateUDFImpl for Recist11BestResponse {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |suffix: &str, data_type: DataType| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                data_type,
-                true,
-            ))
-        };
+        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
         let [days, responses] = state_fields(args.name);
         Ok(vec![
             days,

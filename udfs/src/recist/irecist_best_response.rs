@@ -1,10 +1,8 @@
 //! `irecist_best_response`: iRECIST best overall response (iBOR) of a
 //! patient's time points.
 
-use std::sync::Arc;
-
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -108,13 +106,7 @@ impl AggregateUDFImpl for IrecistBestResponse {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |suffix: &str| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                DataType::Int64,
-                true,
-            ))
-        };
+        let field = |part: &str| crate::state_field(args.name, part, DataType::Int64);
         let [days, responses] = state_fields(args.name);
         Ok(vec![
             days,

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{Array, AsArray, Float64Builder};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
@@ -89,17 +88,8 @@ impl ScalarUDFImpl for Recist11MeasurementMm {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let all_scalars = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if all_scalars { 1 } else { args.number_rows };
-        let arrays = args
-            .args
-            .into_iter()
-            .zip(TYPES)
-            .map(|(arg, data_type)| Ok(cast(&arg.into_array(rows)?, &data_type)?))
-            .collect::<Result<Vec<ArrayRef>>>()?;
+        let (arrays, all_scalars) = crate::cast_arguments(&args.args, args.number_rows, &TYPES)?;
+        let rows = arrays[0].len();
         let results = arrays[0].as_string::<i32>();
         let too_small = arrays.get(1).map(|a| a.as_primitive::<Float64Type>());
         let mut out = Float64Builder::with_capacity(rows);

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
@@ -84,13 +83,8 @@ fn text_rows(
     types: &[DataType],
     mut row: impl FnMut(&[ArrayRef], usize) -> Result<Option<&'static str>>,
 ) -> Result<ColumnarValue> {
-    let all_scalars = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-    let length = if all_scalars { 1 } else { rows };
-    let arrays = args
-        .into_iter()
-        .zip(types)
-        .map(|(arg, data_type)| Ok(cast(&arg.into_array(length)?, data_type)?))
-        .collect::<Result<Vec<ArrayRef>>>()?;
+    let (arrays, all_scalars) = crate::cast_arguments(&args, rows, types)?;
+    let length = arrays.first().map_or(rows, |a| a.len());
     let mut out = StringBuilder::with_capacity(length, length * 2);
     for index in 0..length {
         out.append_option(row(&arrays, index)?);
