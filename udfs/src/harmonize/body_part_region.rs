@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray, StructArray};
 use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::arrow::datatypes::{DataType, Fields};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::rules::HarmonizationRules;
-use super::{is_text, same_rules_same_function, text_argument};
+use super::{is_text, same_rules_same_function, text_argument, text_fields};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -59,10 +59,7 @@ impl BodyPartRegion {
 same_rules_same_function!(BodyPartRegion);
 
 fn region_fields() -> Fields {
-    ["code", "meaning", "rule"]
-        .into_iter()
-        .map(|name| Field::new(name, DataType::Utf8, true))
-        .collect()
+    text_fields(&["code", "meaning", "rule"])
 }
 
 impl ScalarUDFImpl for BodyPartRegion {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringArray, StructArray};
 use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::arrow::datatypes::{DataType, Fields};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -14,7 +14,7 @@ use datafusion_macros::user_doc;
 use super::kernels::KernelClass;
 use super::rules::HarmonizationRules;
 use super::vendors::VendorKind;
-use super::{is_text, same_rules_same_function, text_argument};
+use super::{is_text, same_rules_same_function, text_argument, text_fields};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -65,10 +65,7 @@ impl CtKernelClass {
 type Decided = (Option<String>, KernelClass);
 
 fn fields() -> Fields {
-    ["class", "vendor", "rule"]
-        .into_iter()
-        .map(|name| Field::new(name, DataType::Utf8, true))
-        .collect()
+    text_fields(&["class", "vendor", "rule"])
 }
 
 same_rules_same_function!(CtKernelClass);

@@ -65,6 +65,14 @@ pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     ]
 }
 
+/// The fields of a struct result whose members are all text (NULL allowed).
+fn text_fields(names: &[&str]) -> datafusion::arrow::datatypes::Fields {
+    names
+        .iter()
+        .map(|name| datafusion::arrow::datatypes::Field::new(*name, DataType::Utf8, true))
+        .collect()
+}
+
 /// A text argument as a string array of `rows` rows (a scalar repeated).
 /// A list (such as read_dicom's multi-valued ConvolutionKernel) gives its
 /// first value.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringArray, StructArray};
-use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::arrow::datatypes::{DataType, Fields};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
@@ -13,7 +13,7 @@ use datafusion_macros::user_doc;
 
 use super::rules::HarmonizationRules;
 use super::vendors::VendorMatch;
-use super::{is_text, same_rules_same_function, text_argument};
+use super::{is_text, same_rules_same_function, text_argument, text_fields};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -155,10 +155,7 @@ impl ScalarUDFImpl for ScannerVendor {
 }
 
 fn details_fields() -> Fields {
-    ["vendor", "original", "kind", "name", "rule", "normalized"]
-        .into_iter()
-        .map(|name| Field::new(name, DataType::Utf8, true))
-        .collect()
+    text_fields(&["vendor", "original", "kind", "name", "rule", "normalized"])
 }
 
 impl ScalarUDFImpl for ScannerVendorDetails {

@@ -83,6 +83,13 @@ impl ReferenceDay {
     }
 }
 
+/// An option of the best-response aggregates (such as `min_sd_days`): the
+/// first non-NULL value of an Int64 column, input and merged states alike;
+/// once set, it stays.
+pub(super) fn keep_first_setting(setting: &mut Option<i64>, column: &ArrayRef) {
+    *setting = setting.or(column.as_primitive::<Int64Type>().iter().flatten().next());
+}
+
 /// Days since 1970-01-01 of a Date32 column, as Int64.
 pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
     Ok(cast(&cast(dates, &DataType::Int32)?, &DataType::Int64)?)

@@ -1,7 +1,7 @@
 //! `recist11_best_response`: best overall response of a patient's time points.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
-use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, ReferenceDay, days_of, state_fields};
+use super::assessments::{Assessments, ReferenceDay, days_of, keep_first_setting, state_fields};
 use super::rules::{BestResponseRules, Response, best_overall_response};
 
 #[user_doc(
@@ -153,8 +153,7 @@ impl Accumulator for BestResponseAccumulator {
         }
         for (index, slot) in [(4, &mut self.min_sd_days), (5, &mut self.confirm_days)] {
             if let Some(column) = values.get(index) {
-                let column = column.as_primitive::<Int64Type>();
-                *slot = slot.or(column.iter().flatten().next());
+                keep_first_setting(slot, column);
             }
         }
         Ok(())
@@ -182,8 +181,7 @@ impl Accumulator for BestResponseAccumulator {
             }
         }
         for (index, slot) in [(4, &mut self.min_sd_days), (5, &mut self.confirm_days)] {
-            let column = states[index].as_primitive::<Int64Type>();
-            *slot = slot.or(column.iter().flatten().next());
+            keep_first_setting(slot, &states[index]);
         }
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! `irecist_best_response`: iRECIST best overall response (iBOR) of a
 //! patient's time points.
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
+use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::assessments::{Assessments, ReferenceDay, days_of, state_fields};
+use super::assessments::{Assessments, ReferenceDay, days_of, keep_first_setting, state_fields};
 use super::irecist::{IResponse, irecist_best_response};
 
 /// RECIST 1.1's minimum duration of SD, as `recist11_best_response` uses it.
@@ -128,20 +128,13 @@ struct IBorAccumulator {
     min_sd_days: Option<i64>,
 }
 
-impl IBorAccumulator {
-    fn set_min_sd_days(&mut self, column: &ArrayRef) {
-        let column = column.as_primitive::<Int64Type>();
-        self.min_sd_days = self.min_sd_days.or(column.iter().flatten().next());
-    }
-}
-
 impl Accumulator for IBorAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.assessments
             .add_rows(&values[0], &days_of(&values[1])?)?;
         self.reference_day.add(&days_of(&values[2])?)?;
         if let Some(column) = values.get(3) {
-            self.set_min_sd_days(column);
+            keep_first_setting(&mut self.min_sd_days, column);
         }
         Ok(())
     }
@@ -161,7 +154,7 @@ impl Accumulator for IBorAccumulator {
         for row in 0..states[0].len() {
             self.assessments.merge_row(&states[0], &states[1], row)?;
         }
-        self.set_min_sd_days(&states[3]);
+        keep_first_setting(&mut self.min_sd_days, &states[3]);
         Ok(())
     }
 
