@@ -33,7 +33,7 @@ use datafusion::common::{Result, plan_datafusion_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::{DocSection, Documentation, Expr};
+use datafusion::logical_expr::{Documentation, Expr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
@@ -460,12 +460,7 @@ pub struct LakeCheck;
 impl LakeCheck {
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "Checks the mounted lake's standard tables (OMOP CDM 5.4 and rwid's imaging \
                  tables) against their specifications, like OHDSI DataQualityDashboard's \
                  conformance checks: required and optional columns present, column types, \

@@ -295,12 +295,8 @@ async fn mount_imaging(
             "image_occurrence",
             has("patient_link") && has_instances,
             image_occurrence_sql(
-                found
-                    .iter()
-                    .any(|t| t.schema == "clinical" && t.name == "concept"),
-                found
-                    .iter()
-                    .any(|t| t.schema == "clinical" && t.name == "procedure_occurrence"),
+                has_in("clinical", "concept"),
+                has_in("clinical", "procedure_occurrence"),
             ),
             "view over imaging.series and imaging.patient_link",
         ),

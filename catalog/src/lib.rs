@@ -8,6 +8,24 @@ pub mod lake;
 pub mod schemas;
 pub mod views;
 
+/// The reference documentation of a table function (DataFusion gives table
+/// functions no `documentation()` hook, so each keeps its own), filed under
+/// "Table Functions" with the scalar and aggregate functions' sections.
+pub(crate) fn table_function_documentation(
+    description: &str,
+    syntax: &str,
+) -> datafusion::logical_expr::DocumentationBuilder {
+    datafusion::logical_expr::Documentation::builder(
+        datafusion::logical_expr::DocSection {
+            include: true,
+            label: "Table Functions",
+            description: None,
+        },
+        description,
+        syntax,
+    )
+}
+
 /// rwid's table functions: name, implementation and reference documentation.
 /// The session registers them and the function reference lists them from here.
 pub fn table_functions() -> Vec<(

@@ -17,8 +17,8 @@ use datafusion::common::{Result, ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::datasource::provider_as_source;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, count_distinct, max, min, sum};
 use datafusion::logical_expr::{
-    AggregateUDF, DocSection, Documentation, Expr, ExprFunctionExt, LogicalPlan,
-    LogicalPlanBuilder, cast, ident, lit,
+    AggregateUDF, Documentation, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, cast,
+    ident, lit,
 };
 
 use super::scan::OnError;
@@ -179,12 +179,7 @@ pub struct DicomSeries;
 impl DicomSeries {
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "The DICOM files at LOCATION rolled up to one row per series, shaped like IDC's \
                  series index (idc-index `index`): the attributes the series' instances share \
                  (PatientID, StudyInstanceUID, Modality, Manufacturer, ManufacturerModelName, \
@@ -251,12 +246,7 @@ pub struct DicomStudies;
 impl DicomStudies {
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "The DICOM files at LOCATION rolled up to one row per study: PatientID, \
                  PatientSex, PatientAge, StudyDate, StudyDescription, InstitutionName, \
                  `ModalitiesInStudy` (sorted list), `seriesCount`, `instanceCount` and \

@@ -15,7 +15,7 @@ use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
 use datafusion::execution::object_store::ObjectStoreUrl;
-use datafusion::logical_expr::{DocSection, Documentation, Expr};
+use datafusion::logical_expr::{Documentation, Expr};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
@@ -25,7 +25,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::header::DicomHeader;
 use super::scan::{DicomFile, FileReader, IO_CONCURRENCY, OnError, display_path};
 use super::sr::{Code, SrMeasurement};
-use super::table::{DicomTable, string_argument};
+use super::table::{DicomTable, on_error_argument, string_argument};
 use super::values::parse_date;
 
 /// The table's columns: the report's identity, then one measurement.
@@ -275,12 +275,7 @@ impl ReadDicomSr {
     /// Reference documentation (table functions have no `documentation()` hook).
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "Reads the measurements of DICOM SR measurement reports (PS3.16 TID 1500, as \
                  highdicom, dcmqi and viewers write them) as rows, one per numeric measurement: \
                  the report's PatientID, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID \
@@ -316,10 +311,7 @@ impl TableFunctionImpl for ReadDicomSr {
         }
         let location =
             string_argument("read_dicom_sr", "the location", exprs, 0)?.unwrap_or_default();
-        let on_error = match string_argument("read_dicom_sr", "on_error", exprs, 1)? {
-            Some(mode) => mode.parse()?,
-            None => OnError::default(),
-        };
+        let on_error = on_error_argument("read_dicom_sr", exprs, 1)?;
         Ok(Arc::new(DicomSrTable {
             files: DicomTable::try_new(&[location], &[], &[], on_error)?,
             on_error,

@@ -16,7 +16,7 @@ use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
-    CreateExternalTable, DocSection, Documentation, Expr, TableProviderFilterPushDown,
+    CreateExternalTable, Documentation, Expr, TableProviderFilterPushDown,
 };
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::object_store::path::Path;
@@ -404,6 +404,13 @@ pub(crate) fn string_argument(
     }
 }
 
+/// A table function's `on_error` argument at `index` (`'read_error'`,
+/// `'skip'` or `'fail'`), the default when it is not given.
+pub(crate) fn on_error_argument(function: &str, exprs: &[Expr], index: usize) -> Result<OnError> {
+    string_argument(function, "on_error", exprs, index)?
+        .map_or(Ok(OnError::default()), |mode| mode.parse())
+}
+
 /// `CREATE EXTERNAL TABLE name STORED AS DICOM LOCATION '...'
 /// [PARTITIONED BY (col, ...)] [OPTIONS ('dicom.on_error' 'skip')]`.
 #[derive(Debug, Default)]
@@ -449,12 +456,7 @@ impl ReadDicom {
     /// (table functions have no `documentation()` hook of their own).
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "Reads DICOM files as a table, one row per file (SOP instance), header only: \
                  pixel data is never read. LOCATION is a file, a folder (read recursively; files \
                  need no `.dcm` extension), a glob, or an object-store URL such as \
@@ -500,10 +502,7 @@ impl TableFunctionImpl for ReadDicom {
             );
         }
         let location = text(0, "the location")?.unwrap_or_default();
-        let on_error = match text(1, "on_error")? {
-            Some(mode) => mode.parse()?,
-            None => OnError::default(),
-        };
+        let on_error = on_error_argument("read_dicom", exprs, 1)?;
         let custom = match text(2, "attributes")? {
             Some(list) => CustomAttribute::parse_list(&list)
                 .map_err(|e| plan_datafusion_err!("read_dicom: {e}"))?,

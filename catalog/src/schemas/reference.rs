@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, plan_err};
 use datafusion::datasource::MemTable;
-use datafusion::logical_expr::{DocSection, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use super::{ColumnSpec, TableSpec, all_tables};
 
@@ -20,12 +20,7 @@ pub struct StandardColumns;
 impl StandardColumns {
     pub fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DocSection {
-                    include: true,
-                    label: "Table Functions",
-                    description: None,
-                },
+            crate::table_function_documentation(
                 "The expected columns of every standard table rwid knows (OMOP CDM 5.4 and \
                  rwid's imaging tables): `table_schema`, `table_name`, `column_name`, \
                  `ordinal_position`, `expected_type`, `required`, `description` and \
