@@ -182,12 +182,15 @@ struct FitAccumulator {
     options: Option<String>,
 }
 
-/// A shape as the error messages show it: (features, categorical, continuous).
-fn shape_text(shape: Shape) -> String {
-    format!(
-        "({}, {}, {})",
-        shape.features, shape.categorical, shape.continuous
-    )
+/// The error for a sample whose number of features or covariates differs
+/// from the first sample's.
+fn shape_mismatch(sample: usize, shape: Shape, first: Shape) -> DataFusionError {
+    let text = |s: Shape| format!("({}, {}, {})", s.features, s.categorical, s.continuous);
+    DataFusionError::Execution(format!(
+        "{NAME}: every sample needs the same number of features and covariates; sample {sample} has {} (features, categorical, continuous), the first {}",
+        text(shape),
+        text(first)
+    ))
 }
 
 impl FitAccumulator {
@@ -202,11 +205,7 @@ impl FitAccumulator {
             .moments
             .get_or_insert_with(|| SampleMoments::new(shape));
         if moments.shape() != shape {
-            return exec_err!(
-                "{NAME}: every sample needs the same number of features and covariates; sample {sample} has {} (features, categorical, continuous), the first {}",
-                shape_text(shape),
-                shape_text(moments.shape())
-            );
+            return Err(shape_mismatch(sample, shape, moments.shape()));
         }
         Ok(moments)
     }
@@ -296,14 +295,7 @@ impl Accumulator for FitAccumulator {
             match shape {
                 None => shape = Some(this),
                 Some(known) if known == this => {}
-                Some(known) => {
-                    return exec_err!(
-                        "{NAME}: every sample needs the same number of features and covariates; sample {} has {} (features, categorical, continuous), the first {}",
-                        sample(row),
-                        shape_text(this),
-                        shape_text(known)
-                    );
-                }
+                Some(known) => return Err(shape_mismatch(sample(row), this, known)),
             }
         }
         let Some(shape) = shape else {
