@@ -19,8 +19,9 @@ use serde_json::{Map, Value};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dicom/sr");
 
-/// The Python with highdicom, if there is one (see the module docs).
-fn python() -> Option<std::ffi::OsString> {
+/// What `tests/python/<script>` prints when run with `args` by the Python
+/// that has highdicom; `None` when there is none (see the module docs).
+fn run_python(script: &str, args: &[&str]) -> Option<String> {
     let Some(python) = std::env::var_os("RWID_PYTHON") else {
         assert!(
             std::env::var_os("RWID_REQUIRE_TOOLS").is_none(),
@@ -29,27 +30,26 @@ fn python() -> Option<std::ffi::OsString> {
         eprintln!("skipping: RWID_PYTHON not set; `.ci/run` installs highdicom");
         return None;
     };
-    Some(python)
-}
-
-fn highdicom() -> Option<Vec<Map<String, Value>>> {
-    let python = python()?;
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/highdicom_measurements.py"
-    );
     let output = Command::new(python)
-        .arg(script)
-        .arg(FIXTURES)
+        .arg(format!(
+            "{}/tests/python/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(args)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{script}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn highdicom() -> Option<Vec<Map<String, Value>>> {
+    let measurements = run_python("highdicom_measurements.py", &[FIXTURES])?;
     Some(
-        String::from_utf8_lossy(&output.stdout)
+        measurements
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect(),
@@ -112,26 +112,16 @@ async fn read_dicom_sr_agrees_with_highdicom() {
 /// highdicom (pinned in .ci/requirements.txt): nothing edited by hand.
 #[test]
 fn body_part_rules_are_the_generators_output() {
-    let Some(python) = python() else { return };
-    let output = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/dicom_body_parts.py"
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let Some(generated) = run_python("dicom_body_parts.py", &[]) else {
+        return;
+    };
     let committed = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/udfs/rules/body_parts.toml"
     ))
     .unwrap();
     assert!(
-        String::from_utf8_lossy(&output.stdout) == committed,
+        generated == committed,
         "udfs/rules/body_parts.toml differs from tests/python/dicom_body_parts.py's output; regenerate it"
     );
 }
