@@ -1,13 +1,13 @@
 //! `lvef_category` and `gls_category`: left-ventricular function classes.
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::{number, text_output};
+use super::{number, numeric_arguments, text_output};
 
 /// LVEF category (2021 ESC heart-failure guideline; Universal Definition of
 /// HF 2021): reduced up to 40 %, mildly reduced above 40 and under 50,
@@ -121,19 +121,6 @@ impl Default for GlsCategory {
     }
 }
 
-fn numeric(
-    name: &str,
-    arg_types: &[DataType],
-    counts: std::ops::RangeInclusive<usize>,
-) -> Result<Vec<DataType>> {
-    if !counts.contains(&arg_types.len())
-        || !arg_types.iter().all(|t| t.is_numeric() || t.is_null())
-    {
-        return plan_err!("{name} takes {counts:?} numbers, got {arg_types:?}");
-    }
-    Ok(vec![DataType::Float64; arg_types.len()])
-}
-
 impl ScalarUDFImpl for LvefCategory {
     fn name(&self) -> &str {
         "lvef_category"
@@ -144,7 +131,7 @@ impl ScalarUDFImpl for LvefCategory {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        numeric(self.name(), arg_types, 1..=2)
+        numeric_arguments(self.name(), arg_types, 1..=2, "1..=2 numbers")
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -180,7 +167,7 @@ impl ScalarUDFImpl for GlsCategory {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        numeric(self.name(), arg_types, 1..=1)
+        numeric_arguments(self.name(), arg_types, 1..=1, "1..=1 numbers")
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

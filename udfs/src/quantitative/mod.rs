@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
-use datafusion::arrow::datatypes::Float64Type;
-use datafusion::common::Result;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 
 use crate::harmonize::HarmonizationRules;
@@ -32,6 +32,23 @@ pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(LvefCategory::new())),
         Arc::new(ScalarUDF::from(GlsCategory::new())),
     ]
+}
+
+/// Coerces the numeric arguments of a function taking `counts` numbers to
+/// Float64; otherwise an error that says the function takes `expected`
+/// (such as `2 numbers (centiloid, threshold)`).
+fn numeric_arguments(
+    name: &str,
+    arg_types: &[DataType],
+    counts: std::ops::RangeInclusive<usize>,
+    expected: &str,
+) -> Result<Vec<DataType>> {
+    if !counts.contains(&arg_types.len())
+        || !arg_types.iter().all(|t| t.is_numeric() || t.is_null())
+    {
+        return plan_err!("{name} takes {expected}, got {arg_types:?}");
+    }
+    Ok(vec![DataType::Float64; arg_types.len()])
 }
 
 /// A Float64 argument's value at `row`, `None` for NULL or NaN.

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use super::{number, text_output};
+use super::{number, numeric_arguments, text_output};
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -95,14 +95,6 @@ impl Default for TauCategory {
     }
 }
 
-/// `count` numeric arguments, coerced to Float64.
-fn numbers(name: &str, arg_types: &[DataType], count: usize, names: &str) -> Result<Vec<DataType>> {
-    if arg_types.len() != count || !arg_types.iter().all(|t| t.is_numeric() || t.is_null()) {
-        return plan_err!("{name} takes {count} numbers ({names}), got {arg_types:?}");
-    }
-    Ok(vec![DataType::Float64; count])
-}
-
 impl ScalarUDFImpl for AmyloidPositive {
     fn name(&self) -> &str {
         "amyloid_positive"
@@ -113,7 +105,12 @@ impl ScalarUDFImpl for AmyloidPositive {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        numbers(self.name(), arg_types, 2, "centiloid, threshold")
+        numeric_arguments(
+            self.name(),
+            arg_types,
+            2..=2,
+            "2 numbers (centiloid, threshold)",
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -147,7 +144,12 @@ impl ScalarUDFImpl for TauCategory {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        numbers(self.name(), arg_types, 3, "suvr, lower, upper")
+        numeric_arguments(
+            self.name(),
+            arg_types,
+            3..=3,
+            "3 numbers (suvr, lower, upper)",
+        )
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
