@@ -51,12 +51,7 @@ impl IResponse {
     /// `iCR`, `iPR`, `iSD`, `NON-iCR/NON-iUPD` (or `iNN`), `iUPD`, `iCPD`,
     /// `NE`, any case, with or without the `i`.
     pub fn parse(text: &str) -> Option<Self> {
-        let normalized: String = text
-            .trim()
-            .to_ascii_uppercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
+        let normalized = super::rules::response_key(text);
         let without_i = |s: &str| s.replace("ICR", "CR").replace("IUPD", "UPD");
         match without_i(normalized.strip_prefix('I').unwrap_or(&normalized)).as_str() {
             "CR" => Some(IResponse::Cr),

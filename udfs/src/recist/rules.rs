@@ -174,6 +174,15 @@ pub enum Response {
     Ne,
 }
 
+/// A response category as the parsers compare it: upper case, letters and
+/// digits only (`non-CR/non-PD` is `NONCRNONPD`).
+pub(super) fn response_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 impl Response {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -189,13 +198,7 @@ impl Response {
     /// `CR`, `PR`, `SD`, `PD`, `NE`, `NON-CR/NON-PD` (also `NON-CR NON-PD`,
     /// `NONCR/NONPD`), any case.
     pub fn parse(text: &str) -> Option<Self> {
-        let normalized: String = text
-            .trim()
-            .to_ascii_uppercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        match normalized.as_str() {
+        match response_key(text).as_str() {
             "CR" => Some(Response::Cr),
             "PR" => Some(Response::Pr),
             "SD" => Some(Response::Sd),
