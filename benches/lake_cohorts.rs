@@ -14,8 +14,11 @@
 //! users write, mixed-case names unquoted.
 //!
 //! DuckDB and idc-index-data come from `RWID_PYTHON` (default `python3`;
-//! `pip install -r benches/requirements.txt`). Each query runs 3 times in
-//! each engine, in process, warm; the fastest run counts.
+//! `pip install -r benches/requirements.txt`). Plain DataFusion (a
+//! `SessionContext` with DataFusion's defaults, identifiers kept as written
+//! so IDC's names resolve) runs the same SQL on the same files too: what
+//! rwid's session adds or saves over the engine it is built on. Each query
+//! runs 5 times in each engine, in process, warm; the fastest run counts.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,8 +33,17 @@ use rwid::datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::datafusion::parquet::basic::Compression;
 use rwid::datafusion::parquet::file::properties::WriterProperties;
+use rwid::datafusion::prelude::{SessionConfig, SessionContext};
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
+
+// The allocator the rwid binary uses (src/main.rs); plain DataFusion runs
+// with it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Runs of each query in each engine; the fastest counts.
+const REPETITIONS: usize = 5;
 
 const NSCLC: i64 = 4115276;
 const PEMBROLIZUMAB: i64 = 45775965;
@@ -439,16 +451,46 @@ fn same_rows(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
             .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_cell(p, q)))
 }
 
-async fn time_rwid(ctx: &RwidContext, sql: &str) -> (Duration, Vec<Vec<String>>) {
+/// Runs a query [`REPETITIONS`] times: the fastest time and the result.
+async fn time_query(run: impl AsyncFn() -> Vec<RecordBatch>) -> (Duration, Vec<Vec<String>>) {
     let mut best = Duration::MAX;
     let mut rows = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..REPETITIONS {
         let started = Instant::now();
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let batches = run().await;
         best = best.min(started.elapsed());
         rows = rows_of(&batches);
     }
     (best, rows)
+}
+
+/// Plain DataFusion over the lake's folders: one external table per
+/// `schema/table` folder, as a datafusion-cli user would declare them.
+async fn plain_datafusion(lake: &Path, idc: Option<&str>) -> SessionContext {
+    let mut config = SessionConfig::new();
+    config.options_mut().sql_parser.enable_ident_normalization = false;
+    let ctx = SessionContext::new_with_config(config);
+    let mut statements = Vec::new();
+    for schema in ["clinical", "imaging"] {
+        statements.push(format!("CREATE SCHEMA {schema}"));
+        for table in std::fs::read_dir(lake.join(schema)).unwrap() {
+            let table = table.unwrap().file_name().to_string_lossy().into_owned();
+            let location = lake.join(schema).join(&table);
+            statements.push(format!(
+                "CREATE EXTERNAL TABLE {schema}.{table} STORED AS PARQUET LOCATION '{}/'",
+                location.display()
+            ));
+        }
+    }
+    if let Some(path) = idc {
+        statements.push(format!(
+            "CREATE EXTERNAL TABLE idc_index STORED AS PARQUET LOCATION '{path}'"
+        ));
+    }
+    for statement in statements {
+        ctx.sql(&statement).await.unwrap().collect().await.unwrap();
+    }
+    ctx
 }
 
 #[derive(serde::Deserialize)]
@@ -543,44 +585,58 @@ async fn main() {
         }
         None => println!("idc-index-data: not installed; IDC queries not run"),
     }
+    let plain = plain_datafusion(&folder, idc.as_deref()).await;
     let duck = run_duckdb(&folder, idc.as_deref(), &queries);
 
     println!(
-        "\n{patients} patients, {instances} imaging instances; fastest of 3 runs, in process, warm\n"
+        "\n{patients} patients, {instances} imaging instances; fastest of {REPETITIONS} runs, in process, warm\n"
     );
-    println!("| query | rwid s | DuckDB s | rwid / DuckDB | same result |");
-    println!("|---|---|---|---|---|");
-    let mut ratios = Vec::new();
+    println!(
+        "| query | rwid s | DataFusion s | DuckDB s | rwid / DataFusion | rwid / DuckDB | same result |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let (mut to_datafusion, mut to_duckdb) = (Vec::new(), Vec::new());
     for (name, sql) in &queries {
-        let (ours, rows) = time_rwid(&ctx, sql).await;
-        match duck.as_ref().and_then(|d| d.get(*name)) {
+        let (ours, rows) =
+            time_query(async || ctx.sql(sql).await.unwrap().collect().await.unwrap()).await;
+        let (engine, engine_rows) =
+            time_query(async || plain.sql(sql).await.unwrap().collect().await.unwrap()).await;
+        let ratio_datafusion = ours.as_secs_f64() / engine.as_secs_f64();
+        to_datafusion.push(ratio_datafusion);
+        let mut same = same_rows(&rows, &engine_rows);
+        let (duck_seconds, ratio_duckdb) = match duck.as_ref().and_then(|d| d.get(*name)) {
             Some(theirs) => {
                 let ratio = ours.as_secs_f64() / theirs.seconds;
-                ratios.push(ratio);
-                let same = same_rows(&rows, &theirs.rows);
-                println!(
-                    "| {name} | {:.3} | {:.3} | {ratio:.2} | {} |",
-                    ours.as_secs_f64(),
-                    theirs.seconds,
-                    if same { "yes" } else { "NO" }
-                );
-                if !same {
+                to_duckdb.push(ratio);
+                same &= same_rows(&rows, &theirs.rows);
+                if !same_rows(&rows, &theirs.rows) {
                     println!(
                         "  rwid:   {:?}\n  duckdb: {:?}",
                         &rows[..rows.len().min(3)],
                         &theirs.rows[..theirs.rows.len().min(3)]
                     );
                 }
+                (format!("{:.3}", theirs.seconds), format!("{ratio:.2}"))
             }
-            None => println!("| {name} | {:.3} | not run | | |", ours.as_secs_f64()),
-        }
-    }
-    if !ratios.is_empty() {
-        ratios.sort_by(f64::total_cmp);
-        let median = ratios[ratios.len() / 2];
+            None => ("not run".to_string(), String::new()),
+        };
         println!(
-            "\nmedian rwid / DuckDB: {median:.2}; worst: {:.2}",
-            ratios.last().unwrap()
+            "| {name} | {:.3} | {:.3} | {duck_seconds} | {ratio_datafusion:.2} | {ratio_duckdb} | {} |",
+            ours.as_secs_f64(),
+            engine.as_secs_f64(),
+            if same { "yes" } else { "NO" }
+        );
+    }
+    for (peer, mut ratios) in [("DataFusion", to_datafusion), ("DuckDB", to_duckdb)] {
+        if ratios.is_empty() {
+            continue;
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "median rwid / {peer}: {:.2}; best: {:.2}; worst: {:.2}",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
         );
     }
 }

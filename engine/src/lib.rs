@@ -7,6 +7,7 @@
 //! the same SQL.
 
 pub mod cohort;
+mod collapse_runs;
 mod context;
 mod object_stores;
 mod session;

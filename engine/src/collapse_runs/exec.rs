@@ -1,0 +1,313 @@
+//! `CollapseRunsExec`: one row per run of consecutive rows with equal keys.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::Result;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
+use datafusion::physical_plan::metrics::{
+    BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
+};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+};
+use futures::StreamExt;
+
+use super::runs::{first_of_runs, run_lengths, run_starts, run_sums, run_value_counts};
+
+/// One output column of [`CollapseRunsExec`].
+#[derive(Debug, Clone)]
+pub enum RunColumn {
+    /// Part of the run key, so equal in every row of a run: the run's value.
+    Key(Arc<dyn PhysicalExpr>),
+    /// The number of rows in the run (what `count(*)` adds up).
+    Rows,
+    /// The number of non-NULL values in the run (what `count(x)` adds up).
+    Count(Arc<dyn PhysicalExpr>),
+    /// The Int64 sum over the run of an integer expression (what `sum(x)`
+    /// adds up); NULL for a run of NULLs.
+    Sum(Arc<dyn PhysicalExpr>),
+}
+
+impl RunColumn {
+    fn expression(&self) -> Option<&Arc<dyn PhysicalExpr>> {
+        match self {
+            RunColumn::Key(e) | RunColumn::Count(e) | RunColumn::Sum(e) => Some(e),
+            RunColumn::Rows => None,
+        }
+    }
+}
+
+/// A batch whose runs are this long or shorter on average gains too little
+/// from collapsing to pay for it: the stream then passes rows through one by
+/// one (every row a run of one) from its next batch on.
+const WORTHWHILE_ROWS_PER_RUN: f64 = 2.0;
+/// Batches observed before the stream decides whether collapsing pays.
+const BATCHES_BEFORE_DECIDING: usize = 4;
+
+/// Collapses every run of consecutive rows whose key columns are equal into
+/// one row that carries the keys, the run's row count and its counts and
+/// sums of other columns. Placed under a partial aggregation (see
+/// [`super::CollapseRuns`]), it lets the aggregation hash one row per run
+/// instead of one per row: a DICOM instance index lists a series' hundreds
+/// of instances one after the other.
+#[derive(Debug)]
+pub struct CollapseRunsExec {
+    input: Arc<dyn ExecutionPlan>,
+    columns: Vec<RunColumn>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl CollapseRunsExec {
+    /// `names` name the output columns, one per entry of `columns`.
+    pub fn try_new(
+        input: Arc<dyn ExecutionPlan>,
+        columns: Vec<RunColumn>,
+        names: Vec<String>,
+    ) -> Result<Self> {
+        let input_schema = input.schema();
+        let fields = columns
+            .iter()
+            .zip(names)
+            .map(|(column, name)| {
+                Ok(match column {
+                    RunColumn::Key(e) => Field::new(
+                        name,
+                        e.data_type(&input_schema)?,
+                        e.nullable(&input_schema)?,
+                    ),
+                    RunColumn::Rows | RunColumn::Count(_) => {
+                        Field::new(name, DataType::Int64, false)
+                    }
+                    RunColumn::Sum(_) => Field::new(name, DataType::Int64, true),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let schema = Arc::new(Schema::new(fields));
+        let input_properties = input.properties();
+        // Rows keep their order, but the columns are new: no ordering or
+        // partitioning expression of the input applies to the output.
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            Partitioning::UnknownPartitioning(
+                input_properties.output_partitioning().partition_count(),
+            ),
+            input_properties.emission_type,
+            input_properties.boundedness,
+        );
+        Ok(Self {
+            input,
+            columns,
+            schema,
+            properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+}
+
+impl DisplayAs for CollapseRunsExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let described: Vec<String> = self
+            .columns
+            .iter()
+            .map(|column| match column {
+                RunColumn::Key(e) => format!("{e}"),
+                RunColumn::Rows => "rows".to_string(),
+                RunColumn::Count(e) => format!("count({e})"),
+                RunColumn::Sum(e) => format!("sum({e})"),
+            })
+            .collect();
+        write!(f, "CollapseRunsExec: [{}]", described.join(", "))
+    }
+}
+
+impl ExecutionPlan for CollapseRunsExec {
+    fn name(&self) -> &str {
+        "CollapseRunsExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        for expression in self.columns.iter().filter_map(RunColumn::expression) {
+            if f(expression)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let names = self.schema.fields().iter().map(|f| f.name().clone());
+        Ok(Arc::new(CollapseRunsExec::try_new(
+            children.swap_remove(0),
+            self.columns.clone(),
+            names.collect(),
+        )?))
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(
+                datafusion::physical_plan::ChildrenPropertiesMode::Recompute,
+            ),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let mut collapser = Collapser {
+            columns: self.columns.clone(),
+            schema: Arc::clone(&self.schema),
+            batches_seen: 0,
+            rows_seen: 0,
+            runs_seen: 0,
+            pass_through: false,
+            baseline: BaselineMetrics::new(&self.metrics, partition),
+            input_rows: MetricBuilder::new(&self.metrics).counter("input_rows", partition),
+        };
+        let output = input.map(move |batch| collapser.collapse(&batch?));
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            output,
+        )))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
+
+/// One partition's state: whether collapsing has paid so far.
+struct Collapser {
+    columns: Vec<RunColumn>,
+    schema: SchemaRef,
+    batches_seen: usize,
+    rows_seen: usize,
+    runs_seen: usize,
+    pass_through: bool,
+    baseline: BaselineMetrics,
+    input_rows: Count,
+}
+
+impl Collapser {
+    fn collapse(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let elapsed = self.baseline.elapsed_compute().clone();
+        let _timer = elapsed.timer();
+        let rows = batch.num_rows();
+        self.input_rows.add(rows);
+        let values = self
+            .columns
+            .iter()
+            .map(|column| {
+                column
+                    .expression()
+                    .map(|e| e.evaluate(batch)?.into_array(rows))
+                    .transpose()
+            })
+            .collect::<Result<Vec<Option<ArrayRef>>>>()?;
+        let output = if self.pass_through {
+            self.rows_as_runs(&values, rows)?
+        } else {
+            let keys: Vec<ArrayRef> = self
+                .columns
+                .iter()
+                .zip(&values)
+                .filter(|(column, _)| matches!(column, RunColumn::Key(_)))
+                .filter_map(|(_, value)| value.clone())
+                .collect();
+            let starts = run_starts(&keys, rows)?;
+            self.decide(rows, starts.len());
+            self.runs(&values, &starts, rows)?
+        };
+        self.baseline.record_output(output.num_rows());
+        Ok(output)
+    }
+
+    /// Collapsing pays when runs are long; decided once from the first batches.
+    fn decide(&mut self, rows: usize, runs: usize) {
+        self.batches_seen += 1;
+        self.rows_seen += rows;
+        self.runs_seen += runs;
+        if self.batches_seen == BATCHES_BEFORE_DECIDING {
+            let rows_per_run = self.rows_seen as f64 / self.runs_seen.max(1) as f64;
+            self.pass_through = rows_per_run < WORTHWHILE_ROWS_PER_RUN;
+        }
+    }
+
+    fn runs(
+        &self,
+        values: &[Option<ArrayRef>],
+        starts: &[u32],
+        rows: usize,
+    ) -> Result<RecordBatch> {
+        let arrays = self
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(column, value)| match (column, value) {
+                (RunColumn::Key(_), Some(value)) => first_of_runs(value, starts),
+                (RunColumn::Count(_), Some(value)) => Ok(run_value_counts(value, starts)),
+                (RunColumn::Sum(_), Some(value)) => run_sums(value, starts),
+                _ => Ok(run_lengths(starts, rows)),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RecordBatch::try_new(Arc::clone(&self.schema), arrays)?)
+    }
+
+    /// Every row a run of one, without comparing rows.
+    fn rows_as_runs(&self, values: &[Option<ArrayRef>], rows: usize) -> Result<RecordBatch> {
+        let arrays = self
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(column, value)| match (column, value) {
+                (RunColumn::Key(_), Some(value)) => Ok(Arc::clone(value)),
+                (RunColumn::Count(_), Some(value)) => {
+                    let nulls = value.logical_nulls();
+                    let counts: Int64Array = (0..rows)
+                        .map(|row| Some(i64::from(nulls.as_ref().is_none_or(|n| n.is_valid(row)))))
+                        .collect();
+                    Ok(Arc::new(counts) as ArrayRef)
+                }
+                (RunColumn::Sum(_), Some(value)) => Ok(cast(value.as_ref(), &DataType::Int64)?),
+                _ => Ok(Arc::new(Int64Array::from_value(1, rows)) as ArrayRef),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RecordBatch::try_new(Arc::clone(&self.schema), arrays)?)
+    }
+}

@@ -1,0 +1,218 @@
+//! Run-collapsing before partial aggregation gives exactly DataFusion's
+//! results: the same queries over the same Parquet files in an rwid session
+//! and in a plain DataFusion session, over an index clustered by series (the
+//! rewrite at work) and over the same rows shuffled (runs of one row, the
+//! operator passing rows through).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rwid::datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
+use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
+use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::datafusion::parquet::file::properties::WriterProperties;
+use rwid::datafusion::prelude::{SessionConfig, SessionContext};
+use rwid::demo::rng::Rng;
+use rwid::{RwidConfig, RwidContext};
+
+/// Aggregations the rewrite takes (count, integer sum, min, max, DISTINCT),
+/// ones it leaves to DataFusion (avg, float sum), and mixes of both.
+const QUERIES: &[(&str, bool)] = &[
+    (
+        "SELECT Modality, count(*) AS instances, count(DISTINCT SeriesInstanceUID) AS series
+         FROM instances GROUP BY Modality",
+        true,
+    ),
+    (
+        "SELECT SeriesInstanceUID, min(PatientID) AS patient, max(InstanceNumber) AS last,
+                count(*) AS instances, count(BodyPartExamined) AS with_body_part,
+                sum(file_size) AS bytes, sum(InstanceNumber) AS numbers
+         FROM instances GROUP BY SeriesInstanceUID",
+        true,
+    ),
+    (
+        "SELECT DISTINCT PatientID, StudyInstanceUID, StudyDay FROM instances",
+        true,
+    ),
+    (
+        "SELECT BodyPartExamined, Modality, count(*) AS n, sum(file_size) AS bytes
+         FROM instances WHERE Modality <> 'SR' GROUP BY BodyPartExamined, Modality",
+        true,
+    ),
+    (
+        "SELECT PatientID, count(DISTINCT StudyInstanceUID) AS studies FROM instances GROUP BY PatientID",
+        true,
+    ),
+    (
+        "SELECT Modality, avg(InstanceNumber) AS mean_number FROM instances GROUP BY Modality",
+        false,
+    ),
+    (
+        "SELECT Modality, sum(CAST(InstanceNumber AS DOUBLE)) AS numbers FROM instances GROUP BY Modality",
+        false,
+    ),
+    (
+        "SELECT count(*) AS instances, sum(file_size) AS bytes FROM instances",
+        false,
+    ),
+];
+
+/// One row of the test index.
+struct Instance {
+    patient: String,
+    study: String,
+    series: String,
+    modality: &'static str,
+    body_part: Option<&'static str>,
+    study_day: i32,
+    number: i64,
+    size: Option<i64>,
+}
+
+/// An instance index: series of 1 to 60 instances in a row, long UIDs,
+/// NULL body parts in some series, NULL sizes in some rows, a sum that
+/// wraps around i64 in one series.
+fn instances(shuffled: bool) -> RecordBatch {
+    let mut rng = Rng::new(7);
+    let mut rows: Vec<Instance> = Vec::new();
+    for series in 0..400 {
+        let study = format!("1.2.826.0.1.3680043.10.1386.{}.{}", series % 37, series % 3);
+        let modality = *rng.pick(&["CT", "MR", "PT", "SR"]);
+        let body_part = (series % 9 != 0).then(|| *rng.pick(&["CHEST", "HEAD"]));
+        for number in 1..=rng.int(1, 60) {
+            let size = match (series, number) {
+                (13, _) => Some(i64::MAX / 2),
+                (_, n) if n % 11 == 0 => None,
+                _ => Some(rng.int(1000, 2000)),
+            };
+            rows.push(Instance {
+                patient: format!("PAT-{:03}", series % 37),
+                study: study.clone(),
+                series: format!("{study}.{series}"),
+                modality,
+                body_part,
+                study_day: 18000 + series % 3,
+                number,
+                size,
+            });
+        }
+    }
+    if shuffled {
+        for i in (1..rows.len()).rev() {
+            rows.swap(i, rng.int(0, i as i64) as usize);
+        }
+    }
+    let texts = |value: fn(&Instance) -> Option<&str>| -> ArrayRef {
+        Arc::new(rows.iter().map(value).collect::<StringArray>())
+    };
+    RecordBatch::try_from_iter([
+        ("PatientID", texts(|r| Some(&r.patient))),
+        ("StudyInstanceUID", texts(|r| Some(&r.study))),
+        ("SeriesInstanceUID", texts(|r| Some(&r.series))),
+        ("Modality", texts(|r| Some(r.modality))),
+        ("BodyPartExamined", texts(|r| r.body_part)),
+        (
+            "StudyDay",
+            Arc::new(rows.iter().map(|r| r.study_day).collect::<Int32Array>()) as ArrayRef,
+        ),
+        (
+            "InstanceNumber",
+            Arc::new(rows.iter().map(|r| r.number).collect::<Int64Array>()) as ArrayRef,
+        ),
+        (
+            "file_size",
+            Arc::new(rows.iter().map(|r| r.size).collect::<Int64Array>()) as ArrayRef,
+        ),
+    ])
+    .unwrap()
+}
+
+/// Two files of small row groups, so several partitions and batches meet
+/// runs that cross batch boundaries.
+fn write_index(folder: &Path, batch: &RecordBatch) {
+    std::fs::create_dir_all(folder).unwrap();
+    let half = batch.num_rows() / 2;
+    for (file, part) in [
+        batch.slice(0, half),
+        batch.slice(half, batch.num_rows() - half),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(1000))
+            .build();
+        let out = std::fs::File::create(folder.join(format!("part-{file}.parquet"))).unwrap();
+        let mut writer = ArrowWriter::try_new(out, part.schema(), Some(properties)).unwrap();
+        writer.write(part).unwrap();
+        writer.close().unwrap();
+    }
+}
+
+/// The result's table lines, sorted: engines may emit groups in any order.
+async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    let text = pretty_format_batches(&batches).unwrap().to_string();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+async fn explain(ctx: &SessionContext, sql: &str) -> String {
+    let batches = ctx
+        .sql(&format!("EXPLAIN {sql}"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    pretty_format_batches(&batches).unwrap().to_string()
+}
+
+async fn same_results_as_datafusion(shuffled: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("instances");
+    write_index(&folder, &instances(shuffled));
+    let location = format!(
+        "CREATE EXTERNAL TABLE instances STORED AS PARQUET LOCATION '{}/'",
+        folder.display()
+    );
+    for partitions in [1, 2, 3] {
+        // Small batches: many batches per file, runs split across them.
+        let rwid = RwidContext::new(RwidConfig {
+            target_partitions: Some(partitions),
+            batch_size: Some(97),
+            ..RwidConfig::default()
+        })
+        .await
+        .unwrap();
+        rwid.sql(&location).await.unwrap();
+        let mut config = SessionConfig::new()
+            .with_target_partitions(partitions)
+            .with_batch_size(97);
+        config.options_mut().sql_parser.enable_ident_normalization = false;
+        let plain = SessionContext::new_with_config(config);
+        plain.sql(&location).await.unwrap();
+        for (sql, rewritten) in QUERIES {
+            let ours = sorted_text(rwid.session(), sql).await;
+            let theirs = sorted_text(&plain, sql).await;
+            assert_eq!(ours, theirs, "{sql} with {partitions} partitions");
+            // With one partition DataFusion aggregates in a single step:
+            // nothing partial to rewrite.
+            let collapsed = explain(rwid.session(), sql)
+                .await
+                .contains("CollapseRunsExec");
+            assert_eq!(collapsed, *rewritten && partitions > 1, "{sql}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn clustered_index_aggregates_as_in_datafusion() {
+    same_results_as_datafusion(false).await;
+}
+
+#[tokio::test]
+async fn shuffled_index_aggregates_as_in_datafusion() {
+    same_results_as_datafusion(true).await;
+}
