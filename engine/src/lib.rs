@@ -11,6 +11,7 @@ mod collapse_runs;
 mod context;
 mod object_stores;
 mod session;
+mod sorted_window;
 
 pub use context::RwidContext;
 pub use object_stores::RwidObjectStoreRegistry;

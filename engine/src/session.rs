@@ -55,9 +55,11 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         .with_config(session_config)
         .with_runtime_env(runtime)
         .with_default_features()
-        // Appended after DataFusion's own rules: it rewrites partial
-        // aggregations in their final shape and keeps every distribution.
+        // Appended after DataFusion's own rules: they replace partial
+        // aggregations and window operators in the plan's final shape and
+        // keep every distribution and ordering.
         .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseRuns))
+        .with_physical_optimizer_rule(Arc::new(crate::sorted_window::SortedWindows))
         .build();
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;

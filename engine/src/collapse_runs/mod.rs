@@ -44,6 +44,7 @@ use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, Physic
 use datafusion::physical_plan::projection::ProjectionExec;
 
 pub use exec::{CollapseRunsExec, RunColumn};
+pub(crate) use runs::run_starts;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]

@@ -1,8 +1,9 @@
-//! Run-collapsing before partial aggregation gives exactly DataFusion's
-//! results: the same queries over the same Parquet files in an rwid session
-//! and in a plain DataFusion session, over an index clustered by series (the
-//! rewrite at work) and over the same rows shuffled (runs of one row, the
-//! operator passing rows through).
+//! rwid's physical rules (run-collapsing before partial aggregation, sorted
+//! windows) give exactly DataFusion's results: the same queries over the
+//! same Parquet files in an rwid session and in a plain DataFusion session,
+//! over an index clustered by series (the rewrite at work) and over the same
+//! rows shuffled (runs of one row, the collapsing operator passing rows
+//! through).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,47 +16,92 @@ use rwid::datafusion::prelude::{SessionConfig, SessionContext};
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
-/// Aggregations the rewrite takes (count, integer sum, min, max, DISTINCT),
-/// ones it leaves to DataFusion (avg, float sum), and mixes of both.
-const QUERIES: &[(&str, bool)] = &[
+/// Each query, and the operators rwid puts in its plan (none: DataFusion's
+/// plan). Aggregations the rewrite takes (count, integer sum, min, max,
+/// DISTINCT), ones it leaves to DataFusion (avg, float sum, no GROUP BY);
+/// windows it takes (row_number, lag and lead with offsets, several
+/// partition keys, NULL keys and values) and ones it leaves (a default
+/// value, IGNORE NULLS, rank).
+const QUERIES: &[(&str, &[&str])] = &[
     (
         "SELECT Modality, count(*) AS instances, count(DISTINCT SeriesInstanceUID) AS series
          FROM instances GROUP BY Modality",
-        true,
+        &[COLLAPSE],
     ),
     (
         "SELECT SeriesInstanceUID, min(PatientID) AS patient, max(InstanceNumber) AS last,
                 count(*) AS instances, count(BodyPartExamined) AS with_body_part,
                 sum(file_size) AS bytes, sum(InstanceNumber) AS numbers
          FROM instances GROUP BY SeriesInstanceUID",
-        true,
+        &[COLLAPSE],
     ),
     (
         "SELECT DISTINCT PatientID, StudyInstanceUID, StudyDay FROM instances",
-        true,
+        &[COLLAPSE],
     ),
     (
         "SELECT BodyPartExamined, Modality, count(*) AS n, sum(file_size) AS bytes
          FROM instances WHERE Modality <> 'SR' GROUP BY BodyPartExamined, Modality",
-        true,
+        &[COLLAPSE],
     ),
     (
         "SELECT PatientID, count(DISTINCT StudyInstanceUID) AS studies FROM instances GROUP BY PatientID",
-        true,
+        &[COLLAPSE],
     ),
     (
         "SELECT Modality, avg(InstanceNumber) AS mean_number FROM instances GROUP BY Modality",
-        false,
+        &[],
     ),
     (
         "SELECT Modality, sum(CAST(InstanceNumber AS DOUBLE)) AS numbers FROM instances GROUP BY Modality",
-        false,
+        &[],
     ),
     (
         "SELECT count(*) AS instances, sum(file_size) AS bytes FROM instances",
-        false,
+        &[],
+    ),
+    (
+        "SELECT PatientID, StudyInstanceUID, row_number() OVER (
+             PARTITION BY PatientID ORDER BY StudyDay, StudyInstanceUID) AS n
+         FROM (SELECT DISTINCT PatientID, StudyInstanceUID, StudyDay FROM instances)",
+        &[COLLAPSE, WINDOW],
+    ),
+    (
+        "SELECT SeriesInstanceUID, InstanceNumber,
+                lag(file_size) OVER w AS previous, lead(file_size) OVER w AS next,
+                lag(BodyPartExamined, 2) OVER w AS two_back, lead(InstanceNumber, 3) OVER w AS three_on,
+                row_number() OVER w AS n
+         FROM instances WINDOW w AS (PARTITION BY SeriesInstanceUID ORDER BY InstanceNumber)",
+        &[WINDOW],
+    ),
+    (
+        "SELECT BodyPartExamined, Modality, InstanceNumber, SeriesInstanceUID,
+                row_number() OVER (PARTITION BY BodyPartExamined, Modality
+                                   ORDER BY SeriesInstanceUID, InstanceNumber) AS n
+         FROM instances",
+        &[WINDOW],
+    ),
+    (
+        "SELECT SeriesInstanceUID, InstanceNumber,
+                lag(file_size, 1, 0) OVER (PARTITION BY SeriesInstanceUID ORDER BY InstanceNumber) AS previous
+         FROM instances",
+        &[],
+    ),
+    (
+        "SELECT SeriesInstanceUID, InstanceNumber,
+                lag(file_size) IGNORE NULLS OVER (PARTITION BY SeriesInstanceUID ORDER BY InstanceNumber) AS previous
+         FROM instances",
+        &[],
+    ),
+    (
+        "SELECT PatientID, StudyDay, rank() OVER (PARTITION BY PatientID ORDER BY StudyDay) AS r
+         FROM instances",
+        &[],
     ),
 ];
+
+const COLLAPSE: &str = "CollapseRunsExec";
+const WINDOW: &str = "SortedWindowExec";
 
 /// One row of the test index.
 struct Instance {
@@ -193,26 +239,28 @@ async fn same_results_as_datafusion(shuffled: bool) {
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let plain = SessionContext::new_with_config(config);
         plain.sql(&location).await.unwrap();
-        for (sql, rewritten) in QUERIES {
+        for (sql, operators) in QUERIES {
             let ours = sorted_text(rwid.session(), sql).await;
             let theirs = sorted_text(&plain, sql).await;
             assert_eq!(ours, theirs, "{sql} with {partitions} partitions");
-            // With one partition DataFusion aggregates in a single step:
-            // nothing partial to rewrite.
-            let collapsed = explain(rwid.session(), sql)
-                .await
-                .contains("CollapseRunsExec");
-            assert_eq!(collapsed, *rewritten && partitions > 1, "{sql}");
+            let plan = explain(rwid.session(), sql).await;
+            for rwid_operator in [COLLAPSE, WINDOW] {
+                // With one partition DataFusion aggregates in a single step:
+                // nothing partial to rewrite.
+                let expected = operators.contains(&rwid_operator)
+                    && (rwid_operator == WINDOW || partitions > 1);
+                assert_eq!(plan.contains(rwid_operator), expected, "{sql}\n{plan}");
+            }
         }
     }
 }
 
 #[tokio::test]
-async fn clustered_index_aggregates_as_in_datafusion() {
+async fn clustered_index_queries_as_in_datafusion() {
     same_results_as_datafusion(false).await;
 }
 
 #[tokio::test]
-async fn shuffled_index_aggregates_as_in_datafusion() {
+async fn shuffled_index_queries_as_in_datafusion() {
     same_results_as_datafusion(true).await;
 }
