@@ -45,6 +45,13 @@ const QUERIES: &[(&str, &[&str])] = &[
         &[COLLAPSE],
     ),
     (
+        // A filter fused into the collapsing, its predicate NULL where the
+        // body part is.
+        "SELECT SeriesInstanceUID, count(*) AS n, sum(file_size) AS bytes FROM instances
+         WHERE BodyPartExamined <> 'HEAD' AND InstanceNumber % 7 <> 3 GROUP BY SeriesInstanceUID",
+        &[COLLAPSE],
+    ),
+    (
         "SELECT PatientID, count(DISTINCT StudyInstanceUID) AS studies FROM instances GROUP BY PatientID",
         &[COLLAPSE],
     ),

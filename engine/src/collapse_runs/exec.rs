@@ -3,11 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
 use datafusion::physical_plan::metrics::{
@@ -53,13 +53,16 @@ const BATCHES_BEFORE_DECIDING: usize = 4;
 
 /// Collapses every run of consecutive rows whose key columns are equal into
 /// one row that carries the keys, the run's row count and its counts and
-/// sums of other columns. Placed under a partial aggregation (see
+/// sums of other columns. With a predicate (a filter below fused in), only
+/// rows where it is true count: a run of kept rows becomes a row, a run of
+/// left-out rows none, and no filtered copy of the input is made. Placed under a partial aggregation (see
 /// [`super::CollapseRuns`]), it lets the aggregation hash one row per run
 /// instead of one per row: a DICOM instance index lists a series' hundreds
 /// of instances one after the other.
 #[derive(Debug)]
 pub struct CollapseRunsExec {
     input: Arc<dyn ExecutionPlan>,
+    predicate: Option<Arc<dyn PhysicalExpr>>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
@@ -70,6 +73,7 @@ impl CollapseRunsExec {
     /// `names` name the output columns, one per entry of `columns`.
     pub fn try_new(
         input: Arc<dyn ExecutionPlan>,
+        predicate: Option<Arc<dyn PhysicalExpr>>,
         columns: Vec<RunColumn>,
         names: Vec<String>,
     ) -> Result<Self> {
@@ -105,6 +109,7 @@ impl CollapseRunsExec {
         );
         Ok(Self {
             input,
+            predicate,
             columns,
             schema,
             properties: Arc::new(properties),
@@ -125,7 +130,11 @@ impl DisplayAs for CollapseRunsExec {
                 RunColumn::Sum(e) => format!("sum({e})"),
             })
             .collect();
-        write!(f, "CollapseRunsExec: [{}]", described.join(", "))
+        write!(f, "CollapseRunsExec: [{}]", described.join(", "))?;
+        if let Some(predicate) = &self.predicate {
+            write!(f, ", where={predicate}")?;
+        }
+        Ok(())
     }
 }
 
@@ -150,7 +159,8 @@ impl ExecutionPlan for CollapseRunsExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
-        for expression in self.columns.iter().filter_map(RunColumn::expression) {
+        let columns = self.columns.iter().filter_map(RunColumn::expression);
+        for expression in self.predicate.iter().chain(columns) {
             if f(expression)? == TreeNodeRecursion::Stop {
                 return Ok(TreeNodeRecursion::Stop);
             }
@@ -166,6 +176,7 @@ impl ExecutionPlan for CollapseRunsExec {
         let names = self.schema.fields().iter().map(|f| f.name().clone());
         Ok(Arc::new(CollapseRunsExec::try_new(
             children.swap_remove(0),
+            self.predicate.clone(),
             self.columns.clone(),
             names.collect(),
         )?))
@@ -191,6 +202,7 @@ impl ExecutionPlan for CollapseRunsExec {
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
         let mut collapser = Collapser {
+            predicate: self.predicate.clone(),
             columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
             batches_seen: 0,
@@ -214,6 +226,7 @@ impl ExecutionPlan for CollapseRunsExec {
 
 /// One partition's state: whether collapsing has paid so far.
 struct Collapser {
+    predicate: Option<Arc<dyn PhysicalExpr>>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
     batches_seen: usize,
@@ -240,19 +253,51 @@ impl Collapser {
                     .transpose()
             })
             .collect::<Result<Vec<Option<ArrayRef>>>>()?;
+        // Rows the fused filter keeps: where its predicate is true (not NULL).
+        let kept = match &self.predicate {
+            Some(predicate) => {
+                let values = predicate.evaluate(batch)?.into_array(rows)?;
+                let Some(values) = values.as_boolean_opt() else {
+                    return internal_err!("filter predicate {predicate} is not boolean");
+                };
+                Some(match values.nulls() {
+                    Some(nulls) => BooleanArray::new(values.values() & nulls.inner(), None),
+                    None => values.clone(),
+                })
+            }
+            None => None,
+        };
         let output = if self.pass_through {
-            self.rows_as_runs(&values, rows)?
+            let all = self.rows_as_runs(&values, rows)?;
+            match &kept {
+                Some(kept) => filter_record_batch(&all, kept)?,
+                None => all,
+            }
         } else {
-            let keys: Vec<ArrayRef> = self
+            let mut keys: Vec<ArrayRef> = self
                 .columns
                 .iter()
                 .zip(&values)
                 .filter(|(column, _)| matches!(column, RunColumn::Key(_)))
                 .filter_map(|(_, value)| value.clone())
                 .collect();
+            // A run never mixes kept and left-out rows.
+            if let Some(kept) = &kept {
+                keys.push(Arc::new(kept.clone()));
+            }
             let starts = run_starts(&keys, rows)?;
             self.decide(rows, starts.len());
-            self.runs(&values, &starts, rows)?
+            let all = self.runs(&values, &starts, rows)?;
+            match &kept {
+                Some(kept) => {
+                    let run_kept: BooleanArray = starts
+                        .iter()
+                        .map(|&start| Some(kept.value(start as usize)))
+                        .collect();
+                    filter_record_batch(&all, &run_kept)?
+                }
+                None => all,
+            }
         };
         self.baseline.record_output(output.num_rows());
         Ok(output)

@@ -20,7 +20,8 @@
 //! run key (a run then holds one value of them, which is all these
 //! functions can see of it); `count` becomes a sum of per-run counts and
 //! `sum` a sum of per-run sums. Anything else (`avg`, `array_agg`, float
-//! sums whose rounding would change) keeps DataFusion's plan. When the
+//! sums whose rounding would change) keeps DataFusion's plan. A filter
+//! right below the aggregation is fused into the operator. When the
 //! first batches show runs of under two rows, the operator stops comparing
 //! and passes rows through.
 
@@ -41,6 +42,7 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::InputOrderMode;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, PhysicalGroupBy};
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
 pub use exec::{CollapseRunsExec, RunColumn};
@@ -140,11 +142,9 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
     }
 
     let names = (0..columns.len()).map(|i| format!("run_{i}")).collect();
-    let collapse: Arc<dyn ExecutionPlan> = Arc::new(CollapseRunsExec::try_new(
-        Arc::clone(aggregate.input()),
-        columns,
-        names,
-    )?);
+    let (input, predicate, columns) = fuse_filter(aggregate.input(), columns)?;
+    let collapse: Arc<dyn ExecutionPlan> =
+        Arc::new(CollapseRunsExec::try_new(input, predicate, columns, names)?);
     let schema = collapse.schema();
     let column = |i: usize| -> PhysicalExprRef { Arc::new(Column::new(schema.field(i).name(), i)) };
 
@@ -209,6 +209,62 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
         (expression, field.name().clone())
     });
     Ok(Some(Arc::new(ProjectionExec::try_new(renamed, partial)?)))
+}
+
+/// The input to collapse, and the predicate to apply while collapsing: a
+/// filter right below the aggregation is fused in (no filtered copy of its
+/// input is made), its projection undone by pointing the run columns at
+/// the filter's input.
+#[allow(clippy::type_complexity)]
+fn fuse_filter(
+    input: &Arc<dyn ExecutionPlan>,
+    columns: Vec<RunColumn>,
+) -> Result<(
+    Arc<dyn ExecutionPlan>,
+    Option<PhysicalExprRef>,
+    Vec<RunColumn>,
+)> {
+    let Some(filter) = input.downcast_ref::<FilterExec>() else {
+        return Ok((Arc::clone(input), None, columns));
+    };
+    if filter.fetch().is_some() {
+        return Ok((Arc::clone(input), None, columns));
+    }
+    let below = filter.input().schema();
+    let projection = filter.projection().clone();
+    let unproject = |expression: &PhysicalExprRef| -> Result<PhysicalExprRef> {
+        let Some(projection) = &projection else {
+            return Ok(Arc::clone(expression));
+        };
+        Arc::clone(expression)
+            .transform(|e| {
+                Ok(match e.downcast_ref::<Column>() {
+                    Some(column) => {
+                        let index = projection[column.index()];
+                        let name = below.field(index).name();
+                        Transformed::yes(Arc::new(Column::new(name, index)) as PhysicalExprRef)
+                    }
+                    None => Transformed::no(e),
+                })
+            })
+            .map(|t| t.data)
+    };
+    let columns = columns
+        .iter()
+        .map(|column| {
+            Ok(match column {
+                RunColumn::Key(e) => RunColumn::Key(unproject(e)?),
+                RunColumn::Rows => RunColumn::Rows,
+                RunColumn::Count(e) => RunColumn::Count(unproject(e)?),
+                RunColumn::Sum(e) => RunColumn::Sum(unproject(e)?),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((
+        Arc::clone(filter.input()),
+        Some(Arc::clone(filter.predicate())),
+        columns,
+    ))
 }
 
 /// Adds a run column, reusing an equal key already present.

@@ -69,18 +69,15 @@ fn string_view_changes(column: &dyn Array) -> Option<BooleanBuffer> {
         return None;
     }
     fn differ<'a>(views: &[u128], value: &dyn Fn(usize) -> &'a [u8]) -> BooleanBuffer {
-        let pairs = views.len() - 1;
-        let mut changed = BooleanBufferBuilder::new(pairs);
-        for i in 0..pairs {
+        BooleanBuffer::collect_bool(views.len() - 1, |i| {
             let (left, right) = (views[i], views[i + 1]);
             let same = left == right
                 || ((left as u32) == (right as u32)
                     && (left as u32) > 12
                     && (left >> 32) as u32 == (right >> 32) as u32
                     && value(i) == value(i + 1));
-            changed.append(!same);
-        }
-        changed.finish()
+            !same
+        })
     }
     match column.data_type() {
         DataType::Utf8View => {
