@@ -243,16 +243,6 @@ impl Collapser {
         let _timer = elapsed.timer();
         let rows = batch.num_rows();
         self.input_rows.add(rows);
-        let values = self
-            .columns
-            .iter()
-            .map(|column| {
-                column
-                    .expression()
-                    .map(|e| e.evaluate(batch)?.into_array(rows))
-                    .transpose()
-            })
-            .collect::<Result<Vec<Option<ArrayRef>>>>()?;
         // Rows the fused filter keeps: where its predicate is true (not NULL).
         let kept = match &self.predicate {
             Some(predicate) => {
@@ -268,12 +258,15 @@ impl Collapser {
             None => None,
         };
         let output = if self.pass_through {
-            let all = self.rows_as_runs(&values, rows)?;
-            match &kept {
-                Some(kept) => filter_record_batch(&all, kept)?,
-                None => all,
-            }
+            // Filter first, as FilterExec would: only kept rows are evaluated.
+            let batch = match &kept {
+                Some(kept) => filter_record_batch(batch, kept)?,
+                None => batch.clone(),
+            };
+            let values = self.evaluate(&batch)?;
+            self.rows_as_runs(&values, batch.num_rows())?
         } else {
+            let values = self.evaluate(batch)?;
             let mut keys: Vec<ArrayRef> = self
                 .columns
                 .iter()
@@ -301,6 +294,19 @@ impl Collapser {
         };
         self.baseline.record_output(output.num_rows());
         Ok(output)
+    }
+
+    /// The run columns' expressions over `batch` (None for the row count).
+    fn evaluate(&self, batch: &RecordBatch) -> Result<Vec<Option<ArrayRef>>> {
+        self.columns
+            .iter()
+            .map(|column| {
+                column
+                    .expression()
+                    .map(|e| e.evaluate(batch)?.into_array(batch.num_rows()))
+                    .transpose()
+            })
+            .collect()
     }
 
     /// Collapsing pays when runs are long; decided once from the first batches.
