@@ -44,10 +44,10 @@ impl RunColumn {
     }
 }
 
-/// A batch whose runs are this long or shorter on average gains too little
-/// from collapsing to pay for it: the stream then passes rows through one by
-/// one (every row a run of one) from its next batch on.
-const WORTHWHILE_ROWS_PER_RUN: f64 = 2.0;
+/// Runs shorter than this on average gain too little from collapsing to pay
+/// for the comparisons and copies: the stream then passes rows through one
+/// by one (every row a run of one) from its next batch on.
+const WORTHWHILE_ROWS_PER_RUN: f64 = 4.0;
 /// Batches observed before the stream decides whether collapsing pays.
 const BATCHES_BEFORE_DECIDING: usize = 4;
 
@@ -266,7 +266,16 @@ impl Collapser {
             let values = self.evaluate(&batch)?;
             self.rows_as_runs(&values, batch.num_rows())?
         } else {
-            let values = self.evaluate(batch)?;
+            // A selective filter leaves few rows: comparing them all would
+            // cost more than copying out the kept ones first.
+            let (batch, kept) = match kept {
+                Some(kept) if kept.true_count() < rows / 2 => {
+                    (filter_record_batch(batch, &kept)?, None)
+                }
+                kept => (batch.clone(), kept),
+            };
+            let rows = batch.num_rows();
+            let values = self.evaluate(&batch)?;
             let mut keys: Vec<ArrayRef> = self
                 .columns
                 .iter()
