@@ -37,7 +37,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowUDFExpr};
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, Distribution, ExecutionPlan,
-    InputOrderMode, PlanProperties, ReplaceChildrenOptions,
+    InputOrderMode, PlanProperties, ReplaceChildrenOptions, apply_expression_roots,
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
@@ -249,12 +249,7 @@ impl ExecutionPlan for SortedWindowExec {
             Function::RowNumber => None,
             Function::Shift { value, .. } => Some(value),
         });
-        for expression in self.partition_by.iter().chain(values) {
-            if f(expression)? == TreeNodeRecursion::Stop {
-                return Ok(TreeNodeRecursion::Stop);
-            }
-        }
-        Ok(TreeNodeRecursion::Continue)
+        apply_expression_roots(self.partition_by.iter().chain(values), f)
     }
 
     fn replace_children(

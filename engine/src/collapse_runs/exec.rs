@@ -16,6 +16,7 @@ use datafusion::physical_plan::metrics::{
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+    apply_expression_roots,
 };
 use futures::StreamExt;
 
@@ -160,12 +161,7 @@ impl ExecutionPlan for CollapseRunsExec {
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
         let columns = self.columns.iter().filter_map(RunColumn::expression);
-        for expression in self.predicate.iter().chain(columns) {
-            if f(expression)? == TreeNodeRecursion::Stop {
-                return Ok(TreeNodeRecursion::Stop);
-            }
-        }
-        Ok(TreeNodeRecursion::Continue)
+        apply_expression_roots(self.predicate.iter().chain(columns), f)
     }
 
     fn replace_children(
