@@ -1,5 +1,5 @@
-//! rwid's physical rules (run-collapsing before partial aggregation, sorted
-//! windows) give exactly DataFusion's results: the same queries over the
+//! rwid's physical rules (run-collapsing before partial aggregation and on
+//! join probe sides, sorted windows) give exactly DataFusion's results: the same queries over the
 //! same Parquet files in an rwid session and in a plain DataFusion session,
 //! over an index clustered by series (the rewrite at work) and over the same
 //! rows shuffled (runs of one row, the collapsing operator passing rows
@@ -105,10 +105,58 @@ const QUERIES: &[(&str, &[&str])] = &[
          FROM instances",
         &[],
     ),
+    // Joins: instances probe a table of patients. Semi and anti joins never
+    // show probe duplicates; the others only under DISTINCT, min, max.
+    (
+        "SELECT person_id, site FROM patients p
+         WHERE EXISTS (SELECT 1 FROM instances i WHERE i.PatientID = p.PatientID AND i.Modality = 'CT')",
+        &[PROBE],
+    ),
+    (
+        "SELECT person_id FROM patients p
+         WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.PatientID = p.PatientID AND i.Modality = 'SR')",
+        &[PROBE],
+    ),
+    (
+        "SELECT DISTINCT p.person_id, i.StudyDay FROM instances i
+         JOIN patients p ON p.PatientID = i.PatientID WHERE i.Modality = 'CT'",
+        &[PROBE, COLLAPSE],
+    ),
+    (
+        "SELECT p.site, count(DISTINCT p.person_id) AS persons, min(i.StudyDay) AS first_day,
+                max(i.BodyPartExamined) AS body_part
+         FROM instances i JOIN patients p ON p.PatientID = i.PatientID GROUP BY p.site",
+        &[PROBE, COLLAPSE],
+    ),
+    (
+        // A join filter over probe columns.
+        "SELECT DISTINCT p.person_id, i.SeriesInstanceUID FROM instances i
+         JOIN patients p ON p.PatientID = i.PatientID AND i.StudyDay > p.enrolled_day",
+        &[PROBE, COLLAPSE],
+    ),
+    (
+        // Outer joins: unmatched rows on either side still appear once.
+        "SELECT DISTINCT p.person_id, i.Modality FROM instances i
+         FULL JOIN patients p ON p.PatientID = i.PatientID",
+        &[PROBE, COLLAPSE],
+    ),
+    (
+        // Counts see every row: no probe collapsing.
+        "SELECT p.site, count(*) AS instances, count(DISTINCT i.StudyDay) AS days
+         FROM instances i JOIN patients p ON p.PatientID = i.PatientID GROUP BY p.site",
+        &[COLLAPSE],
+    ),
+    (
+        "SELECT p.person_id, i.SeriesInstanceUID FROM instances i
+         JOIN patients p ON p.PatientID = i.PatientID WHERE i.InstanceNumber < 4",
+        &[],
+    ),
 ];
 
 const COLLAPSE: &str = "CollapseRunsExec";
 const WINDOW: &str = "SortedWindowExec";
+/// A collapse on a join's probe side.
+const PROBE: &str = "CollapseRunsExec: consecutive duplicates dropped";
 
 /// One row of the test index.
 struct Instance {
@@ -180,6 +228,36 @@ fn instances(shuffled: bool) -> RecordBatch {
     .unwrap()
 }
 
+/// Patients of the index and some without images; one PatientID linked to
+/// two persons, one NULL PatientID.
+fn patients() -> RecordBatch {
+    let ids: Vec<Option<String>> = (0..44)
+        .map(|p| match p {
+            43 => None,
+            42 => Some("PAT-005".to_string()),
+            p => Some(format!("PAT-{p:03}")),
+        })
+        .collect();
+    RecordBatch::try_from_iter([
+        ("PatientID", Arc::new(StringArray::from(ids)) as ArrayRef),
+        (
+            "person_id",
+            Arc::new(Int64Array::from_iter_values(1000..1044)) as ArrayRef,
+        ),
+        (
+            "site",
+            Arc::new(StringArray::from_iter_values(
+                (0..44).map(|p| ["RUH", "SMC", "NCI"][p % 3]),
+            )) as ArrayRef,
+        ),
+        (
+            "enrolled_day",
+            Arc::new(Int32Array::from_iter_values((0..44).map(|p| 17999 + p % 3))) as ArrayRef,
+        ),
+    ])
+    .unwrap()
+}
+
 /// Two files of small row groups, so several partitions and batches meet
 /// runs that cross batch boundaries.
 fn write_index(folder: &Path, batch: &RecordBatch) {
@@ -226,10 +304,18 @@ async fn same_results_as_datafusion(shuffled: bool) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("instances");
     write_index(&folder, &instances(shuffled));
-    let location = format!(
-        "CREATE EXTERNAL TABLE instances STORED AS PARQUET LOCATION '{}/'",
-        folder.display()
-    );
+    let patient_folder = dir.path().join("patients");
+    write_index(&patient_folder, &patients());
+    let locations = [
+        format!(
+            "CREATE EXTERNAL TABLE instances STORED AS PARQUET LOCATION '{}/'",
+            folder.display()
+        ),
+        format!(
+            "CREATE EXTERNAL TABLE patients STORED AS PARQUET LOCATION '{}/'",
+            patient_folder.display()
+        ),
+    ];
     for partitions in [1, 2, 3] {
         // Small batches: many batches per file, runs split across them.
         let rwid = RwidContext::new(RwidConfig {
@@ -239,24 +325,34 @@ async fn same_results_as_datafusion(shuffled: bool) {
         })
         .await
         .unwrap();
-        rwid.sql(&location).await.unwrap();
+        for location in &locations {
+            rwid.sql(location).await.unwrap();
+        }
         let mut config = SessionConfig::new()
             .with_target_partitions(partitions)
             .with_batch_size(97);
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let plain = SessionContext::new_with_config(config);
-        plain.sql(&location).await.unwrap();
+        for location in &locations {
+            plain.sql(location).await.unwrap();
+        }
         for (sql, operators) in QUERIES {
             let ours = sorted_text(rwid.session(), sql).await;
             let theirs = sorted_text(&plain, sql).await;
             assert_eq!(ours, theirs, "{sql} with {partitions} partitions");
             let plan = explain(rwid.session(), sql).await;
-            for rwid_operator in [COLLAPSE, WINDOW] {
-                // With one partition DataFusion aggregates in a single step:
-                // nothing partial to rewrite.
-                let expected = operators.contains(&rwid_operator)
-                    && (rwid_operator == WINDOW || partitions > 1);
-                assert_eq!(plan.contains(rwid_operator), expected, "{sql}\n{plan}");
+            let probe_collapses = plan.matches(PROBE).count();
+            // With one partition DataFusion aggregates in a single step:
+            // nothing partial to rewrite.
+            let aggregate_collapses = plan.matches(COLLAPSE).count() - probe_collapses;
+            let found = [
+                (COLLAPSE, aggregate_collapses > 0, partitions > 1),
+                (PROBE, probe_collapses > 0, true),
+                (WINDOW, plan.contains(WINDOW), true),
+            ];
+            for (rwid_operator, present, applies) in found {
+                let expected = operators.contains(&rwid_operator) && applies;
+                assert_eq!(present, expected, "{rwid_operator} in\n{sql}\n{plan}");
             }
         }
     }

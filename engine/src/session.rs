@@ -56,9 +56,13 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         .with_runtime_env(runtime)
         .with_default_features()
         // Appended after DataFusion's own rules: they replace partial
-        // aggregations and window operators in the plan's final shape and
-        // keep every distribution and ordering.
+        // aggregations and window operators, and drop duplicate probe rows
+        // of joins, in the plan's final shape; they keep every distribution
+        // and ordering. CollapseProbeRuns comes after CollapseRuns: the
+        // key-only collapses that one places tell it where duplicates are
+        // ignored.
         .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseRuns))
+        .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseProbeRuns))
         .with_physical_optimizer_rule(Arc::new(crate::sorted_window::SortedWindows))
         .build();
     for function in rwid_udfs::all_scalar_functions() {

@@ -9,6 +9,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
@@ -66,6 +67,8 @@ pub struct CollapseRunsExec {
     predicate: Option<Arc<dyn PhysicalExpr>>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
+    /// The columns are the input's: only duplicate rows are dropped.
+    keeps_input_columns: bool,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
 }
@@ -96,27 +99,62 @@ impl CollapseRunsExec {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let schema = Arc::new(Schema::new(fields));
         let input_properties = input.properties();
-        // Rows keep their order, but the columns are new: no ordering or
-        // partitioning expression of the input applies to the output.
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
-            Partitioning::UnknownPartitioning(
-                input_properties.output_partitioning().partition_count(),
-            ),
-            input_properties.emission_type,
-            input_properties.boundedness,
-        );
+        let keeps_input_columns = keeps_every_input_column(&input_schema, &columns, &fields);
+        let (schema, properties) = if keeps_input_columns {
+            // Only duplicate rows are dropped: the output is a subsequence of
+            // the input with the same columns, so it keeps the input's schema
+            // (field metadata included), orderings and partitioning.
+            (input_schema, Arc::clone(input_properties))
+        } else {
+            // Rows keep their order, but the columns are new: no ordering or
+            // partitioning expression of the input applies to the output.
+            let schema = Arc::new(Schema::new(fields));
+            let properties = PlanProperties::new(
+                EquivalenceProperties::new(Arc::clone(&schema)),
+                Partitioning::UnknownPartitioning(
+                    input_properties.output_partitioning().partition_count(),
+                ),
+                input_properties.emission_type,
+                input_properties.boundedness,
+            );
+            (schema, Arc::new(properties))
+        };
         Ok(Self {
             input,
             predicate,
             columns,
             schema,
-            properties: Arc::new(properties),
+            keeps_input_columns,
+            properties,
             metrics: ExecutionPlanMetricsSet::new(),
         })
     }
+}
+
+impl CollapseRunsExec {
+    /// Whether every output column is part of the run key: the operator
+    /// then only drops rows equal to the row before them.
+    pub fn keys_only(&self) -> bool {
+        self.columns
+            .iter()
+            .all(|column| matches!(column, RunColumn::Key(_)))
+    }
+}
+
+/// Whether the run columns are the input's columns, in order and under their
+/// own names: every column a key, so a run is a run of identical rows.
+fn keeps_every_input_column(input: &Schema, columns: &[RunColumn], fields: &[Field]) -> bool {
+    columns.len() == input.fields().len()
+        && columns
+            .iter()
+            .zip(fields)
+            .enumerate()
+            .all(|(i, (column, field))| {
+                matches!(column, RunColumn::Key(e)
+                if e.downcast_ref::<Column>().is_some_and(|c| c.index() == i)
+                    && field.name() == input.field(i).name())
+            })
 }
 
 impl DisplayAs for CollapseRunsExec {
@@ -131,7 +169,15 @@ impl DisplayAs for CollapseRunsExec {
                 RunColumn::Sum(e) => format!("sum({e})"),
             })
             .collect();
-        write!(f, "CollapseRunsExec: [{}]", described.join(", "))?;
+        if self.keeps_input_columns {
+            write!(
+                f,
+                "CollapseRunsExec: consecutive duplicates dropped, [{}]",
+                described.join(", ")
+            )?;
+        } else {
+            write!(f, "CollapseRunsExec: [{}]", described.join(", "))?;
+        }
         if let Some(predicate) = &self.predicate {
             write!(f, ", where={predicate}")?;
         }

@@ -22,10 +22,14 @@
 //! `sum` a sum of per-run sums. Anything else (`avg`, `array_agg`, float
 //! sums whose rounding would change) keeps DataFusion's plan. A filter
 //! right below the aggregation is fused into the operator. When the
-//! first batches show runs of under two rows, the operator stops comparing
+//! first batches show runs of under four rows, the operator stops comparing
 //! and passes rows through.
+//!
+//! [`CollapseProbeRuns`] (`probe.rs`) uses the same operator on the probe
+//! side of hash joins whose result ignores duplicate rows.
 
 mod exec;
+mod probe;
 mod runs;
 
 use std::sync::Arc;
@@ -46,6 +50,7 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
 pub use exec::{CollapseRunsExec, RunColumn};
+pub use probe::CollapseProbeRuns;
 pub(crate) use runs::run_starts;
 
 /// The physical optimizer rule; see the module documentation.
