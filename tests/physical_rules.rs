@@ -140,10 +140,29 @@ const QUERIES: &[(&str, &[&str])] = &[
          FULL JOIN patients p ON p.PatientID = i.PatientID",
         &[PROBE, COLLAPSE],
     ),
+    // Aggregations that count over an inner join: runs collapse below the
+    // join, which carries their counts and sums.
     (
-        // Counts see every row: no probe collapsing.
         "SELECT p.site, count(*) AS instances, count(DISTINCT i.StudyDay) AS days
          FROM instances i JOIN patients p ON p.PatientID = i.PatientID GROUP BY p.site",
+        &[COLLAPSE, BELOW_JOIN],
+    ),
+    (
+        "SELECT p.site, i.Modality, count(*) AS instances, count(i.BodyPartExamined) AS with_body_part,
+                sum(i.file_size) AS bytes, min(p.person_id) AS first_person, max(i.StudyDay) AS last_day
+         FROM instances i JOIN patients p ON p.PatientID = i.PatientID GROUP BY p.site, i.Modality",
+        &[COLLAPSE, BELOW_JOIN],
+    ),
+    (
+        "SELECT p.site, count(*) AS instances, sum(i.InstanceNumber) AS numbers
+         FROM instances i JOIN patients p ON p.PatientID = i.PatientID AND i.StudyDay > p.enrolled_day
+         WHERE i.Modality IN ('CT', 'MR') GROUP BY p.site",
+        &[COLLAPSE, BELOW_JOIN],
+    ),
+    (
+        // A sum over a build column stays above the join.
+        "SELECT i.Modality, count(*) AS instances, sum(p.person_id) AS persons
+         FROM instances i JOIN patients p ON p.PatientID = i.PatientID GROUP BY i.Modality",
         &[COLLAPSE],
     ),
     (
@@ -157,6 +176,8 @@ const COLLAPSE: &str = "CollapseRunsExec";
 const WINDOW: &str = "SortedWindowExec";
 /// A collapse on a join's probe side.
 const PROBE: &str = "CollapseRunsExec: consecutive duplicates dropped";
+/// A collapse carrying counts below a join.
+const BELOW_JOIN: &str = "CollapseRunsExec below HashJoinExec";
 
 /// One row of the test index.
 struct Instance {
@@ -345,8 +366,13 @@ async fn same_results_as_datafusion(shuffled: bool) {
             // With one partition DataFusion aggregates in a single step:
             // nothing partial to rewrite.
             let aggregate_collapses = plan.matches(COLLAPSE).count() - probe_collapses;
+            let counting_below_join = plan
+                .find("HashJoinExec")
+                .zip(plan.find("CollapseRunsExec: ["))
+                .is_some_and(|(join, collapse)| join < collapse);
             let found = [
                 (COLLAPSE, aggregate_collapses > 0, partitions > 1),
+                (BELOW_JOIN, counting_below_join, partitions > 1),
                 (PROBE, probe_collapses > 0, true),
                 (WINDOW, plan.contains(WINDOW), true),
             ];

@@ -25,10 +25,14 @@
 //! first batches show runs of under four rows, the operator stops comparing
 //! and passes rows through.
 //!
+//! When the aggregation's input is an inner hash join and it counts or sums,
+//! the runs are collapsed on the join's probe side instead (`join.rs`): the
+//! join then sees one row per run too and carries the counts and sums.
 //! [`CollapseProbeRuns`] (`probe.rs`) uses the same operator on the probe
 //! side of hash joins whose result ignores duplicate rows.
 
 mod exec;
+mod join;
 mod probe;
 mod runs;
 
@@ -146,10 +150,17 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
         rewrites.push(rewrite);
     }
 
-    let names = (0..columns.len()).map(|i| format!("run_{i}")).collect();
-    let (input, predicate, columns) = fuse_filter(aggregate.input(), columns)?;
+    // Below an inner join when the aggregation counts or sums: the join
+    // then sees one row per run too. Else right under the aggregation.
     let collapse: Arc<dyn ExecutionPlan> =
-        Arc::new(CollapseRunsExec::try_new(input, predicate, columns, names)?);
+        match join::collapse_below_join(aggregate.input(), &columns)? {
+            Some(join) => join,
+            None => {
+                let names = (0..columns.len()).map(|i| format!("run_{i}")).collect();
+                let (input, predicate, columns) = fuse_filter(aggregate.input(), columns)?;
+                Arc::new(CollapseRunsExec::try_new(input, predicate, columns, names)?)
+            }
+        };
     let schema = collapse.schema();
     let column = |i: usize| -> PhysicalExprRef { Arc::new(Column::new(schema.field(i).name(), i)) };
 
