@@ -3,13 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, UInt32Array,
+};
+use datafusion::arrow::compute::{cast, filter_record_batch, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
@@ -67,8 +70,6 @@ pub struct CollapseRunsExec {
     predicate: Option<Arc<dyn PhysicalExpr>>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
-    /// The columns are the input's: only duplicate rows are dropped.
-    keeps_input_columns: bool,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
 }
@@ -87,6 +88,10 @@ impl CollapseRunsExec {
             .zip(names)
             .map(|(column, name)| {
                 Ok(match column {
+                    // A column keeps its field's metadata (OMOP descriptions).
+                    RunColumn::Key(e) if let Some(c) = e.downcast_ref::<Column>() => {
+                        input_schema.field(c.index()).clone().with_name(name)
+                    }
                     RunColumn::Key(e) => Field::new(
                         name,
                         e.data_type(&input_schema)?,
@@ -100,8 +105,7 @@ impl CollapseRunsExec {
             })
             .collect::<Result<Vec<_>>>()?;
         let input_properties = input.properties();
-        let keeps_input_columns = keeps_every_input_column(&input_schema, &columns, &fields);
-        let (schema, properties) = if keeps_input_columns {
+        let (schema, properties) = if keeps_every_input_column(&input_schema, &columns, &fields) {
             // Only duplicate rows are dropped: the output is a subsequence of
             // the input with the same columns, so it keeps the input's schema
             // (field metadata included), orderings and partitioning.
@@ -125,7 +129,6 @@ impl CollapseRunsExec {
             predicate,
             columns,
             schema,
-            keeps_input_columns,
             properties,
             metrics: ExecutionPlanMetricsSet::new(),
         })
@@ -169,7 +172,17 @@ impl DisplayAs for CollapseRunsExec {
                 RunColumn::Sum(e) => format!("sum({e})"),
             })
             .collect();
-        if self.keeps_input_columns {
+        let input_schema = self.input.schema();
+        let input_columns_by_name =
+            self.columns
+                .iter()
+                .zip(self.schema.fields())
+                .all(|(column, field)| {
+                    matches!(column, RunColumn::Key(e)
+                    if e.downcast_ref::<Column>()
+                        .is_some_and(|c| input_schema.field(c.index()).name() == field.name()))
+                });
+        if input_columns_by_name {
             write!(
                 f,
                 "CollapseRunsExec: consecutive duplicates dropped, [{}]",
@@ -243,8 +256,15 @@ impl ExecutionPlan for CollapseRunsExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
+        let mut predicate_columns: Vec<usize> = self
+            .predicate
+            .iter()
+            .flat_map(|p| collect_columns(p).into_iter().map(|c| c.index()))
+            .collect();
+        predicate_columns.sort_unstable();
         let mut collapser = Collapser {
             predicate: self.predicate.clone(),
+            predicate_columns,
             columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
             batches_seen: 0,
@@ -266,9 +286,23 @@ impl ExecutionPlan for CollapseRunsExec {
     }
 }
 
+/// Rows where `predicate` is true (not false, not NULL), as a filter mask.
+fn kept_rows(predicate: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Result<BooleanArray> {
+    let values = predicate.evaluate(batch)?.into_array(batch.num_rows())?;
+    let Some(values) = values.as_boolean_opt() else {
+        return internal_err!("filter predicate {predicate} is not boolean");
+    };
+    Ok(match values.nulls() {
+        Some(nulls) => BooleanArray::new(values.values() & nulls.inner(), None),
+        None => values.clone(),
+    })
+}
+
 /// One partition's state: whether collapsing has paid so far.
 struct Collapser {
     predicate: Option<Arc<dyn PhysicalExpr>>,
+    /// The input columns the predicate reads.
+    predicate_columns: Vec<usize>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
     batches_seen: usize,
@@ -285,39 +319,16 @@ impl Collapser {
         let _timer = elapsed.timer();
         let rows = batch.num_rows();
         self.input_rows.add(rows);
-        // Rows the fused filter keeps: where its predicate is true (not NULL).
-        let kept = match &self.predicate {
-            Some(predicate) => {
-                let values = predicate.evaluate(batch)?.into_array(rows)?;
-                let Some(values) = values.as_boolean_opt() else {
-                    return internal_err!("filter predicate {predicate} is not boolean");
-                };
-                Some(match values.nulls() {
-                    Some(nulls) => BooleanArray::new(values.values() & nulls.inner(), None),
-                    None => values.clone(),
-                })
-            }
-            None => None,
-        };
         let output = if self.pass_through {
             // Filter first, as FilterExec would: only kept rows are evaluated.
-            let batch = match &kept {
-                Some(kept) => filter_record_batch(batch, kept)?,
+            let batch = match &self.predicate {
+                Some(predicate) => filter_record_batch(batch, &kept_rows(predicate, batch)?)?,
                 None => batch.clone(),
             };
             let values = self.evaluate(&batch)?;
             self.rows_as_runs(&values, batch.num_rows())?
         } else {
-            // A selective filter leaves few rows: comparing them all would
-            // cost more than copying out the kept ones first.
-            let (batch, kept) = match kept {
-                Some(kept) if kept.true_count() < rows / 2 => {
-                    (filter_record_batch(batch, &kept)?, None)
-                }
-                kept => (batch.clone(), kept),
-            };
-            let rows = batch.num_rows();
-            let values = self.evaluate(&batch)?;
+            let values = self.evaluate(batch)?;
             let mut keys: Vec<ArrayRef> = self
                 .columns
                 .iter()
@@ -325,20 +336,22 @@ impl Collapser {
                 .filter(|(column, _)| matches!(column, RunColumn::Key(_)))
                 .filter_map(|(_, value)| value.clone())
                 .collect();
-            // A run never mixes kept and left-out rows.
-            if let Some(kept) = &kept {
-                keys.push(Arc::new(kept.clone()));
-            }
+            // The predicate's columns join the run key: all rows of a run
+            // then give the predicate the same inputs, so it is evaluated on
+            // each run's first row only (a series' Modality is compared
+            // once, not once per instance) and keeps or drops the run whole.
+            keys.extend(
+                self.predicate_columns
+                    .iter()
+                    .map(|&i| Arc::clone(batch.column(i))),
+            );
             let starts = run_starts(&keys, rows)?;
             self.decide(rows, starts.len());
             let all = self.runs(&values, &starts, rows)?;
-            match &kept {
-                Some(kept) => {
-                    let run_kept: BooleanArray = starts
-                        .iter()
-                        .map(|&start| Some(kept.value(start as usize)))
-                        .collect();
-                    filter_record_batch(&all, &run_kept)?
+            match &self.predicate {
+                Some(predicate) => {
+                    let first_rows = take_record_batch(batch, &UInt32Array::from(starts))?;
+                    filter_record_batch(&all, &kept_rows(predicate, &first_rows)?)?
                 }
                 None => all,
             }

@@ -46,6 +46,7 @@ use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::{PhysicalExpr, PhysicalExprRef};
+use datafusion::physical_expr_common::physical_expr::is_volatile;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::InputOrderMode;
@@ -232,7 +233,7 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
 /// input is made), its projection undone by pointing the run columns at
 /// the filter's input.
 #[allow(clippy::type_complexity)]
-fn fuse_filter(
+pub(super) fn fuse_filter(
     input: &Arc<dyn ExecutionPlan>,
     columns: Vec<RunColumn>,
 ) -> Result<(
@@ -243,7 +244,9 @@ fn fuse_filter(
     let Some(filter) = input.downcast_ref::<FilterExec>() else {
         return Ok((Arc::clone(input), None, columns));
     };
-    if filter.fetch().is_some() {
+    // The predicate is evaluated once per run: a volatile one (`random()`)
+    // must see every row.
+    if filter.fetch().is_some() || is_volatile(filter.predicate()) {
         return Ok((Arc::clone(input), None, columns));
     }
     let below = filter.input().schema();

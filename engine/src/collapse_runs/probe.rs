@@ -42,9 +42,11 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::union::UnionExec;
-use datafusion::physical_plan::{ExecutionPlan, replace_children_if_necessary};
+use datafusion::physical_plan::{
+    ExecutionPlan, ExecutionPlanProperties, replace_children_if_necessary,
+};
 
-use super::{CollapseRunsExec, RunColumn};
+use super::{CollapseRunsExec, RunColumn, fuse_filter};
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -166,10 +168,15 @@ fn collapse_above(probe: &Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPla
         .map(|(i, field)| RunColumn::Key(Arc::new(Column::new(field.name(), i)) as PhysicalExprRef))
         .collect();
     let names = schema.fields().iter().map(|f| f.name().clone()).collect();
+    // A filter below is fused in (its predicate then runs once per run),
+    // unless its rows are ordered: the fused operator's output columns are
+    // new to the planner, and an ordering above may depend on them.
+    let (input, predicate, columns) = if probe.output_ordering().is_none() {
+        fuse_filter(probe, columns)?
+    } else {
+        (Arc::clone(probe), None, columns)
+    };
     Ok(Arc::new(CollapseRunsExec::try_new(
-        Arc::clone(probe),
-        None,
-        columns,
-        names,
+        input, predicate, columns, names,
     )?))
 }
