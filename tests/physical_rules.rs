@@ -52,6 +52,13 @@ const QUERIES: &[(&str, &[&str])] = &[
         &[COLLAPSE],
     ),
     (
+        // The sum's argument divides by what the filter excludes: it must
+        // see only the kept rows.
+        "SELECT SeriesInstanceUID, sum(100 / (InstanceNumber % 5)) AS quotients FROM instances
+         WHERE InstanceNumber % 5 <> 0 AND Modality <> 'PT' GROUP BY SeriesInstanceUID",
+        &[COLLAPSE],
+    ),
+    (
         "SELECT PatientID, count(DISTINCT StudyInstanceUID) AS studies FROM instances GROUP BY PatientID",
         &[COLLAPSE],
     ),

@@ -3,16 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, UInt32Array,
-};
-use datafusion::arrow::compute::{cast, filter_record_batch, take_record_batch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::compute::{cast, filter, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
@@ -256,15 +253,8 @@ impl ExecutionPlan for CollapseRunsExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
-        let mut predicate_columns: Vec<usize> = self
-            .predicate
-            .iter()
-            .flat_map(|p| collect_columns(p).into_iter().map(|c| c.index()))
-            .collect();
-        predicate_columns.sort_unstable();
         let mut collapser = Collapser {
             predicate: self.predicate.clone(),
-            predicate_columns,
             columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
             batches_seen: 0,
@@ -301,8 +291,6 @@ fn kept_rows(predicate: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Result<B
 /// One partition's state: whether collapsing has paid so far.
 struct Collapser {
     predicate: Option<Arc<dyn PhysicalExpr>>,
-    /// The input columns the predicate reads.
-    predicate_columns: Vec<usize>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
     batches_seen: usize,
@@ -319,45 +307,79 @@ impl Collapser {
         let _timer = elapsed.timer();
         let rows = batch.num_rows();
         self.input_rows.add(rows);
-        let output = if self.pass_through {
-            // Filter first, as FilterExec would: only kept rows are evaluated.
-            let batch = match &self.predicate {
-                Some(predicate) => filter_record_batch(batch, &kept_rows(predicate, batch)?)?,
-                None => batch.clone(),
-            };
-            let values = self.evaluate(&batch)?;
-            self.rows_as_runs(&values, batch.num_rows())?
-        } else {
-            let values = self.evaluate(batch)?;
-            let mut keys: Vec<ArrayRef> = self
-                .columns
-                .iter()
-                .zip(&values)
-                .filter(|(column, _)| matches!(column, RunColumn::Key(_)))
-                .filter_map(|(_, value)| value.clone())
-                .collect();
-            // The predicate's columns join the run key: all rows of a run
-            // then give the predicate the same inputs, so it is evaluated on
-            // each run's first row only (a series' Modality is compared
-            // once, not once per instance) and keeps or drops the run whole.
-            keys.extend(
-                self.predicate_columns
-                    .iter()
-                    .map(|&i| Arc::clone(batch.column(i))),
-            );
-            let starts = run_starts(&keys, rows)?;
-            self.decide(rows, starts.len());
-            let all = self.runs(&values, &starts, rows)?;
-            match &self.predicate {
-                Some(predicate) => {
-                    let first_rows = take_record_batch(batch, &UInt32Array::from(starts))?;
-                    filter_record_batch(&all, &kept_rows(predicate, &first_rows)?)?
-                }
-                None => all,
+        let kept = match &self.predicate {
+            Some(predicate) => Some(kept_rows(predicate, batch)?),
+            None => None,
+        };
+        // Expressions other than plain columns see only the rows the filter
+        // keeps, as under FilterExec: `10 / x` after `WHERE x <> 0` must not
+        // divide by zero.
+        let only_columns = self.columns.iter().all(|column| {
+            column
+                .expression()
+                .is_none_or(|e| e.downcast_ref::<Column>().is_some())
+        });
+        let output = match kept {
+            Some(kept) if !only_columns => {
+                let batch = filter_record_batch(batch, &kept)?;
+                let values = self.evaluate(&batch)?;
+                self.collapse_values(&values, batch.num_rows(), None)?
+            }
+            // A selective filter leaves few rows: comparing them all would
+            // cost more than copying out the kept values first (only the
+            // columns needed, unlike FilterExec's whole batch).
+            Some(kept) if self.pass_through || kept.true_count() < rows / 2 => {
+                let values = self
+                    .evaluate(batch)?
+                    .into_iter()
+                    .map(|value| value.map(|v| filter(v.as_ref(), &kept)).transpose())
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.collapse_values(&values, kept.true_count(), None)?
+            }
+            kept => {
+                let values = self.evaluate(batch)?;
+                self.collapse_values(&values, rows, kept.as_ref())?
             }
         };
         self.baseline.record_output(output.num_rows());
         Ok(output)
+    }
+
+    /// One row per run of `values` (every row its own run when passing
+    /// through); with `kept`, only runs of kept rows.
+    fn collapse_values(
+        &mut self,
+        values: &[Option<ArrayRef>],
+        rows: usize,
+        kept: Option<&BooleanArray>,
+    ) -> Result<RecordBatch> {
+        if self.pass_through {
+            return self.rows_as_runs(values, rows);
+        }
+        let mut keys: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .zip(values)
+            .filter(|(column, _)| matches!(column, RunColumn::Key(_)))
+            .filter_map(|(_, value)| value.clone())
+            .collect();
+        // A run never mixes kept and left-out rows.
+        if let Some(kept) = kept {
+            keys.push(Arc::new(kept.clone()));
+        }
+        let starts = run_starts(&keys, rows)?;
+        self.decide(rows, starts.len());
+        let all = self.runs(values, &starts, rows)?;
+        Ok(match kept {
+            Some(kept) => {
+                let run_kept: BooleanArray = starts
+                    .iter()
+                    .map(|&start| Some(kept.value(start as usize)))
+                    .collect();
+                filter_record_batch(&all, &run_kept)?
+            }
+            None => all,
+        })
     }
 
     /// The run columns' expressions over `batch` (None for the row count).

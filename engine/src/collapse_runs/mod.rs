@@ -46,7 +46,6 @@ use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::{PhysicalExpr, PhysicalExprRef};
-use datafusion::physical_expr_common::physical_expr::is_volatile;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::InputOrderMode;
@@ -244,9 +243,7 @@ pub(super) fn fuse_filter(
     let Some(filter) = input.downcast_ref::<FilterExec>() else {
         return Ok((Arc::clone(input), None, columns));
     };
-    // The predicate is evaluated once per run: a volatile one (`random()`)
-    // must see every row.
-    if filter.fetch().is_some() || is_volatile(filter.predicate()) {
+    if filter.fetch().is_some() {
         return Ok((Arc::clone(input), None, columns));
     }
     let below = filter.input().schema();

@@ -168,7 +168,7 @@ fn collapse_above(probe: &Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPla
         .map(|(i, field)| RunColumn::Key(Arc::new(Column::new(field.name(), i)) as PhysicalExprRef))
         .collect();
     let names = schema.fields().iter().map(|f| f.name().clone()).collect();
-    // A filter below is fused in (its predicate then runs once per run),
+    // A filter below is fused in (no filtered copy of its input is made),
     // unless its rows are ordered: the fused operator's output columns are
     // new to the planner, and an ordering above may depend on them.
     let (input, predicate, columns) = if probe.output_ordering().is_none() {
