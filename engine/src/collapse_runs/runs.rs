@@ -9,7 +9,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::kernels::cmp::distinct;
 use datafusion::arrow::compute::{cast, take};
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type, Int64Type};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::Result;
 
@@ -24,7 +24,10 @@ pub fn run_starts(keys: &[ArrayRef], rows: usize) -> Result<Vec<u32>> {
     for key in keys {
         let column = changes(key.as_ref())?;
         changed = Some(match changed {
-            Some(so_far) => &so_far | &column,
+            Some(mut so_far) => {
+                so_far |= &column;
+                so_far
+            }
             None => column,
         });
     }
@@ -39,7 +42,7 @@ pub fn run_starts(keys: &[ArrayRef], rows: usize) -> Result<Vec<u32>> {
 /// Bit i set when row i + 1 differs from row i (length `rows - 1`).
 fn changes(column: &dyn Array) -> Result<BooleanBuffer> {
     let pairs = column.len() - 1;
-    if let Some(changed) = string_view_changes(column) {
+    if let Some(changed) = string_view_changes(column).or_else(|| plain_changes(column)) {
         return Ok(changed);
     }
     let before = column.slice(0, pairs);
@@ -58,35 +61,72 @@ fn changes(column: &dyn Array) -> Result<BooleanBuffer> {
     Ok(changed.finish())
 }
 
+/// Integers, dates and booleans without NULLs, compared in place (Arrow's
+/// `distinct` kernel would first make two sliced arrays and handle NULLs).
+fn plain_changes(column: &dyn Array) -> Option<BooleanBuffer> {
+    if column.null_count() > 0 {
+        return None;
+    }
+    fn differ<T: PartialEq>(values: &[T]) -> BooleanBuffer {
+        BooleanBuffer::collect_bool(values.len() - 1, |i| values[i] != values[i + 1])
+    }
+    let pairs = column.len() - 1;
+    Some(match column.data_type() {
+        DataType::Int32 => differ(column.as_primitive::<Int32Type>().values()),
+        DataType::Int64 => differ(column.as_primitive::<Int64Type>().values()),
+        DataType::Date32 => differ(column.as_primitive::<Date32Type>().values()),
+        // A run of kept rows ends where a bit differs from the next one.
+        DataType::Boolean => {
+            let bits = column.as_boolean().values();
+            &bits.slice(0, pairs) ^ &bits.slice(1, pairs)
+        }
+        _ => return None,
+    })
+}
+
 /// String views without NULLs: rows whose 16-byte views are identical hold
 /// the same string whatever its length (same length, prefix, buffer and
 /// offset), so a run of one Parquet dictionary entry, which the reader gives
-/// as repeated views, is recognized without reading its bytes. Views that
-/// differ can still hold equal strings (plain-encoded pages): those compare
-/// their bytes.
+/// as repeated views, is recognized without reading its bytes. The views
+/// are compared first as plain integers (a loop the compiler vectorizes);
+/// then the few rows where they differ but could still hold equal strings
+/// (longer than 12 bytes, same length and prefix: a plain-encoded page)
+/// compare their bytes.
 fn string_view_changes(column: &dyn Array) -> Option<BooleanBuffer> {
     if column.null_count() > 0 {
         return None;
     }
-    fn differ<'a>(views: &[u128], value: &dyn Fn(usize) -> &'a [u8]) -> BooleanBuffer {
-        BooleanBuffer::collect_bool(views.len() - 1, |i| {
-            let (left, right) = (views[i], views[i + 1]);
-            let same = left == right
-                || ((left as u32) == (right as u32)
+    fn differ<'a>(views: &[u128], value: impl Fn(usize) -> &'a [u8]) -> BooleanBuffer {
+        let pairs = views.len() - 1;
+        let views_differ = BooleanBuffer::collect_bool(pairs, |i| views[i] != views[i + 1]);
+        let equal_after_all: Vec<usize> = views_differ
+            .set_indices()
+            .filter(|&i| {
+                let (left, right) = (views[i], views[i + 1]);
+                (left as u32) == (right as u32)
                     && (left as u32) > 12
                     && (left >> 32) as u32 == (right >> 32) as u32
-                    && value(i) == value(i + 1));
-            !same
-        })
+                    && value(i) == value(i + 1)
+            })
+            .collect();
+        if equal_after_all.is_empty() {
+            return views_differ;
+        }
+        let mut changed = BooleanBufferBuilder::new(pairs);
+        changed.append_buffer(&views_differ);
+        for i in equal_after_all {
+            changed.set_bit(i, false);
+        }
+        changed.finish()
     }
     match column.data_type() {
         DataType::Utf8View => {
             let strings = column.as_string_view();
-            Some(differ(strings.views(), &|i| strings.value(i).as_bytes()))
+            Some(differ(strings.views(), |i| strings.value(i).as_bytes()))
         }
         DataType::BinaryView => {
             let bytes = column.as_binary_view();
-            Some(differ(bytes.views(), &|i| bytes.value(i)))
+            Some(differ(bytes.views(), |i| bytes.value(i)))
         }
         _ => None,
     }
@@ -154,7 +194,9 @@ pub fn run_sums(column: &ArrayRef, starts: &[u32]) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int32Array, ListArray, StringArray, StringViewArray};
+    use datafusion::arrow::array::{
+        BooleanArray, Date32Array, Int32Array, ListArray, StringArray, StringViewArray,
+    };
     use datafusion::arrow::datatypes::Int32Type;
 
     fn view(values: &[Option<&str>]) -> ArrayRef {
@@ -172,6 +214,24 @@ mod tests {
         assert_eq!(run_starts(&[series, day], 4).unwrap(), vec![0, 1, 2]);
         assert_eq!(run_starts(&[], 3).unwrap(), vec![0]);
         assert!(run_starts(&[], 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn integers_dates_and_booleans_compare_in_place_and_across_offsets() {
+        let ids: ArrayRef = Arc::new(Int64Array::from(vec![7, 7, 8, 8, 8, 7]));
+        assert_eq!(run_starts(&[ids], 6).unwrap(), vec![0, 2, 5]);
+        let days: ArrayRef = Arc::new(Date32Array::from(vec![100, 100, 100, 101]));
+        assert_eq!(run_starts(&[days], 4).unwrap(), vec![0, 3]);
+        // A sliced boolean array starts inside a byte: the XOR of its bits
+        // with their neighbours' must respect the offset.
+        let kept = BooleanArray::from(vec![
+            false, true, true, false, false, true, true, true, true, true, false,
+        ]);
+        let sliced: ArrayRef = Arc::new(kept.slice(3, 8));
+        assert_eq!(run_starts(&[sliced], 8).unwrap(), vec![0, 2, 7]);
+        // With NULLs, Arrow's kernel decides: NULL equals NULL.
+        let with_nulls: ArrayRef = Arc::new(Int32Array::from(vec![None, None, Some(1)]));
+        assert_eq!(run_starts(&[with_nulls], 3).unwrap(), vec![0, 2]);
     }
 
     #[test]
