@@ -1,5 +1,6 @@
 //! rwid's physical rules (run-collapsing before partial aggregation and on
-//! join probe sides, sorted windows) give exactly DataFusion's results: the same queries over the
+//! join probe sides, sorted windows, the first rows per window partition)
+//! give exactly DataFusion's results: the same queries over the
 //! same Parquet files in an rwid session and in a plain DataFusion session,
 //! over an index clustered by series (the rewrite at work) and over the same
 //! rows shuffled (runs of one row, the collapsing operator passing rows
@@ -112,6 +113,53 @@ const QUERIES: &[(&str, &[&str])] = &[
          FROM instances",
         &[],
     ),
+    // Filters on row_number(): only the rows ranked within the bound reach
+    // the sort.
+    (
+        "SELECT PatientID, StudyInstanceUID, rn FROM (
+             SELECT PatientID, StudyInstanceUID, row_number() OVER (
+                 PARTITION BY PatientID ORDER BY StudyDay DESC, StudyInstanceUID) AS rn
+             FROM (SELECT DISTINCT PatientID, StudyInstanceUID, StudyDay FROM instances)) t
+         WHERE rn <= 2",
+        &[COLLAPSE, WINDOW, TOP_K],
+    ),
+    (
+        // Ties in the order key: the values ranked first do not depend on
+        // how ties are numbered.
+        "SELECT Modality, StudyDay, rn FROM (
+             SELECT Modality, StudyDay, row_number() OVER (PARTITION BY Modality ORDER BY StudyDay) AS rn
+             FROM instances) t
+         WHERE rn < 4 AND Modality <> 'SR'",
+        &[WINDOW, TOP_K],
+    ),
+    (
+        // NULL partition and order keys, a descending order, the bound on
+        // the left.
+        "SELECT BodyPartExamined, SeriesInstanceUID, InstanceNumber, file_size FROM (
+             SELECT BodyPartExamined, SeriesInstanceUID, InstanceNumber, file_size,
+                    row_number() OVER (PARTITION BY BodyPartExamined
+                                       ORDER BY file_size DESC, SeriesInstanceUID, InstanceNumber) AS rn
+             FROM instances) t
+         WHERE 5 >= rn",
+        &[WINDOW, TOP_K],
+    ),
+    (
+        "SELECT PatientID, StudyDay FROM (
+             SELECT PatientID, StudyDay, rank() OVER (PARTITION BY PatientID ORDER BY StudyDay) AS r
+             FROM instances) t
+         WHERE r = 1",
+        &[],
+    ),
+    (
+        // Another function of the same window sees every row.
+        "SELECT PatientID, StudyDay, n FROM (
+             SELECT PatientID, StudyDay,
+                    row_number() OVER (PARTITION BY PatientID ORDER BY StudyDay, SeriesInstanceUID, InstanceNumber) AS rn,
+                    count(*) OVER (PARTITION BY PatientID ORDER BY StudyDay, SeriesInstanceUID, InstanceNumber) AS n
+             FROM instances) t
+         WHERE rn = 1",
+        &[],
+    ),
     // Joins: instances probe a table of patients. Semi and anti joins never
     // show probe duplicates; the others only under DISTINCT, min, max.
     (
@@ -183,6 +231,8 @@ const COLLAPSE: &str = "CollapseRunsExec";
 const WINDOW: &str = "SortedWindowExec";
 /// A collapse on a join's probe side.
 const PROBE: &str = "CollapseRunsExec: consecutive duplicates dropped";
+/// The first rows per window partition, before the window's sort.
+const TOP_K: &str = "PartitionTopKExec";
 /// A collapse carrying counts below a join.
 const BELOW_JOIN: &str = "CollapseRunsExec below HashJoinExec";
 
@@ -382,6 +432,7 @@ async fn same_results_as_datafusion(shuffled: bool) {
                 (BELOW_JOIN, counting_below_join, partitions > 1),
                 (PROBE, probe_collapses > 0, true),
                 (WINDOW, plan.contains(WINDOW), true),
+                (TOP_K, plan.contains(TOP_K), true),
             ];
             for (rwid_operator, present, applies) in found {
                 let expected = operators.contains(&rwid_operator) && applies;

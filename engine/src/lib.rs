@@ -12,6 +12,7 @@ mod context;
 mod object_stores;
 mod session;
 mod sorted_window;
+mod window_top_k;
 
 pub use context::RwidContext;
 pub use object_stores::RwidObjectStoreRegistry;

@@ -63,6 +63,7 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         // ignored.
         .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseRuns))
         .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseProbeRuns))
+        .with_physical_optimizer_rule(Arc::new(crate::window_top_k::WindowTopK))
         .with_physical_optimizer_rule(Arc::new(crate::sorted_window::SortedWindows))
         .build();
     for function in rwid_udfs::all_scalar_functions() {

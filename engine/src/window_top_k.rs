@@ -1,0 +1,482 @@
+//! The first K rows of each window partition, without sorting the rest.
+//!
+//! "The first CT per person", "the 3 largest series per collection": SQL
+//! writes these as `row_number() OVER (PARTITION BY p ORDER BY o)` and a
+//! filter `rn <= K` (or `rn < K`, `rn = K`) above. DataFusion sorts every
+//! input row by `p, o` (IDC's index: a million rows with 64-byte UIDs in
+//! the sort key), numbers them all, and then keeps a few per partition.
+//!
+//! Only K rows per partition can pass such a filter. [`PartitionTopKExec`],
+//! inserted by the [`WindowTopK`] rule below the window's sort (and below
+//! a repartition: any subset of a partition's rows holds that partition's
+//! first K rows that fall in it), keeps per partition key the K rows
+//! ordered first, in one pass with a threshold compare per row. The sort,
+//! the window and the filter above then run unchanged on far fewer rows.
+//! Rows tied at the K-th place are numbered in no defined order by SQL (nor
+//! by DataFusion); the first one met is kept. Only a window operator whose
+//! functions are all that same `row_number()` is taken: any other function
+//! would see the missing rows.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::take_record_batch;
+use datafusion::arrow::row::{OwnedRow, RowConverter, Rows, SortField};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::Operator;
+use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
+use datafusion::physical_expr::utils::split_conjunction;
+use datafusion::physical_expr::window::StandardWindowExpr;
+use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowAggExec, WindowUDFExpr};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+    WindowExpr, apply_expression_roots, replace_children_if_necessary,
+};
+use futures::{StreamExt, TryStreamExt, stream};
+
+use crate::collapse_runs::run_starts;
+
+/// Filters asking for more rows per partition than this keep DataFusion's
+/// plan: the candidates would no longer be few.
+const LARGEST_K: u64 = 1000;
+
+/// The physical optimizer rule; see the module documentation.
+#[derive(Debug, Default)]
+pub struct WindowTopK;
+
+impl PhysicalOptimizerRule for WindowTopK {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_down(|node| {
+            Ok(match top_k_below(&node)? {
+                Some(rewritten) => Transformed::yes(rewritten),
+                None => Transformed::no(node),
+            })
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "window_top_k"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// `node` with a [`PartitionTopKExec`] below the window it filters, when it
+/// is a filter on a `row_number()` column with a bound K.
+fn top_k_below(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let Some(filter) = node.downcast_ref::<FilterExec>() else {
+        return Ok(None);
+    };
+    for conjunct in split_conjunction(filter.predicate()) {
+        let Some((column, k)) = row_number_bound(conjunct) else {
+            continue;
+        };
+        if let Some(child) = with_top_k(filter.input(), column, k)? {
+            return Ok(Some(replace_children_if_necessary(
+                Arc::clone(node),
+                vec![child],
+            )?));
+        }
+    }
+    Ok(None)
+}
+
+/// The column and the largest row number that `rn <= K`, `rn < K + 1`,
+/// `rn = K` (either side) lets through.
+fn row_number_bound(conjunct: &Arc<dyn PhysicalExpr>) -> Option<(usize, u64)> {
+    let binary = conjunct.downcast_ref::<BinaryExpr>()?;
+    let literal = |e: &Arc<dyn PhysicalExpr>| -> Option<u64> {
+        match e.downcast_ref::<Literal>()?.value() {
+            ScalarValue::UInt64(Some(v)) => Some(*v),
+            ScalarValue::Int64(Some(v)) => u64::try_from(*v).ok(),
+            _ => None,
+        }
+    };
+    let column = |e: &Arc<dyn PhysicalExpr>| e.downcast_ref::<Column>().map(Column::index);
+    let (index, bound) = match (column(binary.left()), column(binary.right())) {
+        (Some(index), None) => {
+            let value = literal(binary.right())?;
+            let bound = match binary.op() {
+                Operator::LtEq | Operator::Eq => value,
+                Operator::Lt => value.checked_sub(1)?,
+                _ => return None,
+            };
+            (index, bound)
+        }
+        (None, Some(index)) => {
+            let value = literal(binary.left())?;
+            let bound = match binary.op() {
+                Operator::GtEq | Operator::Eq => value,
+                Operator::Gt => value.checked_sub(1)?,
+                _ => return None,
+            };
+            (index, bound)
+        }
+        _ => return None,
+    };
+    (1..=LARGEST_K).contains(&bound).then_some((index, bound))
+}
+
+/// `plan` (above the window) rebuilt with a [`PartitionTopKExec`] keeping
+/// the K first rows per partition of the `row_number()` at output column
+/// `column`; None when that column is not one.
+fn with_top_k(
+    plan: &Arc<dyn ExecutionPlan>,
+    column: usize,
+    k: u64,
+) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
+        let Some(source) = projection
+            .expr()
+            .get(column)
+            .and_then(|e| e.expr.downcast_ref::<Column>())
+        else {
+            return Ok(None);
+        };
+        return match with_top_k(projection.input(), source.index(), k)? {
+            Some(child) => Ok(Some(replace_children_if_necessary(
+                Arc::clone(plan),
+                vec![child],
+            )?)),
+            None => Ok(None),
+        };
+    }
+    let window_expressions: &[Arc<dyn WindowExpr>] =
+        if let Some(window) = plan.downcast_ref::<BoundedWindowAggExec>() {
+            window.window_expr()
+        } else if let Some(window) = plan.downcast_ref::<WindowAggExec>() {
+            window.window_expr()
+        } else {
+            return Ok(None);
+        };
+    let window_input = &plan.children()[0];
+    let Some(function) = column
+        .checked_sub(window_input.schema().fields().len())
+        .and_then(|j| window_expressions.get(j))
+    else {
+        return Ok(None);
+    };
+    // Without partition or order keys there is nothing to rank by. Every
+    // function of the operator sees only the kept rows: all must be this
+    // same row_number.
+    let same_row_number = |w: &Arc<dyn WindowExpr>| {
+        is_row_number(w)
+            && w.partition_by() == function.partition_by()
+            && w.order_by() == function.order_by()
+    };
+    if function.partition_by().is_empty()
+        || function.order_by().is_empty()
+        || !window_expressions.iter().all(same_row_number)
+    {
+        return Ok(None);
+    }
+    let top_k = |input: &Arc<dyn ExecutionPlan>| -> Arc<dyn ExecutionPlan> {
+        Arc::new(PartitionTopKExec::new(
+            Arc::clone(input),
+            function.partition_by().to_vec(),
+            function.order_by().to_vec(),
+            k as usize,
+        ))
+    };
+    let child = match window_input.downcast_ref::<SortExec>() {
+        Some(sort) if sort.fetch().is_none() => replace_children_if_necessary(
+            Arc::clone(window_input),
+            vec![below_repartitions(sort.input(), &top_k)?],
+        )?,
+        // Already sorted: the top-K keeps the input's order.
+        _ => top_k(window_input),
+    };
+    Ok(Some(replace_children_if_necessary(
+        Arc::clone(plan),
+        vec![child],
+    )?))
+}
+
+/// `make(plan)`, placed below the repartitions on top of `plan` (fewer rows
+/// to move).
+fn below_repartitions(
+    plan: &Arc<dyn ExecutionPlan>,
+    make: &dyn Fn(&Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    match plan.downcast_ref::<RepartitionExec>() {
+        Some(repartition) if !repartition.preserve_order() => replace_children_if_necessary(
+            Arc::clone(plan),
+            vec![below_repartitions(repartition.input(), make)?],
+        ),
+        _ => Ok(make(plan)),
+    }
+}
+
+fn is_row_number(function: &Arc<dyn WindowExpr>) -> bool {
+    function
+        .as_any()
+        .downcast_ref::<StandardWindowExpr>()
+        .and_then(|standard| {
+            standard
+                .get_standard_func_expr()
+                .as_any()
+                .downcast_ref::<WindowUDFExpr>()
+                .map(|udf| udf.fun().name() == "row_number" && udf.args().is_empty())
+        })
+        .unwrap_or(false)
+}
+
+/// Keeps, per partition key, the K rows ordered first by the order keys,
+/// in input order; see the module documentation.
+#[derive(Debug)]
+pub struct PartitionTopKExec {
+    input: Arc<dyn ExecutionPlan>,
+    partition_by: Vec<Arc<dyn PhysicalExpr>>,
+    order_by: Vec<PhysicalSortExpr>,
+    k: usize,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl PartitionTopKExec {
+    fn new(
+        input: Arc<dyn ExecutionPlan>,
+        partition_by: Vec<Arc<dyn PhysicalExpr>>,
+        order_by: Vec<PhysicalSortExpr>,
+        k: usize,
+    ) -> Self {
+        Self {
+            input,
+            partition_by,
+            order_by,
+            k,
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+}
+
+impl DisplayAs for PartitionTopKExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let partition_by: Vec<String> = self.partition_by.iter().map(|e| e.to_string()).collect();
+        let order_by: Vec<String> = self.order_by.iter().map(|e| e.to_string()).collect();
+        write!(
+            f,
+            "PartitionTopKExec: k={}, partition_by=[{}], order_by=[{}]",
+            self.k,
+            partition_by.join(", "),
+            order_by.join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for PartitionTopKExec {
+    fn name(&self) -> &str {
+        "PartitionTopKExec"
+    }
+
+    /// A subsequence of the input in input order: its schema, partitioning
+    /// and orderings.
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.input.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        let order_by = self.order_by.iter().map(|sort| &sort.expr);
+        apply_expression_roots(self.partition_by.iter().chain(order_by), f)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(Self::new(
+            children.swap_remove(0),
+            self.partition_by.clone(),
+            self.order_by.clone(),
+            self.k,
+        )))
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(datafusion::physical_plan::ChildrenPropertiesMode::Keep),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let schema = self.input.schema();
+        let mut selection = TopKSelection::try_new(
+            self.partition_by.clone(),
+            self.order_by.clone(),
+            self.k,
+            &schema,
+        )?;
+        let baseline = BaselineMetrics::new(&self.metrics, partition);
+        // Which rows rank within the first K is known only at the end.
+        let output = stream::once(async move {
+            let batches: Vec<RecordBatch> = input.try_collect().await?;
+            let elapsed = baseline.elapsed_compute().clone();
+            let _timer = elapsed.timer();
+            for (index, batch) in batches.iter().enumerate() {
+                selection.add(index, batch)?;
+            }
+            let kept = selection.kept_rows(batches.len());
+            let mut output = Vec::new();
+            for (batch, rows) in batches.iter().zip(kept) {
+                if !rows.is_empty() {
+                    output.push(Ok(take_record_batch(batch, &UInt32Array::from(rows))?));
+                }
+            }
+            baseline.record_output(
+                output
+                    .iter()
+                    .map(|b: &Result<RecordBatch>| b.as_ref().map_or(0, |b| b.num_rows()))
+                    .sum(),
+            );
+            Ok::<_, datafusion::error::DataFusionError>(stream::iter(output))
+        })
+        .try_flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.input.schema(),
+            output.boxed(),
+        )))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
+
+/// A row of the input: its batch and its row in that batch.
+type RowId = (usize, u32);
+
+/// The candidates so far: per partition key, the K rows ordered first, with
+/// their order keys, sorted by order key.
+struct TopKSelection {
+    partition_by: Vec<Arc<dyn PhysicalExpr>>,
+    order_by: Vec<PhysicalSortExpr>,
+    k: usize,
+    partition_rows: RowConverter,
+    order_rows: RowConverter,
+    partitions: HashMap<OwnedRow, Vec<(OwnedRow, RowId)>>,
+}
+
+impl TopKSelection {
+    fn try_new(
+        partition_by: Vec<Arc<dyn PhysicalExpr>>,
+        order_by: Vec<PhysicalSortExpr>,
+        k: usize,
+        schema: &datafusion::arrow::datatypes::Schema,
+    ) -> Result<Self> {
+        let partition_fields = partition_by
+            .iter()
+            .map(|e| Ok(SortField::new(e.data_type(schema)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let order_fields = order_by
+            .iter()
+            .map(|sort| {
+                Ok(SortField::new_with_options(
+                    sort.expr.data_type(schema)?,
+                    sort.options,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            partition_by,
+            order_by,
+            k,
+            partition_rows: RowConverter::new(partition_fields)?,
+            order_rows: RowConverter::new(order_fields)?,
+            partitions: HashMap::new(),
+        })
+    }
+
+    /// Considers every row of `batch` (the input's `index`-th).
+    fn add(&mut self, index: usize, batch: &RecordBatch) -> Result<()> {
+        let rows = batch.num_rows();
+        let evaluate = |expressions: &mut dyn Iterator<Item = &Arc<dyn PhysicalExpr>>| {
+            expressions
+                .map(|e| e.evaluate(batch)?.into_array(rows))
+                .collect::<Result<Vec<ArrayRef>>>()
+        };
+        let partition_values = evaluate(&mut self.partition_by.iter())?;
+        let order_values = evaluate(&mut self.order_by.iter().map(|sort| &sort.expr))?;
+        let partition_keys = self.partition_rows.convert_columns(&partition_values)?;
+        let order_keys = self.order_rows.convert_columns(&order_values)?;
+        // One partition lookup per run of equal partition keys.
+        let starts = run_starts(&partition_values, rows)?;
+        for (run, &start) in starts.iter().enumerate() {
+            let end = starts.get(run + 1).map_or(rows, |&next| next as usize);
+            let candidates = self
+                .partitions
+                .entry(partition_keys.row(start as usize).owned())
+                .or_default();
+            for row in start as usize..end {
+                offer(candidates, self.k, (index, row as u32), &order_keys);
+            }
+        }
+        Ok(())
+    }
+
+    /// The kept rows of each of `batches` input batches, in input order.
+    fn kept_rows(self, batches: usize) -> Vec<Vec<u32>> {
+        let mut kept = vec![Vec::new(); batches];
+        for (_, (batch, row)) in self.partitions.into_values().flatten() {
+            kept[batch].push(row);
+        }
+        for rows in &mut kept {
+            rows.sort_unstable();
+        }
+        kept
+    }
+}
+
+/// Adds `row` to its partition's `candidates` if it orders before the
+/// `k`-th, which it then replaces. Of rows tied at the `k`-th place the
+/// first one met stays: any numbering of ties is a valid `row_number`.
+fn offer(candidates: &mut Vec<(OwnedRow, RowId)>, k: usize, row: RowId, order_keys: &Rows) {
+    let key = order_keys.row(row.1 as usize);
+    if candidates.len() == k && key >= candidates[k - 1].0.row() {
+        return;
+    }
+    // After the candidates ordered before it or tied with it.
+    let position = candidates.partition_point(|(c, _)| c.row() <= key);
+    candidates.insert(position, (key.owned(), row));
+    candidates.truncate(k);
+}
