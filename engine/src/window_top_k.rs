@@ -212,11 +212,14 @@ fn with_top_k(
     )?))
 }
 
+/// Builds an operator over the plan it is given.
+type PlanAbove<'a> = &'a dyn Fn(&Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan>;
+
 /// `make(plan)`, placed below the repartitions on top of `plan` (fewer rows
 /// to move).
 fn below_repartitions(
     plan: &Arc<dyn ExecutionPlan>,
-    make: &dyn Fn(&Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan>,
+    make: PlanAbove,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     match plan.downcast_ref::<RepartitionExec>() {
         Some(repartition) if !repartition.preserve_order() => replace_children_if_necessary(
