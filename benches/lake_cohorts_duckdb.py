@@ -1,9 +1,10 @@
 """DuckDB's side of benches/lake_cohorts.rs.
 
 Usage: python lake_cohorts_duckdb.py SPEC.json
-SPEC: {"lake": ROOT, "idc_index": PATH or null, "queries": [{"name", "sql"}]}.
+SPEC: {"lake": ROOT, "idc_index": PATH or null, "repetitions": N,
+"queries": [{"name", "sql"}]}.
 Creates the lake's tables as views over the same Parquet files rwid reads,
-runs each query 5 times (the fastest counts) and prints one JSON line per
+runs each query N times (the fastest counts) and prints one JSON line per
 query: {"name", "seconds", "rows"}, rows as text cells, sorted.
 """
 
@@ -46,7 +47,7 @@ def main(spec_path):
     for query in spec["queries"]:
         best = None
         rows = []
-        for _ in range(5):
+        for _ in range(spec["repetitions"]):
             started = time.perf_counter()
             result = con.execute(query["sql"]).fetchall()
             elapsed = time.perf_counter() - started
