@@ -113,25 +113,15 @@ fn row_number_bound(conjunct: &Arc<dyn PhysicalExpr>) -> Option<(usize, u64)> {
         }
     };
     let column = |e: &Arc<dyn PhysicalExpr>| e.downcast_ref::<Column>().map(Column::index);
-    let (index, bound) = match (column(binary.left()), column(binary.right())) {
-        (Some(index), None) => {
-            let value = literal(binary.right())?;
-            let bound = match binary.op() {
-                Operator::LtEq | Operator::Eq => value,
-                Operator::Lt => value.checked_sub(1)?,
-                _ => return None,
-            };
-            (index, bound)
-        }
-        (None, Some(index)) => {
-            let value = literal(binary.left())?;
-            let bound = match binary.op() {
-                Operator::GtEq | Operator::Eq => value,
-                Operator::Gt => value.checked_sub(1)?,
-                _ => return None,
-            };
-            (index, bound)
-        }
+    // As `rn <op> value`: `3 >= rn` is `rn <= 3`.
+    let (index, op, value) = match (column(binary.left()), column(binary.right())) {
+        (Some(index), None) => (index, *binary.op(), literal(binary.right())?),
+        (None, Some(index)) => (index, binary.op().swap()?, literal(binary.left())?),
+        _ => return None,
+    };
+    let bound = match op {
+        Operator::LtEq | Operator::Eq => value,
+        Operator::Lt => value.checked_sub(1)?,
         _ => return None,
     };
     (1..=LARGEST_K).contains(&bound).then_some((index, bound))

@@ -16,16 +16,14 @@
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{JoinSide, JoinType, Result};
-use datafusion::physical_expr::PhysicalExprRef;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 
-use super::{CollapseRunsExec, RunColumn, fuse_filter};
+use super::{CollapseRunsExec, RunColumn, fuse_filter, remap_columns};
 
 /// Where a column of the aggregation's input comes from in the new join.
 enum Source {
@@ -113,7 +111,12 @@ pub(super) fn collapse_below_join(
                 Source::Weight(weights.len() - 1)
             }
             RunColumn::Count(e) | RunColumn::Sum(e) => {
-                let Some(on_probe) = on_probe_side(e, &side_of)? else {
+                // Counted and summed values must come from the probe side.
+                let on_probe = remap_columns(e, &|c| match side_of(c.index()) {
+                    (JoinSide::Right, index) => Some(Column::new(c.name(), index)),
+                    _ => None,
+                })?;
+                let Some(on_probe) = on_probe else {
                     return Ok(None);
                 };
                 weights.push(match column {
@@ -148,7 +151,10 @@ pub(super) fn collapse_below_join(
 
     let mut on = Vec::with_capacity(join.on().len());
     for (build_key, probe_key) in join.on() {
-        let Some(probe_key) = remap(probe_key, &|i| collapsed_index(i), &collapsed_schema)? else {
+        let moved = remap_columns(probe_key, &|c| {
+            collapsed_index(c.index()).map(|i| Column::new(collapsed_schema.field(i).name(), i))
+        })?;
+        let Some(probe_key) = moved else {
             return Ok(None);
         };
         on.push((Arc::clone(build_key), probe_key));
@@ -196,60 +202,4 @@ pub(super) fn collapse_below_join(
         .recompute_properties()
         .build_exec()?;
     Ok(Some(rewritten))
-}
-
-/// `expression` over the join's output rewritten over the probe side's
-/// columns; `None` when it reads a build column.
-fn on_probe_side(
-    expression: &PhysicalExprRef,
-    side_of: &dyn Fn(usize) -> (JoinSide, usize),
-) -> Result<Option<PhysicalExprRef>> {
-    let mut reads_build = false;
-    let rewritten = Arc::clone(expression)
-        .transform(|e| {
-            Ok(match e.downcast_ref::<Column>() {
-                Some(column) => match side_of(column.index()) {
-                    (JoinSide::Right, index) => {
-                        Transformed::yes(
-                            Arc::new(Column::new(column.name(), index)) as PhysicalExprRef
-                        )
-                    }
-                    _ => {
-                        reads_build = true;
-                        Transformed::no(e)
-                    }
-                },
-                None => Transformed::no(e),
-            })
-        })?
-        .data;
-    Ok((!reads_build).then_some(rewritten))
-}
-
-/// `expression` with every column index moved by `to`, named as in
-/// `schema`; `None` when a column has no new place.
-fn remap(
-    expression: &PhysicalExprRef,
-    to: &dyn Fn(usize) -> Option<usize>,
-    schema: &datafusion::arrow::datatypes::Schema,
-) -> Result<Option<PhysicalExprRef>> {
-    let mut unplaced = false;
-    let rewritten = Arc::clone(expression)
-        .transform(|e| {
-            Ok(match e.downcast_ref::<Column>() {
-                Some(column) => match to(column.index()) {
-                    Some(index) => {
-                        Transformed::yes(Arc::new(Column::new(schema.field(index).name(), index))
-                            as PhysicalExprRef)
-                    }
-                    None => {
-                        unplaced = true;
-                        Transformed::no(e)
-                    }
-                },
-                None => Transformed::no(e),
-            })
-        })?
-        .data;
-    Ok((!unplaced).then_some(rewritten))
 }

@@ -39,9 +39,9 @@ mod runs;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Result, internal_datafusion_err};
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
 use datafusion::physical_expr::expressions::{Column, Literal};
@@ -252,18 +252,11 @@ pub(super) fn fuse_filter(
         let Some(projection) = &projection else {
             return Ok(Arc::clone(expression));
         };
-        Arc::clone(expression)
-            .transform(|e| {
-                Ok(match e.downcast_ref::<Column>() {
-                    Some(column) => {
-                        let index = projection[column.index()];
-                        let name = below.field(index).name();
-                        Transformed::yes(Arc::new(Column::new(name, index)) as PhysicalExprRef)
-                    }
-                    None => Transformed::no(e),
-                })
-            })
-            .map(|t| t.data)
+        let moved = remap_columns(expression, &|column| {
+            let index = projection[column.index()];
+            Some(Column::new(below.field(index).name(), index))
+        })?;
+        moved.ok_or_else(|| internal_datafusion_err!("{expression} has no column below the filter"))
     };
     let columns = columns
         .iter()
@@ -281,6 +274,28 @@ pub(super) fn fuse_filter(
         Some(Arc::clone(filter.predicate())),
         columns,
     ))
+}
+
+/// `expression` with every column replaced by `to(column)`; `None` when
+/// `to` has no place for one of them.
+fn remap_columns(
+    expression: &PhysicalExprRef,
+    to: &dyn Fn(&Column) -> Option<Column>,
+) -> Result<Option<PhysicalExprRef>> {
+    let mut unplaced = false;
+    let rewritten = Arc::clone(expression)
+        .transform(|e| {
+            Ok(match e.downcast_ref::<Column>().map(to) {
+                Some(Some(moved)) => Transformed::yes(Arc::new(moved) as PhysicalExprRef),
+                Some(None) => {
+                    unplaced = true;
+                    Transformed::no(e)
+                }
+                None => Transformed::no(e),
+            })
+        })?
+        .data;
+    Ok((!unplaced).then_some(rewritten))
 }
 
 /// Adds a run column, reusing an equal key already present.
