@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
-use datafusion::arrow::row::{OwnedRow, RowConverter, Rows, SortField};
+use datafusion::arrow::row::{OwnedRow, Row, RowConverter, SortField};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Result, ScalarValue};
@@ -235,7 +235,8 @@ fn is_row_number(function: &Arc<dyn WindowExpr>) -> bool {
 }
 
 /// Keeps, per partition key, the K rows ordered first by the order keys,
-/// in input order; see the module documentation.
+/// in input order; see the module documentation. It holds the rows that
+/// entered the candidates as they arrived, not its whole input.
 #[derive(Debug)]
 pub struct PartitionTopKExec {
     input: Arc<dyn ExecutionPlan>,
@@ -341,28 +342,27 @@ impl ExecutionPlan for PartitionTopKExec {
             &schema,
         )?;
         let baseline = BaselineMetrics::new(&self.metrics, partition);
-        // Which rows rank within the first K is known only at the end.
         let output = stream::once(async move {
-            let batches: Vec<RecordBatch> = input.try_collect().await?;
+            let mut input = input;
             let elapsed = baseline.elapsed_compute().clone();
-            let _timer = elapsed.timer();
-            for (index, batch) in batches.iter().enumerate() {
-                selection.add(index, batch)?;
+            // Of each batch only the rows that entered the candidates are
+            // kept; which of those stay among the first K is known at the end.
+            let mut accepted: Vec<RecordBatch> = Vec::new();
+            while let Some(batch) = input.next().await.transpose()? {
+                let _timer = elapsed.timer();
+                let rows = selection.add(accepted.len(), &batch)?;
+                accepted.push(take_record_batch(&batch, &UInt32Array::from(rows))?);
             }
-            let kept = selection.kept_rows(batches.len());
+            let _timer = elapsed.timer();
+            let kept = selection.kept_rows(accepted.len());
             let mut output = Vec::new();
-            for (batch, rows) in batches.iter().zip(kept) {
+            for (batch, rows) in accepted.iter().zip(kept) {
                 if !rows.is_empty() {
-                    output.push(Ok(take_record_batch(batch, &UInt32Array::from(rows))?));
+                    output.push(take_record_batch(batch, &UInt32Array::from(rows))?);
                 }
             }
-            baseline.record_output(
-                output
-                    .iter()
-                    .map(|b: &Result<RecordBatch>| b.as_ref().map_or(0, |b| b.num_rows()))
-                    .sum(),
-            );
-            Ok::<_, datafusion::error::DataFusionError>(stream::iter(output))
+            baseline.record_output(output.iter().map(RecordBatch::num_rows).sum());
+            Ok::<_, datafusion::error::DataFusionError>(stream::iter(output.into_iter().map(Ok)))
         })
         .try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(
@@ -376,7 +376,8 @@ impl ExecutionPlan for PartitionTopKExec {
     }
 }
 
-/// A row of the input: its batch and its row in that batch.
+/// A candidate row: its input batch and its place among that batch's
+/// candidates.
 type RowId = (usize, u32);
 
 /// The candidates so far: per partition key, the K rows ordered first, with
@@ -420,8 +421,10 @@ impl TopKSelection {
         })
     }
 
-    /// Considers every row of `batch` (the input's `index`-th).
-    fn add(&mut self, index: usize, batch: &RecordBatch) -> Result<()> {
+    /// Considers every row of `batch` (the input's `index`-th): the rows
+    /// that became candidates, in order. A candidate is known by its batch
+    /// and its place among those rows.
+    fn add(&mut self, index: usize, batch: &RecordBatch) -> Result<Vec<u32>> {
         let rows = batch.num_rows();
         let evaluate = |expressions: &mut dyn Iterator<Item = &Arc<dyn PhysicalExpr>>| {
             expressions
@@ -434,6 +437,7 @@ impl TopKSelection {
         let order_keys = self.order_rows.convert_columns(&order_values)?;
         // One partition lookup per run of equal partition keys.
         let starts = run_starts(&partition_values, rows)?;
+        let mut accepted = Vec::new();
         for (run, &start) in starts.iter().enumerate() {
             let end = starts.get(run + 1).map_or(rows, |&next| next as usize);
             let candidates = self
@@ -441,13 +445,17 @@ impl TopKSelection {
                 .entry(partition_keys.row(start as usize).owned())
                 .or_default();
             for row in start as usize..end {
-                offer(candidates, self.k, (index, row as u32), &order_keys);
+                let id = (index, accepted.len() as u32);
+                if offer(candidates, self.k, order_keys.row(row), id) {
+                    accepted.push(row as u32);
+                }
             }
         }
-        Ok(())
+        Ok(accepted)
     }
 
-    /// The kept rows of each of `batches` input batches, in input order.
+    /// The places of the rows kept among each input batch's candidates, in
+    /// input order.
     fn kept_rows(self, batches: usize) -> Vec<Vec<u32>> {
         let mut kept = vec![Vec::new(); batches];
         for (_, (batch, row)) in self.partitions.into_values().flatten() {
@@ -460,16 +468,17 @@ impl TopKSelection {
     }
 }
 
-/// Adds `row` to its partition's `candidates` if it orders before the
-/// `k`-th, which it then replaces. Of rows tied at the `k`-th place the
-/// first one met stays: any numbering of ties is a valid `row_number`.
-fn offer(candidates: &mut Vec<(OwnedRow, RowId)>, k: usize, row: RowId, order_keys: &Rows) {
-    let key = order_keys.row(row.1 as usize);
+/// Adds the row with order key `key` to its partition's `candidates` as
+/// `id` if it orders before the `k`-th, which it then replaces; whether it
+/// was added. Of rows tied at the `k`-th place the first one met stays: any
+/// numbering of ties is a valid `row_number`.
+fn offer(candidates: &mut Vec<(OwnedRow, RowId)>, k: usize, key: Row, id: RowId) -> bool {
     if candidates.len() == k && key >= candidates[k - 1].0.row() {
-        return;
+        return false;
     }
     // After the candidates ordered before it or tied with it.
     let position = candidates.partition_point(|(c, _)| c.row() <= key);
-    candidates.insert(position, (key.owned(), row));
+    candidates.insert(position, (key.owned(), id));
     candidates.truncate(k);
+    true
 }
