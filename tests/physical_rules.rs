@@ -378,7 +378,16 @@ async fn explain(ctx: &SessionContext, sql: &str) -> String {
     pretty_format_batches(&batches).unwrap().to_string()
 }
 
-async fn same_results_as_datafusion(shuffled: bool) {
+/// How the test sessions join: DataFusion collects a small build side into
+/// one hash table shared by all partitions; over its size thresholds (here
+/// zero) both sides are hash-repartitioned and every partition joins its own.
+#[derive(Clone, Copy, PartialEq)]
+enum Joins {
+    CollectBuildSide,
+    Partitioned,
+}
+
+async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("instances");
     write_index(&folder, &instances(shuffled));
@@ -394,7 +403,21 @@ async fn same_results_as_datafusion(shuffled: bool) {
             patient_folder.display()
         ),
     ];
-    for partitions in [1, 2, 3] {
+    let (partition_counts, queries): (&[usize], Vec<_>) = match joins {
+        Joins::CollectBuildSide => (&[1, 2, 3], QUERIES.iter().collect()),
+        Joins::Partitioned => (
+            &[2],
+            QUERIES
+                .iter()
+                .filter(|(sql, _)| sql.contains("JOIN") || sql.contains("EXISTS"))
+                .collect(),
+        ),
+    };
+    let partitioned = [
+        "SET datafusion.optimizer.hash_join_single_partition_threshold = 0",
+        "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+    ];
+    for &partitions in partition_counts {
         // Small batches: many batches per file, runs split across them.
         let rwid = RwidContext::new(RwidConfig {
             target_partitions: Some(partitions),
@@ -414,11 +437,20 @@ async fn same_results_as_datafusion(shuffled: bool) {
         for location in &locations {
             plain.sql(location).await.unwrap();
         }
-        for (sql, operators) in QUERIES {
+        if joins == Joins::Partitioned {
+            for setting in partitioned {
+                rwid.sql(setting).await.unwrap().collect().await.unwrap();
+                plain.sql(setting).await.unwrap().collect().await.unwrap();
+            }
+        }
+        for (sql, operators) in &queries {
             let ours = sorted_text(rwid.session(), sql).await;
             let theirs = sorted_text(&plain, sql).await;
             assert_eq!(ours, theirs, "{sql} with {partitions} partitions");
             let plan = explain(rwid.session(), sql).await;
+            if joins == Joins::Partitioned {
+                assert!(plan.contains("mode=Partitioned"), "{sql}\n{plan}");
+            }
             let probe_collapses = plan.matches(PROBE).count();
             // With one partition DataFusion aggregates in a single step:
             // nothing partial to rewrite.
@@ -444,10 +476,16 @@ async fn same_results_as_datafusion(shuffled: bool) {
 
 #[tokio::test]
 async fn clustered_index_queries_as_in_datafusion() {
-    same_results_as_datafusion(false).await;
+    same_results_as_datafusion(false, Joins::CollectBuildSide).await;
+}
+
+#[tokio::test]
+async fn partitioned_joins_as_in_datafusion() {
+    same_results_as_datafusion(false, Joins::Partitioned).await;
+    same_results_as_datafusion(true, Joins::Partitioned).await;
 }
 
 #[tokio::test]
 async fn shuffled_index_queries_as_in_datafusion() {
-    same_results_as_datafusion(true).await;
+    same_results_as_datafusion(true, Joins::CollectBuildSide).await;
 }

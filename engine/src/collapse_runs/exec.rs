@@ -9,8 +9,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
+use datafusion::physical_expr::projection::{ProjectionMapping, ProjectionTargets};
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
 };
@@ -108,14 +109,28 @@ impl CollapseRunsExec {
             // (field metadata included), orderings and partitioning.
             (input_schema, Arc::clone(input_properties))
         } else {
-            // Rows keep their order, but the columns are new: no ordering or
-            // partitioning expression of the input applies to the output.
+            // Each output row is one input row's keys, in input order and in
+            // the input's partition: the key columns keep the orderings and
+            // the hash partitioning the input has on them, as through a
+            // projection. Counts and sums are new.
             let schema = Arc::new(Schema::new(fields));
+            let mapping: ProjectionMapping = columns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, column)| match column {
+                    RunColumn::Key(e) => {
+                        let target = Arc::new(Column::new(schema.field(i).name(), i)) as _;
+                        Some((Arc::clone(e), ProjectionTargets::from(vec![(target, i)])))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let input_equivalences = input_properties.equivalence_properties();
             let properties = PlanProperties::new(
-                EquivalenceProperties::new(Arc::clone(&schema)),
-                Partitioning::UnknownPartitioning(
-                    input_properties.output_partitioning().partition_count(),
-                ),
+                input_equivalences.project(&mapping, Arc::clone(&schema)),
+                input_properties
+                    .output_partitioning()
+                    .project(&mapping, input_equivalences),
                 input_properties.emission_type,
                 input_properties.boundedness,
             );
