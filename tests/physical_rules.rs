@@ -144,6 +144,16 @@ const QUERIES: &[(&str, &[&str])] = &[
         &[WINDOW, TOP_K],
     ),
     (
+        // A partition per row: after its first rows the operator passes
+        // the rest through, and every row is still there.
+        "SELECT SeriesInstanceUID, InstanceNumber, file_size FROM (
+             SELECT SeriesInstanceUID, InstanceNumber, file_size,
+                    row_number() OVER (PARTITION BY SeriesInstanceUID, InstanceNumber ORDER BY file_size) AS rn
+             FROM instances) t
+         WHERE rn = 1",
+        &[WINDOW, TOP_K],
+    ),
+    (
         "SELECT PatientID, StudyDay FROM (
              SELECT PatientID, StudyDay, rank() OVER (PARTITION BY PatientID ORDER BY StudyDay) AS r
              FROM instances) t

@@ -26,7 +26,7 @@ use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::row::{OwnedRow, Row, RowConverter, SortField};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
@@ -45,6 +45,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
     WindowExpr, apply_expression_roots, replace_children_if_necessary,
 };
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
@@ -52,6 +53,11 @@ use crate::collapse_runs::run_starts;
 /// Filters asking for more rows per partition than this keep DataFusion's
 /// plan: the candidates would no longer be few.
 const LARGEST_K: u64 = 1000;
+/// Keeping the first K rows per partition pays when a partition holds at
+/// least this many rows per row kept; the operator judges from its first
+/// rows and passes everything through when partitions are smaller.
+const ROWS_PER_KEPT_ROW: usize = 4;
+const ROWS_BEFORE_DECIDING: usize = 4096;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -342,29 +348,40 @@ impl ExecutionPlan for PartitionTopKExec {
             &schema,
         )?;
         let baseline = BaselineMetrics::new(&self.metrics, partition);
+        let output_rows = baseline.output_rows().clone();
         let output = stream::once(async move {
             let mut input = input;
             let elapsed = baseline.elapsed_compute().clone();
             // Of each batch only the rows that entered the candidates are
             // kept; which of those stay among the first K is known at the end.
             let mut accepted: Vec<RecordBatch> = Vec::new();
+            let mut rows_seen = 0;
             while let Some(batch) = input.next().await.transpose()? {
                 let _timer = elapsed.timer();
+                rows_seen += batch.num_rows();
                 let rows = selection.add(accepted.len(), &batch)?;
                 accepted.push(take_record_batch(&batch, &UInt32Array::from(rows))?);
+                if selection.partitions_too_small(rows_seen) {
+                    // Every row kept so far, then the rest unfiltered: rows
+                    // left out so far ranked past K among rows of their own
+                    // partition, so past K among all of them.
+                    let rest: BoxStream<'static, Result<RecordBatch>> = input;
+                    let kept = stream::iter(accepted.into_iter().map(Ok));
+                    return Ok::<_, DataFusionError>(kept.chain(rest).boxed());
+                }
             }
             let _timer = elapsed.timer();
             let kept = selection.kept_rows(accepted.len());
             let mut output = Vec::new();
             for (batch, rows) in accepted.iter().zip(kept) {
                 if !rows.is_empty() {
-                    output.push(take_record_batch(batch, &UInt32Array::from(rows))?);
+                    output.push(Ok(take_record_batch(batch, &UInt32Array::from(rows))?));
                 }
             }
-            baseline.record_output(output.iter().map(RecordBatch::num_rows).sum());
-            Ok::<_, datafusion::error::DataFusionError>(stream::iter(output.into_iter().map(Ok)))
+            Ok(stream::iter(output).boxed())
         })
-        .try_flatten();
+        .try_flatten()
+        .inspect_ok(move |batch| output_rows.add(batch.num_rows()));
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.input.schema(),
             output.boxed(),
@@ -452,6 +469,14 @@ impl TopKSelection {
             }
         }
         Ok(accepted)
+    }
+
+    /// Whether the partitions met in the first `rows_seen` rows hold too
+    /// few rows each for keeping K of them to pay (a window per patient
+    /// over a patient's one or two studies): then every row passes.
+    fn partitions_too_small(&self, rows_seen: usize) -> bool {
+        rows_seen >= ROWS_BEFORE_DECIDING
+            && self.partitions.len() * self.k * ROWS_PER_KEPT_ROW > rows_seen
     }
 
     /// The places of the rows kept among each input batch's candidates, in
