@@ -388,16 +388,20 @@ async fn explain(ctx: &SessionContext, sql: &str) -> String {
     pretty_format_batches(&batches).unwrap().to_string()
 }
 
-/// How the test sessions join: DataFusion collects a small build side into
-/// one hash table shared by all partitions; over its size thresholds (here
-/// zero) both sides are hash-repartitioned and every partition joins its own.
+/// How the test sessions run. By default DataFusion collects a small build
+/// side into one hash table shared by all partitions; over its size
+/// thresholds (here zero) both sides are hash-repartitioned and every
+/// partition joins its own. Partial aggregations stop aggregating when their
+/// first rows show few repeated groups (here after 64 rows): they then hand
+/// each row (each collapsed run) to the final aggregation as a state.
 #[derive(Clone, Copy, PartialEq)]
-enum Joins {
+enum Mode {
     CollectBuildSide,
     Partitioned,
+    SkippedPartialAggregation,
 }
 
-async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
+async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("instances");
     write_index(&folder, &instances(shuffled));
@@ -413,9 +417,10 @@ async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
             patient_folder.display()
         ),
     ];
-    let (partition_counts, queries): (&[usize], Vec<_>) = match joins {
-        Joins::CollectBuildSide => (&[1, 2, 3], QUERIES.iter().collect()),
-        Joins::Partitioned => (
+    let (partition_counts, queries): (&[usize], Vec<_>) = match mode {
+        Mode::CollectBuildSide => (&[1, 2, 3], QUERIES.iter().collect()),
+        Mode::SkippedPartialAggregation => (&[2], QUERIES.iter().collect()),
+        Mode::Partitioned => (
             &[2],
             QUERIES
                 .iter()
@@ -423,10 +428,17 @@ async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
                 .collect(),
         ),
     };
-    let partitioned = [
-        "SET datafusion.optimizer.hash_join_single_partition_threshold = 0",
-        "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
-    ];
+    let settings: &[&str] = match mode {
+        Mode::CollectBuildSide => &[],
+        Mode::Partitioned => &[
+            "SET datafusion.optimizer.hash_join_single_partition_threshold = 0",
+            "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+        ],
+        Mode::SkippedPartialAggregation => &[
+            "SET datafusion.execution.skip_partial_aggregation_probe_rows_threshold = 64",
+            "SET datafusion.execution.skip_partial_aggregation_probe_ratio_threshold = 0.1",
+        ],
+    };
     for &partitions in partition_counts {
         // Small batches: many batches per file, runs split across them.
         let rwid = RwidContext::new(RwidConfig {
@@ -447,18 +459,16 @@ async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
         for location in &locations {
             plain.sql(location).await.unwrap();
         }
-        if joins == Joins::Partitioned {
-            for setting in partitioned {
-                rwid.sql(setting).await.unwrap().collect().await.unwrap();
-                plain.sql(setting).await.unwrap().collect().await.unwrap();
-            }
+        for setting in settings {
+            rwid.sql(setting).await.unwrap().collect().await.unwrap();
+            plain.sql(setting).await.unwrap().collect().await.unwrap();
         }
         for (sql, operators) in &queries {
             let ours = sorted_text(rwid.session(), sql).await;
             let theirs = sorted_text(&plain, sql).await;
             assert_eq!(ours, theirs, "{sql} with {partitions} partitions");
             let plan = explain(rwid.session(), sql).await;
-            if joins == Joins::Partitioned {
+            if mode == Mode::Partitioned {
                 assert!(plan.contains("mode=Partitioned"), "{sql}\n{plan}");
             }
             let probe_collapses = plan.matches(PROBE).count();
@@ -486,16 +496,22 @@ async fn same_results_as_datafusion(shuffled: bool, joins: Joins) {
 
 #[tokio::test]
 async fn clustered_index_queries_as_in_datafusion() {
-    same_results_as_datafusion(false, Joins::CollectBuildSide).await;
+    same_results_as_datafusion(false, Mode::CollectBuildSide).await;
 }
 
 #[tokio::test]
 async fn partitioned_joins_as_in_datafusion() {
-    same_results_as_datafusion(false, Joins::Partitioned).await;
-    same_results_as_datafusion(true, Joins::Partitioned).await;
+    same_results_as_datafusion(false, Mode::Partitioned).await;
+    same_results_as_datafusion(true, Mode::Partitioned).await;
+}
+
+#[tokio::test]
+async fn skipped_partial_aggregation_as_in_datafusion() {
+    same_results_as_datafusion(false, Mode::SkippedPartialAggregation).await;
+    same_results_as_datafusion(true, Mode::SkippedPartialAggregation).await;
 }
 
 #[tokio::test]
 async fn shuffled_index_queries_as_in_datafusion() {
-    same_results_as_datafusion(true, Joins::CollectBuildSide).await;
+    same_results_as_datafusion(true, Mode::CollectBuildSide).await;
 }
