@@ -10,12 +10,14 @@ pub mod cohort;
 mod collapse_runs;
 mod context;
 mod object_stores;
+mod options;
 mod session;
 mod sorted_window;
 mod window_top_k;
 
 pub use context::RwidContext;
 pub use object_stores::RwidObjectStoreRegistry;
+pub use options::RwidOptions;
 pub use session::{RwidConfig, session_state};
 
 /// Re-exported so users of the engine need no direct DataFusion dependency.

@@ -42,6 +42,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
+use crate::options::physical_rules_enabled;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -51,8 +52,11 @@ impl PhysicalOptimizerRule for SortedWindows {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if !physical_rules_enabled(config) {
+            return Ok(plan);
+        }
         plan.transform_up(|node| {
             let replaced = node
                 .downcast_ref::<BoundedWindowAggExec>()

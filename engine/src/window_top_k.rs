@@ -49,6 +49,7 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
+use crate::options::physical_rules_enabled;
 
 /// Filters asking for more rows per partition than this keep DataFusion's
 /// plan: the candidates would no longer be few.
@@ -67,8 +68,11 @@ impl PhysicalOptimizerRule for WindowTopK {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if !physical_rules_enabled(config) {
+            return Ok(plan);
+        }
         plan.transform_down(|node| {
             Ok(match top_k_below(&node)? {
                 Some(rewritten) => Transformed::yes(rewritten),

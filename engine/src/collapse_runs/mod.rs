@@ -53,6 +53,8 @@ use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, Physic
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
+use crate::options::physical_rules_enabled;
+
 pub use exec::{CollapseRunsExec, RunColumn};
 pub use probe::CollapseProbeRuns;
 pub(crate) use runs::run_starts;
@@ -65,8 +67,11 @@ impl PhysicalOptimizerRule for CollapseRuns {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if !physical_rules_enabled(config) {
+            return Ok(plan);
+        }
         plan.transform_up(|node| {
             Ok(match collapse_before(&node)? {
                 Some(rewritten) => Transformed::yes(rewritten),

@@ -47,6 +47,7 @@ use datafusion::physical_plan::{
 };
 
 use super::{CollapseRunsExec, RunColumn, fuse_filter};
+use crate::options::physical_rules_enabled;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -56,8 +57,11 @@ impl PhysicalOptimizerRule for CollapseProbeRuns {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if !physical_rules_enabled(config) {
+            return Ok(plan);
+        }
         rewrite(&plan, false)
     }
 

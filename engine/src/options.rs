@@ -1,0 +1,79 @@
+//! rwid's own session settings, under the `rwid.` prefix: `SET
+//! rwid.physical_rules = false`, `SHOW rwid.physical_rules`, listed in
+//! `information_schema.df_settings` beside DataFusion's.
+
+use std::any::Any;
+
+use datafusion::common::config::{ConfigEntry, ConfigExtension, ConfigOptions, ExtensionOptions};
+use datafusion::common::{Result, config_err};
+
+const PHYSICAL_RULES: &str = "physical_rules";
+const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
+    run-collapsing before aggregations and on join probe sides, sorted windows, \
+    the first K rows per window partition. Off, plans are DataFusion's own: a \
+    way to check a result against the engine rwid is built on.";
+
+/// Settings of rwid's engine. Written by hand rather than with DataFusion's
+/// `extensions_options!`, whose settings appear in `df_settings` without
+/// their `rwid.` prefix (and so cannot be `SHOW`n).
+#[derive(Debug, Clone)]
+pub struct RwidOptions {
+    /// See `PHYSICAL_RULES_DESCRIPTION`.
+    pub physical_rules: bool,
+}
+
+impl Default for RwidOptions {
+    fn default() -> Self {
+        Self {
+            physical_rules: true,
+        }
+    }
+}
+
+impl ConfigExtension for RwidOptions {
+    const PREFIX: &'static str = "rwid";
+}
+
+impl ExtensionOptions for RwidOptions {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn cloned(&self) -> Box<dyn ExtensionOptions> {
+        Box::new(self.clone())
+    }
+
+    /// `key` without the `rwid.` prefix.
+    fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        match key {
+            PHYSICAL_RULES => match value.to_ascii_lowercase().as_str() {
+                "true" | "on" => self.physical_rules = true,
+                "false" | "off" => self.physical_rules = false,
+                _ => return config_err!("rwid.{key} is true or false, got '{value}'"),
+            },
+            _ => return config_err!("no setting rwid.{key}; rwid has rwid.{PHYSICAL_RULES}"),
+        }
+        Ok(())
+    }
+
+    fn entries(&self) -> Vec<ConfigEntry> {
+        vec![ConfigEntry {
+            key: format!("{}.{PHYSICAL_RULES}", Self::PREFIX),
+            value: Some(self.physical_rules.to_string()),
+            description: PHYSICAL_RULES_DESCRIPTION,
+        }]
+    }
+}
+
+/// Whether rwid's physical rules run in a session with `options` (on when
+/// the session has no rwid settings).
+pub fn physical_rules_enabled(options: &ConfigOptions) -> bool {
+    options
+        .extensions
+        .get::<RwidOptions>()
+        .is_none_or(|rwid| rwid.physical_rules)
+}
