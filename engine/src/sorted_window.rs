@@ -25,7 +25,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::{concat_batches, take};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Literal;
@@ -42,7 +42,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
-use crate::options::physical_rules_enabled;
+use crate::options::{Walk, rewrite_nodes};
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -54,19 +54,12 @@ impl PhysicalOptimizerRule for SortedWindows {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if !physical_rules_enabled(config) {
-            return Ok(plan);
-        }
-        plan.transform_up(|node| {
-            let replaced = node
+        rewrite_nodes(plan, config, Walk::BottomUp, |node| {
+            Ok(node
                 .downcast_ref::<BoundedWindowAggExec>()
-                .and_then(SortedWindowExec::replacing);
-            Ok(match replaced {
-                Some(exec) => Transformed::yes(Arc::new(exec) as Arc<dyn ExecutionPlan>),
-                None => Transformed::no(node),
-            })
+                .and_then(SortedWindowExec::replacing)
+                .map(|exec| Arc::new(exec) as Arc<dyn ExecutionPlan>))
         })
-        .map(|t| t.data)
     }
 
     fn name(&self) -> &str {

@@ -25,7 +25,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take_record_batch;
 use datafusion::arrow::row::{OwnedRow, Row, RowConverter, SortField};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::Operator;
@@ -49,7 +49,7 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
-use crate::options::physical_rules_enabled;
+use crate::options::{Walk, rewrite_nodes};
 
 /// Filters asking for more rows per partition than this keep DataFusion's
 /// plan: the candidates would no longer be few.
@@ -70,16 +70,7 @@ impl PhysicalOptimizerRule for WindowTopK {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if !physical_rules_enabled(config) {
-            return Ok(plan);
-        }
-        plan.transform_down(|node| {
-            Ok(match top_k_below(&node)? {
-                Some(rewritten) => Transformed::yes(rewritten),
-                None => Transformed::no(node),
-            })
-        })
-        .map(|t| t.data)
+        rewrite_nodes(plan, config, Walk::TopDown, top_k_below)
     }
 
     fn name(&self) -> &str {

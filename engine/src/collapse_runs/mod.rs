@@ -53,7 +53,7 @@ use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, Physic
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
-use crate::options::physical_rules_enabled;
+use crate::options::{Walk, rewrite_nodes};
 
 pub use exec::{CollapseRunsExec, RunColumn};
 pub use probe::CollapseProbeRuns;
@@ -69,16 +69,7 @@ impl PhysicalOptimizerRule for CollapseRuns {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if !physical_rules_enabled(config) {
-            return Ok(plan);
-        }
-        plan.transform_up(|node| {
-            Ok(match collapse_before(&node)? {
-                Some(rewritten) => Transformed::yes(rewritten),
-                None => Transformed::no(node),
-            })
-        })
-        .map(|t| t.data)
+        rewrite_nodes(plan, config, Walk::BottomUp, collapse_before)
     }
 
     fn name(&self) -> &str {
