@@ -37,7 +37,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowUDFExpr};
 use datafusion::physical_plan::{
     ChildrenPropertiesMode, DisplayAs, DisplayFormatType, Distribution, ExecutionPlan,
-    InputOrderMode, PlanProperties, ReplaceChildrenOptions, apply_expression_roots,
+    InputOrderMode, PlanProperties, ReplaceChildrenOptions, WindowExpr, apply_expression_roots,
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
@@ -109,11 +109,7 @@ impl SortedWindowExec {
         let mut functions = Vec::new();
         let mut names = Vec::new();
         for expression in window.window_expr() {
-            let standard = expression.as_any().downcast_ref::<StandardWindowExpr>()?;
-            let udf = standard
-                .get_standard_func_expr()
-                .as_any()
-                .downcast_ref::<WindowUDFExpr>()?;
+            let udf = window_udf(expression)?;
             // The only trace of IGNORE NULLS outside the private evaluator.
             if expression.name().contains("IGNORE NULLS") {
                 return None;
@@ -205,6 +201,17 @@ impl SortedWindowExec {
             })
             .collect()
     }
+}
+
+/// The window function `expression` calls, when it is a user-defined or
+/// built-in window UDF (`row_number`, `lag`, `lead`, ...).
+pub(crate) fn window_udf(expression: &Arc<dyn WindowExpr>) -> Option<&WindowUDFExpr> {
+    expression
+        .as_any()
+        .downcast_ref::<StandardWindowExpr>()?
+        .get_standard_func_expr()
+        .as_any()
+        .downcast_ref::<WindowUDFExpr>()
 }
 
 impl DisplayAs for SortedWindowExec {

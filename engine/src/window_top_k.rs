@@ -31,7 +31,6 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
 use datafusion::physical_expr::utils::split_conjunction;
-use datafusion::physical_expr::window::StandardWindowExpr;
 use datafusion::physical_expr::{PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::filter::FilterExec;
@@ -40,7 +39,7 @@ use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowAggExec, WindowUDFExpr};
+use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowAggExec};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
     WindowExpr, apply_expression_roots, replace_children_if_necessary,
@@ -50,6 +49,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::collapse_runs::run_starts;
 use crate::options::{Walk, rewrite_nodes};
+use crate::sorted_window::window_udf;
 
 /// Filters asking for more rows per partition than this keep DataFusion's
 /// plan: the candidates would no longer be few.
@@ -222,17 +222,8 @@ fn below_repartitions(
 }
 
 fn is_row_number(function: &Arc<dyn WindowExpr>) -> bool {
-    function
-        .as_any()
-        .downcast_ref::<StandardWindowExpr>()
-        .and_then(|standard| {
-            standard
-                .get_standard_func_expr()
-                .as_any()
-                .downcast_ref::<WindowUDFExpr>()
-                .map(|udf| udf.fun().name() == "row_number" && udf.args().is_empty())
-        })
-        .unwrap_or(false)
+    window_udf(function)
+        .is_some_and(|udf| udf.fun().name() == "row_number" && udf.args().is_empty())
 }
 
 /// Keeps, per partition key, the K rows ordered first by the order keys,

@@ -157,6 +157,18 @@ impl CollapseRunsExec {
     }
 }
 
+/// The input column `column` passes on, when it is a key that is a plain
+/// input column output under its own name.
+fn input_column(column: &RunColumn, field: &Field, input: &Schema) -> Option<usize> {
+    match column {
+        RunColumn::Key(e) => e
+            .downcast_ref::<Column>()
+            .filter(|c| input.field(c.index()).name() == field.name())
+            .map(Column::index),
+        _ => None,
+    }
+}
+
 /// Whether the run columns are the input's columns, in order and under their
 /// own names: every column a key, so a run is a run of identical rows.
 fn keeps_every_input_column(input: &Schema, columns: &[RunColumn], fields: &[Field]) -> bool {
@@ -165,11 +177,7 @@ fn keeps_every_input_column(input: &Schema, columns: &[RunColumn], fields: &[Fie
             .iter()
             .zip(fields)
             .enumerate()
-            .all(|(i, (column, field))| {
-                matches!(column, RunColumn::Key(e)
-                if e.downcast_ref::<Column>().is_some_and(|c| c.index() == i)
-                    && field.name() == input.field(i).name())
-            })
+            .all(|(i, (column, field))| input_column(column, field, input) == Some(i))
 }
 
 impl DisplayAs for CollapseRunsExec {
@@ -185,15 +193,11 @@ impl DisplayAs for CollapseRunsExec {
             })
             .collect();
         let input_schema = self.input.schema();
-        let input_columns_by_name =
-            self.columns
-                .iter()
-                .zip(self.schema.fields())
-                .all(|(column, field)| {
-                    matches!(column, RunColumn::Key(e)
-                    if e.downcast_ref::<Column>()
-                        .is_some_and(|c| input_schema.field(c.index()).name() == field.name()))
-                });
+        let input_columns_by_name = self
+            .columns
+            .iter()
+            .zip(self.schema.fields())
+            .all(|(column, field)| input_column(column, field, &input_schema).is_some());
         if input_columns_by_name {
             write!(
                 f,
@@ -276,6 +280,11 @@ impl ExecutionPlan for CollapseRunsExec {
             rows_seen: 0,
             runs_seen: 0,
             pass_through: false,
+            only_columns: self.columns.iter().all(|column| {
+                column
+                    .expression()
+                    .is_none_or(|e| e.downcast_ref::<Column>().is_some())
+            }),
             baseline: BaselineMetrics::new(&self.metrics, partition),
             input_rows: MetricBuilder::new(&self.metrics).counter("input_rows", partition),
         };
@@ -312,6 +321,10 @@ struct Collapser {
     rows_seen: usize,
     runs_seen: usize,
     pass_through: bool,
+    /// Whether every run column reads a plain input column. Other
+    /// expressions see only the rows the filter keeps, as under FilterExec:
+    /// `10 / x` after `WHERE x <> 0` must not divide by zero.
+    only_columns: bool,
     baseline: BaselineMetrics,
     input_rows: Count,
 }
@@ -326,16 +339,8 @@ impl Collapser {
             Some(predicate) => Some(kept_rows(predicate, batch)?),
             None => None,
         };
-        // Expressions other than plain columns see only the rows the filter
-        // keeps, as under FilterExec: `10 / x` after `WHERE x <> 0` must not
-        // divide by zero.
-        let only_columns = self.columns.iter().all(|column| {
-            column
-                .expression()
-                .is_none_or(|e| e.downcast_ref::<Column>().is_some())
-        });
         let output = match kept {
-            Some(kept) if !only_columns => {
+            Some(kept) if !self.only_columns => {
                 let batch = filter_record_batch(batch, &kept)?;
                 let values = self.evaluate(&batch)?;
                 self.collapse_values(&values, batch.num_rows(), None)?
