@@ -1,6 +1,7 @@
-//! rwid's physical rules (run-collapsing before partial aggregation and on
-//! join probe sides, sorted windows, the first rows per window partition)
-//! give exactly DataFusion's results: the same queries over the
+//! rwid's physical rules (large row groups split across partitions,
+//! run-collapsing before partial aggregation and on join probe sides,
+//! sorted windows, the first rows per window partition) give exactly
+//! DataFusion's results: the same queries over the
 //! same Parquet files in an rwid session and in a plain DataFusion session,
 //! over an index clustered by series (the rewrite at work) and over the same
 //! rows shuffled (runs of one row, the collapsing operator passing rows
@@ -245,6 +246,11 @@ const PROBE: &str = "CollapseRunsExec: consecutive duplicates dropped";
 const TOP_K: &str = "PartitionTopKExec";
 /// A collapse carrying counts below a join.
 const BELOW_JOIN: &str = "CollapseRunsExec below HashJoinExec";
+/// The index's first file, one large row group, read in pieces by several
+/// partitions: its path appears once per piece in the scan.
+const SPLIT: &str = "instances/part-0.parquet";
+/// The fewest rows per piece in these tests (`rwid.scan_piece_min_rows`).
+const PIECE_MIN_ROWS: usize = 500;
 
 /// One row of the test index.
 struct Instance {
@@ -348,18 +354,21 @@ fn patients() -> RecordBatch {
 
 /// Two files of small row groups, so several partitions and batches meet
 /// runs that cross batch boundaries.
+/// Two Parquet files: the first two thirds of the rows as one row group
+/// (split into pieces when the rows exceed `PIECE_MIN_ROWS`), the rest in
+/// row groups of 1,000.
 fn write_index(folder: &Path, batch: &RecordBatch) {
     std::fs::create_dir_all(folder).unwrap();
-    let half = batch.num_rows() / 2;
-    for (file, part) in [
-        batch.slice(0, half),
-        batch.slice(half, batch.num_rows() - half),
+    let first = batch.num_rows() * 2 / 3;
+    for (file, (part, row_group_rows)) in [
+        (batch.slice(0, first), first.max(1)),
+        (batch.slice(first, batch.num_rows() - first), 1000),
     ]
     .iter()
     .enumerate()
     {
         let properties = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(1000))
+            .set_max_row_group_row_count(Some(*row_group_rows))
             .build();
         let out = std::fs::File::create(folder.join(format!("part-{file}.parquet"))).unwrap();
         let mut writer = ArrowWriter::try_new(out, part.schema(), Some(properties)).unwrap();
@@ -448,6 +457,9 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
         })
         .await
         .unwrap();
+        rwid.sql(&format!("SET rwid.scan_piece_min_rows = {PIECE_MIN_ROWS}"))
+            .await
+            .unwrap();
         for location in &locations {
             rwid.sql(location).await.unwrap();
         }
@@ -479,6 +491,13 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
                 .find("HashJoinExec")
                 .zip(plan.find("CollapseRunsExec: ["))
                 .is_some_and(|(join, collapse)| join < collapse);
+            // Every query reads the index, whose large row group is split
+            // whenever there are several partitions.
+            assert_eq!(
+                plan.matches(SPLIT).count() > 1,
+                partitions > 1,
+                "{SPLIT} in pieces in\n{sql}\n{plan}"
+            );
             let found = [
                 (COLLAPSE, aggregate_collapses > 0, partitions > 1),
                 (BELOW_JOIN, counting_below_join, partitions > 1),

@@ -13,6 +13,7 @@ mod object_stores;
 mod options;
 mod session;
 mod sorted_window;
+mod split_row_groups;
 mod window_top_k;
 
 pub use context::RwidContext;

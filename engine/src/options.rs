@@ -15,6 +15,11 @@ const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
     run-collapsing before aggregations and on join probe sides, sorted windows, \
     the first K rows per window partition. Off, plans are DataFusion's own: a \
     way to check a result against the engine rwid is built on.";
+const SCAN_PIECE_MIN_ROWS: &str = "scan_piece_min_rows";
+const SCAN_PIECE_MIN_ROWS_DESCRIPTION: &str = "The fewest rows a piece of a \
+    Parquet row group is read as, when rwid splits a large row group across \
+    partitions (one more file open and dictionary decode per piece). Default \
+    122880, DuckDB's row group size.";
 
 /// Settings of rwid's engine. Written by hand rather than with DataFusion's
 /// `extensions_options!`, whose settings appear in `df_settings` without
@@ -23,12 +28,15 @@ const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
 pub struct RwidOptions {
     /// See `PHYSICAL_RULES_DESCRIPTION`.
     pub physical_rules: bool,
+    /// See `SCAN_PIECE_MIN_ROWS_DESCRIPTION`.
+    pub scan_piece_min_rows: usize,
 }
 
 impl Default for RwidOptions {
     fn default() -> Self {
         Self {
             physical_rules: true,
+            scan_piece_min_rows: 122_880,
         }
     }
 }
@@ -58,17 +66,32 @@ impl ExtensionOptions for RwidOptions {
                 "false" | "off" => self.physical_rules = false,
                 _ => return config_err!("rwid.{key} is true or false, got '{value}'"),
             },
-            _ => return config_err!("no setting rwid.{key}; rwid has rwid.{PHYSICAL_RULES}"),
+            SCAN_PIECE_MIN_ROWS => match value.parse::<usize>() {
+                Ok(rows) if rows > 0 => self.scan_piece_min_rows = rows,
+                _ => return config_err!("rwid.{key} is a positive number of rows, got '{value}'"),
+            },
+            _ => {
+                return config_err!(
+                    "no setting rwid.{key}; rwid has rwid.{PHYSICAL_RULES} and rwid.{SCAN_PIECE_MIN_ROWS}"
+                );
+            }
         }
         Ok(())
     }
 
     fn entries(&self) -> Vec<ConfigEntry> {
-        vec![ConfigEntry {
-            key: format!("{}.{PHYSICAL_RULES}", Self::PREFIX),
-            value: Some(self.physical_rules.to_string()),
-            description: PHYSICAL_RULES_DESCRIPTION,
-        }]
+        vec![
+            ConfigEntry {
+                key: format!("{}.{PHYSICAL_RULES}", Self::PREFIX),
+                value: Some(self.physical_rules.to_string()),
+                description: PHYSICAL_RULES_DESCRIPTION,
+            },
+            ConfigEntry {
+                key: format!("{}.{SCAN_PIECE_MIN_ROWS}", Self::PREFIX),
+                value: Some(self.scan_piece_min_rows.to_string()),
+                description: SCAN_PIECE_MIN_ROWS_DESCRIPTION,
+            },
+        ]
     }
 }
 
@@ -79,6 +102,17 @@ pub fn physical_rules_enabled(options: &ConfigOptions) -> bool {
         .extensions
         .get::<RwidOptions>()
         .is_none_or(|rwid| rwid.physical_rules)
+}
+
+/// The fewest rows of a piece of a split Parquet row group in a session
+/// with `options`.
+pub fn scan_piece_min_rows(options: &ConfigOptions) -> usize {
+    options
+        .extensions
+        .get::<RwidOptions>()
+        .map_or(RwidOptions::default().scan_piece_min_rows, |rwid| {
+            rwid.scan_piece_min_rows
+        })
 }
 
 /// Which way a rule walks the plan.

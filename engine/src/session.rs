@@ -66,10 +66,16 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(Arc::new(RwidObjectStoreRegistry::new()))
         .build_arc()?;
+    let split_row_groups = crate::split_row_groups::SplitRowGroups::new(
+        runtime.cache_manager.get_file_metadata_cache(),
+    );
     let mut state = SessionStateBuilder::new()
         .with_config(session_config)
         .with_runtime_env(runtime)
         .with_default_features()
+        // First, on the plan DataFusion's rules leave: scans of large row
+        // groups read by all partitions, in the same plan shape.
+        .with_physical_optimizer_rule(Arc::new(split_row_groups))
         // Appended after DataFusion's own rules: they replace partial
         // aggregations and window operators, and drop duplicate probe rows
         // of joins, in the plan's final shape; they keep every distribution
