@@ -3,11 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
 use datafusion::arrow::compute::{cast, filter, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
@@ -22,6 +22,7 @@ use datafusion::physical_plan::{
 };
 use futures::StreamExt;
 
+use super::kept_rows::kept_rows;
 use super::runs::{first_of_runs, run_lengths, run_starts, run_sums, run_value_counts};
 
 /// One output column of [`CollapseRunsExec`].
@@ -298,18 +299,6 @@ impl ExecutionPlan for CollapseRunsExec {
     fn metrics(&self) -> Option<MetricsSet> {
         Some(self.metrics.clone_inner())
     }
-}
-
-/// Rows where `predicate` is true (not false, not NULL), as a filter mask.
-fn kept_rows(predicate: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Result<BooleanArray> {
-    let values = predicate.evaluate(batch)?.into_array(batch.num_rows())?;
-    let Some(values) = values.as_boolean_opt() else {
-        return internal_err!("filter predicate {predicate} is not boolean");
-    };
-    Ok(match values.nulls() {
-        Some(nulls) => BooleanArray::new(values.values() & nulls.inner(), None),
-        None => values.clone(),
-    })
 }
 
 /// One partition's state: whether collapsing has paid so far.

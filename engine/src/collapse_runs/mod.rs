@@ -33,6 +33,7 @@
 
 mod exec;
 mod join;
+mod kept_rows;
 mod probe;
 mod runs;
 
