@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo bench --bench lake_cohorts     # 100,000 patients, 10 million instances
 //! RWID_BENCH_PATIENTS=10000 RWID_BENCH_INSTANCES=1000000 cargo bench --bench lake_cohorts
+//! RWID_BENCH_QUERIES=smokers cargo bench --bench lake_cohorts   # queries whose name contains it
+//! RWID_BENCH_SET="SET rwid.physical_rules = false" cargo bench --bench lake_cohorts   # an rwid setting
 //! ```
 //!
 //! The lake (generated once into the target folder and reused): OMOP
@@ -574,6 +576,9 @@ async fn main() {
     })
     .await
     .unwrap();
+    if let Ok(setting) = std::env::var("RWID_BENCH_SET") {
+        ctx.sql(&setting).await.unwrap().collect().await.unwrap();
+    }
     let idc = idc_index_path();
     let mut queries: Vec<(&str, &str)> = LAKE_QUERIES.to_vec();
     match &idc {
@@ -586,6 +591,9 @@ async fn main() {
             queries.extend(IDC_QUERIES);
         }
         None => println!("idc-index-data: not installed; IDC queries not run"),
+    }
+    if let Ok(wanted) = std::env::var("RWID_BENCH_QUERIES") {
+        queries.retain(|(name, _)| name.contains(&wanted));
     }
     let plain = plain_datafusion(&folder, idc.as_deref()).await;
     let duck = run_duckdb(&folder, idc.as_deref(), &queries);
