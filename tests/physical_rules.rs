@@ -408,6 +408,9 @@ enum Mode {
     CollectBuildSide,
     Partitioned,
     SkippedPartialAggregation,
+    /// Batches of 4,096 rows: over shuffled rows, collapsing gives up after
+    /// the first batch.
+    LargeBatches,
 }
 
 async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
@@ -428,7 +431,7 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
     ];
     let (partition_counts, queries): (&[usize], Vec<_>) = match mode {
         Mode::CollectBuildSide => (&[1, 2, 3], QUERIES.iter().collect()),
-        Mode::SkippedPartialAggregation => (&[2], QUERIES.iter().collect()),
+        Mode::SkippedPartialAggregation | Mode::LargeBatches => (&[2], QUERIES.iter().collect()),
         Mode::Partitioned => (
             &[2],
             QUERIES
@@ -447,12 +450,17 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
             "SET datafusion.execution.skip_partial_aggregation_probe_rows_threshold = 64",
             "SET datafusion.execution.skip_partial_aggregation_probe_ratio_threshold = 0.1",
         ],
+        Mode::LargeBatches => &[],
+    };
+    let batch_size = match mode {
+        Mode::LargeBatches => 4096,
+        _ => 97,
     };
     for &partitions in partition_counts {
         // Small batches: many batches per file, runs split across them.
         let rwid = RwidContext::new(RwidConfig {
             target_partitions: Some(partitions),
-            batch_size: Some(97),
+            batch_size: Some(batch_size),
             ..RwidConfig::default()
         })
         .await
@@ -465,7 +473,7 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
         }
         let mut config = SessionConfig::new()
             .with_target_partitions(partitions)
-            .with_batch_size(97);
+            .with_batch_size(batch_size);
         config.options_mut().sql_parser.enable_ident_normalization = false;
         let plain = SessionContext::new_with_config(config);
         for location in &locations {
@@ -528,6 +536,12 @@ async fn partitioned_joins_as_in_datafusion() {
 async fn skipped_partial_aggregation_as_in_datafusion() {
     same_results_as_datafusion(false, Mode::SkippedPartialAggregation).await;
     same_results_as_datafusion(true, Mode::SkippedPartialAggregation).await;
+}
+
+#[tokio::test]
+async fn large_batches_as_in_datafusion() {
+    same_results_as_datafusion(false, Mode::LargeBatches).await;
+    same_results_as_datafusion(true, Mode::LargeBatches).await;
 }
 
 #[tokio::test]

@@ -54,6 +54,11 @@ impl RunColumn {
 const WORTHWHILE_ROWS_PER_RUN: f64 = 4.0;
 /// Batches observed before the stream decides whether collapsing pays.
 const BATCHES_BEFORE_DECIDING: usize = 4;
+/// Runs this short on average, over at least `EARLY_DECISION_ROWS` rows,
+/// decide at once: nearly every row is its own run (a table of one row per
+/// patient, a join's output in hash order).
+const HOPELESS_ROWS_PER_RUN: f64 = 1.5;
+const EARLY_DECISION_ROWS: usize = 4096;
 
 /// Collapses every run of consecutive rows whose key columns are equal into
 /// one row that carries the keys, the run's row count and its counts and
@@ -404,14 +409,19 @@ impl Collapser {
             .collect()
     }
 
-    /// Collapsing pays when runs are long; decided once from the first batches.
+    /// Collapsing pays when runs are long; decided from the first batches,
+    /// at the first when nearly every row is its own run.
     fn decide(&mut self, rows: usize, runs: usize) {
         self.batches_seen += 1;
         self.rows_seen += rows;
         self.runs_seen += runs;
+        let rows_per_run = self.rows_seen as f64 / self.runs_seen.max(1) as f64;
         if self.batches_seen == BATCHES_BEFORE_DECIDING {
-            let rows_per_run = self.rows_seen as f64 / self.runs_seen.max(1) as f64;
             self.pass_through = rows_per_run < WORTHWHILE_ROWS_PER_RUN;
+        } else if self.batches_seen < BATCHES_BEFORE_DECIDING
+            && self.rows_seen >= EARLY_DECISION_ROWS
+        {
+            self.pass_through = rows_per_run < HOPELESS_ROWS_PER_RUN;
         }
     }
 
