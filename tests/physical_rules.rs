@@ -65,6 +65,13 @@ const QUERIES: &[(&str, &[&str])] = &[
         &[COLLAPSE],
     ),
     (
+        // Within a series (a run of one modality) the residues repeat, not
+        // next to each other: dropped within runs of the leading key.
+        "SELECT Modality, count(DISTINCT InstanceNumber % 3) AS residues
+         FROM instances GROUP BY Modality",
+        &[COLLAPSE],
+    ),
+    (
         "SELECT Modality, avg(InstanceNumber) AS mean_number FROM instances GROUP BY Modality",
         &[],
     ),

@@ -22,6 +22,7 @@ use datafusion::physical_plan::{
 };
 use futures::StreamExt;
 
+use super::distinct_runs::first_in_leading_runs;
 use super::kept_rows::kept_rows;
 use super::runs::{first_of_runs, run_lengths, run_starts, run_sums, run_value_counts};
 
@@ -52,6 +53,10 @@ impl RunColumn {
 /// for the comparisons and copies: the stream then passes rows through one
 /// by one (every row a run of one) from its next batch on.
 const WORTHWHILE_ROWS_PER_RUN: f64 = 4.0;
+/// When every column is a key, each row dropped is one less row for the
+/// aggregation or join above to hash and nothing is summed: dropping a
+/// third of the rows pays.
+const WORTHWHILE_ROWS_PER_DISTINCT_RUN: f64 = 1.5;
 /// Batches observed before the stream decides whether collapsing pays.
 const BATCHES_BEFORE_DECIDING: usize = 4;
 /// Runs this short on average, over at least `EARLY_DECISION_ROWS` rows,
@@ -286,6 +291,10 @@ impl ExecutionPlan for CollapseRunsExec {
             rows_seen: 0,
             runs_seen: 0,
             pass_through: false,
+            only_keys: self
+                .columns
+                .iter()
+                .all(|column| matches!(column, RunColumn::Key(_))),
             only_columns: self.columns.iter().all(|column| {
                 column
                     .expression()
@@ -319,6 +328,10 @@ struct Collapser {
     /// expressions see only the rows the filter keeps, as under FilterExec:
     /// `10 / x` after `WHERE x <> 0` must not divide by zero.
     only_columns: bool,
+    /// Whether every output column is a key: then only the set of distinct
+    /// rows matters, and duplicates within runs of the first key are
+    /// dropped too (see `distinct_runs`).
+    only_keys: bool,
     baseline: BaselineMetrics,
     input_rows: Count,
 }
@@ -381,7 +394,10 @@ impl Collapser {
         if let Some(kept) = kept {
             keys.push(Arc::new(kept.clone()));
         }
-        let starts = run_starts(&keys, rows)?;
+        let mut starts = run_starts(&keys, rows)?;
+        if self.only_keys {
+            starts = first_in_leading_runs(&keys, starts)?;
+        }
         self.decide(rows, starts.len());
         let all = self.runs(values, &starts, rows)?;
         Ok(match kept {
@@ -417,7 +433,11 @@ impl Collapser {
         self.runs_seen += runs;
         let rows_per_run = self.rows_seen as f64 / self.runs_seen.max(1) as f64;
         if self.batches_seen == BATCHES_BEFORE_DECIDING {
-            self.pass_through = rows_per_run < WORTHWHILE_ROWS_PER_RUN;
+            let worthwhile = match self.only_keys {
+                true => WORTHWHILE_ROWS_PER_DISTINCT_RUN,
+                false => WORTHWHILE_ROWS_PER_RUN,
+            };
+            self.pass_through = rows_per_run < worthwhile;
         } else if self.batches_seen < BATCHES_BEFORE_DECIDING
             && self.rows_seen >= EARLY_DECISION_ROWS
         {

@@ -31,6 +31,7 @@
 //! [`CollapseProbeRuns`] (`probe.rs`) uses the same operator on the probe
 //! side of hash joins whose result ignores duplicate rows.
 
+mod distinct_runs;
 mod exec;
 mod join;
 mod kept_rows;
