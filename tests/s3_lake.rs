@@ -215,6 +215,36 @@ async fn lake_on_s3_queries_like_a_local_lake() {
     // radiomics_features and the recist_timepoints view (the bucket holds no
     // DICOM).
     assert_eq!(String::from_utf8_lossy(&remote.stdout), "tables\n13\n");
+
+    // Large row groups are read in pieces from local files only: from S3
+    // each piece would download the whole row group.
+    let settings = "SET datafusion.execution.target_partitions = 2; \
+                    SET datafusion.execution.batch_size = 8; \
+                    SET rwid.scan_piece_min_rows = 8;";
+    let query = "SELECT measurement_source_value, count(*) AS n FROM clinical.measurement \
+                 GROUP BY 1 ORDER BY 1";
+    let explain = format!("{settings} EXPLAIN {query}");
+    let run = |lake: &str, sql: &str| {
+        let output = rwid(
+            &moto.endpoint,
+            &["--lake", lake, "-q", "--format", "csv", "-c", sql],
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let local_lake = lake.root.to_str().unwrap();
+    let remote_lake = format!("s3://{BUCKET}/demo/");
+    let pieces = |plan: &str| plan.matches("measurement/part-0.parquet").count();
+    assert!(pieces(&run(local_lake, &explain)) > 1);
+    assert_eq!(pieces(&run(&remote_lake, &explain)), 1);
+    assert_eq!(
+        run(local_lake, &format!("{settings} {query}")),
+        run(&remote_lake, &format!("{settings} {query}"))
+    );
 }
 
 #[tokio::test]

@@ -23,7 +23,10 @@
 //! planning fills when it gathers the files' statistics; a file whose
 //! metadata is not cached (or was cached for another version of the file)
 //! leaves its scan as DataFusion planned it. Scans that promise an order
-//! or a partitioning, or carry a limit, are left alone too.
+//! or a partitioning, or carry a limit, are left alone too, and so are
+//! scans of object stores (S3): a piece reads its row group's whole column
+//! chunks and skips the other pieces' pages, which costs nothing from a
+//! local file but would download each split row group once per piece.
 
 use std::sync::Arc;
 
@@ -66,6 +69,10 @@ impl SplitRowGroups {
         min_rows: usize,
     ) -> Option<Arc<dyn ExecutionPlan>> {
         let (config, _) = scan.downcast_to_file_source::<ParquetSource>()?;
+        // Local files only (see the module documentation).
+        if config.object_store_url.as_str() != "file:///" {
+            return None;
+        }
         if !config.output_ordering.is_empty()
             || config.output_partitioning.is_some()
             || config.preserve_order
