@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::{cast, filter, filter_record_batch};
+use datafusion::arrow::compute::{BatchCoalescer, cast, filter, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -15,12 +15,12 @@ use datafusion::physical_expr::projection::{ProjectionMapping, ProjectionTargets
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
 };
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
     apply_expression_roots,
 };
-use futures::StreamExt;
+use futures::{StreamExt, stream};
 
 use super::distinct_runs::first_in_leading_runs;
 use super::kept_rows::kept_rows;
@@ -282,8 +282,9 @@ impl ExecutionPlan for CollapseRunsExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
+        let batch_size = context.session_config().batch_size();
         let input = self.input.execute(partition, context)?;
-        let mut collapser = Collapser {
+        let collapser = Collapser {
             predicate: self.predicate.clone(),
             columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
@@ -303,11 +304,50 @@ impl ExecutionPlan for CollapseRunsExec {
             baseline: BaselineMetrics::new(&self.metrics, partition),
             input_rows: MetricBuilder::new(&self.metrics).counter("input_rows", partition),
         };
-        let output = input.map(move |batch| collapser.collapse(&batch?));
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            Arc::clone(&self.schema),
-            output,
-        )))
+        // Collapsed batches are small (a series' instances become one row):
+        // they are gathered into batches of the session's size, so the
+        // operators above see as many batches as rows would fill. Batches of
+        // at least half that size (rows passed through) go on uncopied.
+        let coalescer = BatchCoalescer::new(Arc::clone(&self.schema), batch_size)
+            .with_biggest_coalesce_batch_size(Some(batch_size / 2));
+        let output = stream::try_unfold(
+            (input, collapser, coalescer, false),
+            |(mut input, mut collapser, mut coalescer, mut finished)| async move {
+                loop {
+                    if let Some(batch) = coalescer.next_completed_batch() {
+                        return Ok(Some((batch, (input, collapser, coalescer, finished))));
+                    }
+                    if finished {
+                        if coalescer.is_empty() {
+                            return Ok(None);
+                        }
+                        coalescer.finish_buffered_batch()?;
+                        continue;
+                    }
+                    match input.next().await {
+                        Some(batch) => coalescer.push_batch(collapser.collapse(&batch?)?)?,
+                        None => finished = true,
+                    }
+                }
+            },
+        );
+        // The input is read and collapsed from the moment the plan starts,
+        // a few output batches ahead of the consumer: a hash join polls its
+        // probe side only once its build side is in, and the collapse
+        // shrinks millions of probe rows to thousands meanwhile.
+        let mut prefetch = RecordBatchReceiverStreamBuilder::new(Arc::clone(&self.schema), 2);
+        let sender = prefetch.tx();
+        prefetch.spawn(async move {
+            let mut output = Box::pin(output);
+            while let Some(batch) = output.next().await {
+                if sender.send(batch).await.is_err() {
+                    // The consumer is gone (a limit reached, the query cancelled).
+                    break;
+                }
+            }
+            Ok(())
+        });
+        Ok(prefetch.build())
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
