@@ -98,21 +98,22 @@ impl ExtensionOptions for RwidOptions {
 /// Whether rwid's physical rules run in a session with `options` (on when
 /// the session has no rwid settings).
 pub fn physical_rules_enabled(options: &ConfigOptions) -> bool {
-    options
-        .extensions
-        .get::<RwidOptions>()
-        .is_none_or(|rwid| rwid.physical_rules)
+    rwid_setting(options, |rwid| rwid.physical_rules)
 }
 
 /// The fewest rows of a piece of a split Parquet row group in a session
 /// with `options`.
 pub fn scan_piece_min_rows(options: &ConfigOptions) -> usize {
-    options
-        .extensions
-        .get::<RwidOptions>()
-        .map_or(RwidOptions::default().scan_piece_min_rows, |rwid| {
-            rwid.scan_piece_min_rows
-        })
+    rwid_setting(options, |rwid| rwid.scan_piece_min_rows)
+}
+
+/// One of rwid's settings in a session with `options`: its default when the
+/// session has no rwid settings (one not built by `session_state`).
+fn rwid_setting<T>(options: &ConfigOptions, setting: impl Fn(&RwidOptions) -> T) -> T {
+    match options.extensions.get::<RwidOptions>() {
+        Some(rwid) => setting(rwid),
+        None => setting(&RwidOptions::default()),
+    }
 }
 
 /// Which way a rule walks the plan.

@@ -35,7 +35,9 @@ use datafusion::common::stats::Precision;
 use datafusion::config::ConfigOptions;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::metadata::CachedParquetMetaData;
-use datafusion::datasource::physical_plan::parquet::{ParquetAccessPlan, RowGroupAccess};
+use datafusion::datasource::physical_plan::parquet::{
+    ParquetAccessPlan, RowGroupAccess, RowGroupAccessPlanFilter,
+};
 use datafusion::datasource::physical_plan::{FileGroup, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::cache::cache_manager::FileMetadataCache;
@@ -97,13 +99,9 @@ impl SplitRowGroups {
         {
             return None;
         }
-        // A file without a large row group is read as DataFusion planned it.
         let pieces: Vec<(PartitionedFile, usize)> = files
             .iter()
-            .flat_map(|file| match file.largest_row_group() <= piece_rows {
-                true => vec![(file.file.clone(), file.rows())],
-                false => file.pieces(piece_rows),
-            })
+            .flat_map(|file| file.pieces(piece_rows))
             .collect();
         let mut scan_config = config.clone();
         scan_config.file_groups = spread(pieces, partitions, total_rows);
@@ -178,18 +176,13 @@ struct ScannedFile<'a> {
 
 impl<'a> ScannedFile<'a> {
     fn new(file: &'a PartitionedFile, metadata: Arc<ParquetMetaData>) -> Self {
-        let row_groups = (0..metadata.num_row_groups())
-            .filter(|&index| {
-                let Some(range) = &file.range else {
-                    return true;
-                };
-                let first_column = metadata.row_group(index).column(0);
-                let offset = first_column
-                    .dictionary_page_offset()
-                    .unwrap_or_else(|| first_column.data_page_offset());
-                range.contains(offset)
-            })
-            .collect();
+        // DataFusion's own test of which row groups a byte range reads.
+        let mut row_groups =
+            RowGroupAccessPlanFilter::new(ParquetAccessPlan::new_all(metadata.num_row_groups()));
+        if let Some(range) = &file.range {
+            row_groups.prune_by_range(metadata.row_groups(), range);
+        }
+        let row_groups = row_groups.row_group_indexes().collect();
         Self {
             file,
             metadata,
@@ -217,8 +210,12 @@ impl<'a> ScannedFile<'a> {
     }
 
     /// The file's row groups as pieces of at most `piece_rows` rows (a row
-    /// group that small is one piece), each with its row count.
+    /// group that small is one piece), each with its row count; a file
+    /// without a larger row group stays whole, as DataFusion planned it.
     fn pieces(&self, piece_rows: usize) -> Vec<(PartitionedFile, usize)> {
+        if self.largest_row_group() <= piece_rows {
+            return vec![(self.file.clone(), self.rows())];
+        }
         let row_group_count = self.metadata.num_row_groups();
         let mut pieces = Vec::new();
         for &index in &self.row_groups {

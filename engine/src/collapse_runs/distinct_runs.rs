@@ -14,12 +14,12 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::array::{ArrayRef, UInt32Array, make_comparator};
-use datafusion::arrow::compute::{SortOptions, take};
+use datafusion::arrow::array::{ArrayRef, make_comparator};
+use datafusion::arrow::compute::SortOptions;
 use datafusion::common::Result;
 use datafusion::common::hash_utils::{RandomState, create_hashes};
 
-use super::runs::run_starts;
+use super::runs::{first_of_runs, run_starts};
 
 /// Leading runs up to this many rows are searched pairwise (hashes first),
 /// longer ones through a hash map.
@@ -32,8 +32,7 @@ pub(super) fn first_in_leading_runs(keys: &[ArrayRef], starts: Vec<u32>) -> Resu
     if keys.len() < 2 || starts.len() < 2 {
         return Ok(starts);
     }
-    let indices = UInt32Array::from(starts.clone());
-    let leading = take(keys[0].as_ref(), &indices, None)?;
+    let leading = first_of_runs(&keys[0], &starts)?;
     let leading_starts = run_starts(&[leading], starts.len())?;
     if leading_starts.len() == starts.len() {
         // Every leading run holds one start: nothing to drop.
@@ -41,8 +40,8 @@ pub(super) fn first_in_leading_runs(keys: &[ArrayRef], starts: Vec<u32>) -> Resu
     }
     let others = keys[1..]
         .iter()
-        .map(|key| take(key.as_ref(), &indices, None))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|key| first_of_runs(key, &starts))
+        .collect::<Result<Vec<_>>>()?;
     let mut hashes = vec![0; starts.len()];
     create_hashes(&others, &RandomState::default(), &mut hashes)?;
     // NULLs equal NULLs here, as in DISTINCT and GROUP BY.
