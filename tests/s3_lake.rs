@@ -161,69 +161,7 @@ async fn lake_on_s3_queries_like_a_local_lake() {
         );
     }
 
-    let sql = "SELECT count(DISTINCT p.person_id) AS persons, count(DISTINCT l.site) AS sites \
-               FROM clinical.person p JOIN imaging.patient_link l ON l.person_id = p.person_id";
-    let local = Command::new(env!("CARGO_BIN_EXE_rwid"))
-        .args([
-            "--lake",
-            lake.root.to_str().unwrap(),
-            "-q",
-            "--format",
-            "csv",
-            "-c",
-            sql,
-        ])
-        .output()
-        .unwrap();
-    let remote = rwid(
-        &moto.endpoint,
-        &[
-            "--lake",
-            &format!("s3://{BUCKET}/demo/"),
-            "-q",
-            "--format",
-            "csv",
-            "-c",
-            sql,
-        ],
-    );
-    assert!(
-        remote.status.success(),
-        "{}",
-        String::from_utf8_lossy(&remote.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&remote.stdout),
-        String::from_utf8_lossy(&local.stdout)
-    );
-    assert!(String::from_utf8_lossy(&remote.stdout).starts_with("persons,sites\n12,"));
-
-    // No trailing slash works too, and the tables are listed by \d's query.
-    let remote = rwid(
-        &moto.endpoint,
-        &[
-            "--lake",
-            &format!("s3://{BUCKET}/demo"),
-            "-q",
-            "--format",
-            "csv",
-            "-c",
-            "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema IN ('clinical', 'imaging')",
-        ],
-    );
-    // 8 clinical tables, patient_link, lesion_measurement, image_feature,
-    // radiomics_features and the recist_timepoints view (the bucket holds no
-    // DICOM).
-    assert_eq!(String::from_utf8_lossy(&remote.stdout), "tables\n13\n");
-
-    // Large row groups are read in pieces from local files only: from S3
-    // each piece would download the whole row group.
-    let settings = "SET datafusion.execution.target_partitions = 2; \
-                    SET datafusion.execution.batch_size = 8; \
-                    SET rwid.scan_piece_min_rows = 8;";
-    let query = "SELECT measurement_source_value, count(*) AS n FROM clinical.measurement \
-                 GROUP BY 1 ORDER BY 1";
-    let explain = format!("{settings} EXPLAIN {query}");
+    // Results of `sql` in the rwid shell over the lake at `lake` (CSV).
     let run = |lake: &str, sql: &str| {
         let output = rwid(
             &moto.endpoint,
@@ -238,6 +176,31 @@ async fn lake_on_s3_queries_like_a_local_lake() {
     };
     let local_lake = lake.root.to_str().unwrap();
     let remote_lake = format!("s3://{BUCKET}/demo/");
+
+    let sql = "SELECT count(DISTINCT p.person_id) AS persons, count(DISTINCT l.site) AS sites \
+               FROM clinical.person p JOIN imaging.patient_link l ON l.person_id = p.person_id";
+    let remote = run(&remote_lake, sql);
+    assert_eq!(remote, run(local_lake, sql));
+    assert!(remote.starts_with("persons,sites\n12,"));
+
+    // No trailing slash works too, and the tables are listed by \d's query.
+    let tables = run(
+        &format!("s3://{BUCKET}/demo"),
+        "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema IN ('clinical', 'imaging')",
+    );
+    // 8 clinical tables, patient_link, lesion_measurement, image_feature,
+    // radiomics_features and the recist_timepoints view (the bucket holds no
+    // DICOM).
+    assert_eq!(tables, "tables\n13\n");
+
+    // Large row groups are read in pieces from local files only: from S3
+    // each piece would download the whole row group.
+    let settings = "SET datafusion.execution.target_partitions = 2; \
+                    SET datafusion.execution.batch_size = 8; \
+                    SET rwid.scan_piece_min_rows = 8;";
+    let query = "SELECT measurement_source_value, count(*) AS n FROM clinical.measurement \
+                 GROUP BY 1 ORDER BY 1";
+    let explain = format!("{settings} EXPLAIN {query}");
     let pieces = |plan: &str| plan.matches("measurement/part-0.parquet").count();
     assert!(pieces(&run(local_lake, &explain)) > 1);
     assert_eq!(pieces(&run(&remote_lake, &explain)), 1);
