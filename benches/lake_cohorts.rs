@@ -20,11 +20,12 @@
 //! `SessionContext` with DataFusion's defaults, identifiers kept as written
 //! so IDC's names resolve) runs the same SQL on the same files too: what
 //! rwid's session adds or saves over the engine it is built on. Each query
-//! runs 10 times in each engine, in process, warm; the fastest run counts.
+//! runs 10 times in each engine, warm, the engines taking turns run by run;
+//! the fastest run counts.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -454,17 +455,29 @@ fn same_rows(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
             .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_cell(p, q)))
 }
 
-/// Runs a query [`REPETITIONS`] times: the fastest time and the result.
-async fn time_query(run: impl AsyncFn() -> Vec<RecordBatch>) -> (Duration, Vec<Vec<String>>) {
-    let mut best = Duration::MAX;
-    let mut rows = Vec::new();
-    for _ in 0..REPETITIONS {
-        let started = Instant::now();
-        let batches = run().await;
-        best = best.min(started.elapsed());
-        rows = rows_of(&batches);
+/// One engine's fastest run of a query so far, and its result.
+#[derive(Default)]
+struct Fastest {
+    best: Option<Duration>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Fastest {
+    fn record(&mut self, (elapsed, rows): (Duration, Vec<Vec<String>>)) {
+        self.best = Some(self.best.map_or(elapsed, |best| best.min(elapsed)));
+        self.rows = rows;
     }
-    (best, rows)
+
+    fn seconds(&self) -> f64 {
+        self.best.unwrap_or_default().as_secs_f64()
+    }
+}
+
+/// Runs a query once in process: its time and result.
+async fn run_once(run: impl AsyncFn() -> Vec<RecordBatch>) -> (Duration, Vec<Vec<String>>) {
+    let started = Instant::now();
+    let batches = run().await;
+    (started.elapsed(), rows_of(&batches))
 }
 
 /// Plain DataFusion over the lake's folders: one external table per
@@ -498,53 +511,76 @@ async fn plain_datafusion(lake: &Path, idc: Option<&str>) -> SessionContext {
 
 #[derive(serde::Deserialize)]
 struct DuckResult {
-    name: String,
     seconds: f64,
     rows: Vec<Vec<String>>,
 }
 
-fn run_duckdb(
-    lake: &Path,
-    idc: Option<&str>,
-    queries: &[(&str, &str)],
-) -> Option<BTreeMap<String, DuckResult>> {
-    let python = std::env::var("RWID_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/lake_cohorts_duckdb.py"
-    );
-    let spec = serde_json::json!({
-        "lake": lake,
-        "idc_index": idc,
-        "repetitions": REPETITIONS,
-        "queries": queries.iter().map(|(name, sql)| serde_json::json!({"name": name, "sql": sql})).collect::<Vec<_>>(),
-    });
-    let spec_file = lake.with_extension("queries.json");
-    std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let output = Command::new(python)
-        .arg(script)
-        .arg(&spec_file)
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        println!(
-            "duckdb: not run ({})",
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .last()
-                .unwrap_or_default()
+/// DuckDB in a Python child process (`lake_cohorts_duckdb.py`), with the
+/// lake's tables as views; it runs one query per request.
+struct DuckDb {
+    child: Child,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl DuckDb {
+    /// Starts DuckDB over the lake (and IDC's index); the reason when it
+    /// cannot (no Python, no duckdb module).
+    fn start(lake: &Path, idc: Option<&str>) -> Result<Self, String> {
+        let python = std::env::var("RWID_PYTHON").unwrap_or_else(|_| "python3".to_string());
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/lake_cohorts_duckdb.py"
         );
-        return None;
+        let spec_file = lake.with_extension("duckdb.json");
+        let spec = serde_json::json!({"lake": lake, "idc_index": idc});
+        std::fs::write(&spec_file, spec.to_string()).map_err(|e| e.to_string())?;
+        let mut child = Command::new(&python)
+            .arg(script)
+            .arg(&spec_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{python}: {e}"))?;
+        let requests = child.stdin.take().expect("piped stdin");
+        let mut answers = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut ready = String::new();
+        answers.read_line(&mut ready).map_err(|e| e.to_string())?;
+        if ready.trim() != "ready" {
+            let mut errors = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                stderr.read_to_string(&mut errors).ok();
+            }
+            child.kill().ok();
+            child.wait().ok();
+            return Err(errors.lines().last().unwrap_or("no answer").to_string());
+        }
+        Ok(Self {
+            child,
+            requests,
+            answers,
+        })
     }
-    Some(
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(|line| {
-                let result: DuckResult = serde_json::from_str(line).unwrap();
-                (result.name.clone(), result)
-            })
-            .collect(),
-    )
+
+    /// Runs a query once: DuckDB's own time for it and its result.
+    fn run(&mut self, sql: &str) -> (Duration, Vec<Vec<String>>) {
+        let request = serde_json::json!({ "sql": sql });
+        writeln!(self.requests, "{request}").unwrap();
+        self.requests.flush().unwrap();
+        let mut answer = String::new();
+        self.answers.read_line(&mut answer).unwrap();
+        let result: DuckResult = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("DuckDB failed on {sql}: {e} ({answer:?})"));
+        (Duration::from_secs_f64(result.seconds), result.rows)
+    }
+}
+
+impl Drop for DuckDb {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
 }
 
 /// The Parquet file idc-index-data ships, if that package is installed.
@@ -596,10 +632,12 @@ async fn main() {
         queries.retain(|(name, _)| name.contains(&wanted));
     }
     let plain = plain_datafusion(&folder, idc.as_deref()).await;
-    let duck = run_duckdb(&folder, idc.as_deref(), &queries);
+    let mut duck = DuckDb::start(&folder, idc.as_deref())
+        .inspect_err(|reason| println!("duckdb: not run ({reason})"))
+        .ok();
 
     println!(
-        "\n{patients} patients, {instances} imaging instances; fastest of {REPETITIONS} runs, in process, warm\n"
+        "\n{patients} patients, {instances} imaging instances; fastest of {REPETITIONS} runs, in process, warm, the engines taking turns\n"
     );
     println!(
         "| query | rwid s | DataFusion s | DuckDB s | rwid / DataFusion | rwid / DuckDB | same result |"
@@ -607,33 +645,42 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|");
     let (mut to_datafusion, mut to_duckdb) = (Vec::new(), Vec::new());
     for (name, sql) in &queries {
-        let (ours, rows) =
-            time_query(async || ctx.sql(sql).await.unwrap().collect().await.unwrap()).await;
-        let (engine, engine_rows) =
-            time_query(async || plain.sql(sql).await.unwrap().collect().await.unwrap()).await;
-        let ratio_datafusion = ours.as_secs_f64() / engine.as_secs_f64();
+        // The engines take turns run by run, so that a busy moment on a
+        // shared machine slows all three rather than whichever ran then.
+        let (mut ours, mut engine, mut theirs) =
+            (Fastest::default(), Fastest::default(), Fastest::default());
+        for _ in 0..REPETITIONS {
+            ours.record(run_once(async || ctx.sql(sql).await.unwrap().collect().await.unwrap()).await);
+            engine.record(
+                run_once(async || plain.sql(sql).await.unwrap().collect().await.unwrap()).await,
+            );
+            if let Some(duck) = duck.as_mut() {
+                theirs.record(duck.run(sql));
+            }
+        }
+        let ratio_datafusion = ours.seconds() / engine.seconds();
         to_datafusion.push(ratio_datafusion);
-        let mut same = same_rows(&rows, &engine_rows);
-        let (duck_seconds, ratio_duckdb) = match duck.as_ref().and_then(|d| d.get(*name)) {
-            Some(theirs) => {
-                let ratio = ours.as_secs_f64() / theirs.seconds;
+        let mut same = same_rows(&ours.rows, &engine.rows);
+        let (duck_seconds, ratio_duckdb) = match theirs.best {
+            Some(_) => {
+                let ratio = ours.seconds() / theirs.seconds();
                 to_duckdb.push(ratio);
-                same &= same_rows(&rows, &theirs.rows);
-                if !same_rows(&rows, &theirs.rows) {
+                if !same_rows(&ours.rows, &theirs.rows) {
+                    same = false;
                     println!(
                         "  rwid:   {:?}\n  duckdb: {:?}",
-                        &rows[..rows.len().min(3)],
+                        &ours.rows[..ours.rows.len().min(3)],
                         &theirs.rows[..theirs.rows.len().min(3)]
                     );
                 }
-                (format!("{:.3}", theirs.seconds), format!("{ratio:.2}"))
+                (format!("{:.3}", theirs.seconds()), format!("{ratio:.2}"))
             }
             None => ("not run".to_string(), String::new()),
         };
         println!(
             "| {name} | {:.3} | {:.3} | {duck_seconds} | {ratio_datafusion:.2} | {ratio_duckdb} | {} |",
-            ours.as_secs_f64(),
-            engine.as_secs_f64(),
+            ours.seconds(),
+            engine.seconds(),
             if same { "yes" } else { "NO" }
         );
     }

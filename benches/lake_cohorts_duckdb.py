@@ -1,11 +1,13 @@
 """DuckDB's side of benches/lake_cohorts.rs.
 
 Usage: python lake_cohorts_duckdb.py SPEC.json
-SPEC: {"lake": ROOT, "idc_index": PATH or null, "repetitions": N,
-"queries": [{"name", "sql"}]}.
+SPEC: {"lake": ROOT, "idc_index": PATH or null}.
 Creates the lake's tables as views over the same Parquet files rwid reads,
-runs each query N times (the fastest counts) and prints one JSON line per
-query: {"name", "seconds", "rows"}, rows as text cells, sorted.
+prints "ready", then answers one query per line of standard input: each line
+is {"sql": TEXT}; the answer is one line {"seconds", "rows"}, the query run
+once, rows as text cells, sorted. The benchmark sends each query's runs
+between rwid's and DataFusion's, so all three engines meet the same load on
+a shared machine.
 """
 
 import datetime
@@ -29,9 +31,8 @@ def cell(value):
     return str(value)
 
 
-def main(spec_path):
-    with open(spec_path) as f:
-        spec = json.load(f)
+def connect(spec):
+    """A connection with one view per lake table folder, and IDC's index."""
     con = duckdb.connect()
     lake = spec["lake"]
     for schema in sorted(os.listdir(lake)):
@@ -44,16 +45,20 @@ def main(spec_path):
             con.execute(f"CREATE VIEW {schema}.{table} AS SELECT * FROM read_parquet('{files}')")
     if spec.get("idc_index"):
         con.execute(f"CREATE VIEW idc_index AS SELECT * FROM read_parquet('{spec['idc_index']}')")
-    for query in spec["queries"]:
-        best = None
-        rows = []
-        for _ in range(spec["repetitions"]):
-            started = time.perf_counter()
-            result = con.execute(query["sql"]).fetchall()
-            elapsed = time.perf_counter() - started
-            best = elapsed if best is None else min(best, elapsed)
-            rows = sorted([cell(v) for v in row] for row in result)
-        sys.stdout.write(json.dumps({"name": query["name"], "seconds": best, "rows": rows}) + "\n")
+    return con
+
+
+def main(spec_path):
+    with open(spec_path) as f:
+        con = connect(json.load(f))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        sql = json.loads(line)["sql"]
+        started = time.perf_counter()
+        result = con.execute(sql).fetchall()
+        seconds = time.perf_counter() - started
+        rows = sorted([cell(v) for v in row] for row in result)
+        print(json.dumps({"seconds": seconds, "rows": rows}), flush=True)
 
 
 if __name__ == "__main__":
