@@ -23,8 +23,8 @@
 //! runs 10 times in each engine, warm, the engines taking turns run by run;
 //! the fastest run counts.
 
-use std::path::{Path, PathBuf};
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -650,7 +650,9 @@ async fn main() {
         let (mut ours, mut engine, mut theirs) =
             (Fastest::default(), Fastest::default(), Fastest::default());
         for _ in 0..REPETITIONS {
-            ours.record(run_once(async || ctx.sql(sql).await.unwrap().collect().await.unwrap()).await);
+            ours.record(
+                run_once(async || ctx.sql(sql).await.unwrap().collect().await.unwrap()).await,
+            );
             engine.record(
                 run_once(async || plain.sql(sql).await.unwrap().collect().await.unwrap()).await,
             );

@@ -61,6 +61,15 @@ const QUERIES: &[(&str, &[&str])] = &[
         &[COLLAPSE],
     ),
     (
+        // Short-text conditions compared view by view: an IN list (kept a
+        // list past three texts), an OR of equalities on one column, NULL
+        // body parts.
+        "SELECT PatientID, count(*) AS n, count(DISTINCT SeriesInstanceUID) AS series FROM instances
+         WHERE Modality IN ('CT', 'MR', 'US', 'NM') AND (BodyPartExamined = 'HEAD' OR BodyPartExamined = 'CHEST')
+         GROUP BY PatientID",
+        &[COLLAPSE],
+    ),
+    (
         "SELECT PatientID, count(DISTINCT StudyInstanceUID) AS studies FROM instances GROUP BY PatientID",
         &[COLLAPSE],
     ),

@@ -23,7 +23,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, stream};
 
 use super::distinct_runs::first_in_leading_runs;
-use super::kept_rows::kept_rows;
+use super::kept_rows::FusedFilter;
 use super::runs::{first_of_runs, run_lengths, run_starts, run_sums, run_value_counts};
 
 /// One output column of [`CollapseRunsExec`].
@@ -285,7 +285,7 @@ impl ExecutionPlan for CollapseRunsExec {
         let batch_size = context.session_config().batch_size();
         let input = self.input.execute(partition, context)?;
         let collapser = Collapser {
-            predicate: self.predicate.clone(),
+            filter: self.predicate.clone().map(FusedFilter::new),
             columns: self.columns.clone(),
             schema: Arc::clone(&self.schema),
             batches_seen: 0,
@@ -357,7 +357,7 @@ impl ExecutionPlan for CollapseRunsExec {
 
 /// One partition's state: whether collapsing has paid so far.
 struct Collapser {
-    predicate: Option<Arc<dyn PhysicalExpr>>,
+    filter: Option<FusedFilter>,
     columns: Vec<RunColumn>,
     schema: SchemaRef,
     batches_seen: usize,
@@ -382,8 +382,8 @@ impl Collapser {
         let _timer = elapsed.timer();
         let rows = batch.num_rows();
         self.input_rows.add(rows);
-        let kept = match &self.predicate {
-            Some(predicate) => Some(kept_rows(predicate, batch)?),
+        let kept = match &self.filter {
+            Some(filter) => Some(filter.kept_rows(batch)?),
             None => None,
         };
         let output = match kept {
