@@ -61,11 +61,10 @@ impl FusedFilter {
 ///
 /// A string of at most 12 bytes lies entirely in its 16-byte view (length,
 /// then the bytes, zero-padded), so a value equals the text exactly when its
-/// view equals the text's view: one 128-bit comparison per row, which the
-/// compiler vectorizes, where Arrow's comparison kernel branches per row on
-/// lengths, prefixes and buffers. Longer values differ in the length field.
+/// view equals the text's view: one 128-bit comparison per row, without
+/// branches, where Arrow's comparison kernel branches per row on lengths,
+/// prefixes and buffers. Longer values differ in the length field.
 /// Arrow's own equality relies on the same zero padding.
-#[derive(Debug, PartialEq)]
 struct ShortTextCondition {
     column: usize,
     texts: Vec<u128>,
@@ -81,8 +80,8 @@ impl ShortTextCondition {
     }
 }
 
-/// Bit `i` set where `views[i]` is `equal`; a loop the compiler unrolls
-/// and vectorizes for each kind of `equal`.
+/// Bit `i` set where `views[i]` is `equal`: a loop without branches,
+/// compiled once for each kind of `equal`.
 fn bits(views: &[u128], equal: impl Fn(&u128) -> bool) -> u64 {
     views.iter().enumerate().fold(0u64, |word, (bit, view)| {
         word | (u64::from(equal(view)) << bit)
