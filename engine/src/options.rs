@@ -12,8 +12,9 @@ use datafusion::physical_plan::ExecutionPlan;
 
 const PHYSICAL_RULES: &str = "physical_rules";
 const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
-    run-collapsing before aggregations and on join probe sides, sorted windows, \
-    the first K rows per window partition. Off, plans are DataFusion's own: a \
+    large Parquet row groups read in pieces by all partitions, run-collapsing \
+    before aggregations and on join probe sides, sorted windows, the first K \
+    rows per window partition. Off, plans are DataFusion's own: a \
     way to check a result against the engine rwid is built on.";
 const SCAN_PIECE_MIN_ROWS: &str = "scan_piece_min_rows";
 const SCAN_PIECE_MIN_ROWS_DESCRIPTION: &str = "The fewest rows a piece of a \

@@ -292,10 +292,7 @@ impl ExecutionPlan for CollapseRunsExec {
             rows_seen: 0,
             runs_seen: 0,
             pass_through: false,
-            only_keys: self
-                .columns
-                .iter()
-                .all(|column| matches!(column, RunColumn::Key(_))),
+            only_keys: self.keys_only(),
             only_columns: self.columns.iter().all(|column| {
                 column
                     .expression()

@@ -88,7 +88,7 @@ fn plain_changes(column: &dyn Array) -> Option<BooleanBuffer> {
 /// the same string whatever its length (same length, prefix, buffer and
 /// offset), so a run of one Parquet dictionary entry, which the reader gives
 /// as repeated views, is recognized without reading its bytes. The views
-/// are compared first as plain integers (a loop the compiler vectorizes);
+/// are compared first as plain 128-bit integers, without branches;
 /// then the few rows where they differ but could still hold equal strings
 /// (longer than 12 bytes, same length and prefix: a plain-encoded page)
 /// compare their bytes.
