@@ -427,6 +427,32 @@ enum Mode {
     /// Batches of 4,096 rows: over shuffled rows, collapsing gives up after
     /// the first batch.
     LargeBatches,
+    /// DataFusion's hash join buffering: each join's probe side is read
+    /// ahead into a `BufferExec` while the build side is built.
+    BufferedProbeSides,
+}
+
+const BUFFERING: &str = "SET datafusion.execution.hash_join_buffering_capacity = 1048576";
+const NO_BUFFERING: &str = "SET datafusion.execution.hash_join_buffering_capacity = 0";
+
+/// The physical plan's lines without their indentation or `BufferExec`
+/// lines: what is left when a buffer is only one more node.
+async fn plan_without_buffers(ctx: &SessionContext, sql: &str) -> Vec<String> {
+    let plan = ctx
+        .sql(sql)
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap();
+    rwid::datafusion::physical_plan::displayable(plan.as_ref())
+        .indent(false)
+        .to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("BufferExec"))
+        .map(String::from)
+        .collect()
 }
 
 async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
@@ -448,7 +474,7 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
     let (partition_counts, queries): (&[usize], Vec<_>) = match mode {
         Mode::CollectBuildSide => (&[1, 2, 3], QUERIES.iter().collect()),
         Mode::SkippedPartialAggregation | Mode::LargeBatches => (&[2], QUERIES.iter().collect()),
-        Mode::Partitioned => (
+        Mode::Partitioned | Mode::BufferedProbeSides => (
             &[2],
             QUERIES
                 .iter()
@@ -467,6 +493,7 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
             "SET datafusion.execution.skip_partial_aggregation_probe_ratio_threshold = 0.1",
         ],
         Mode::LargeBatches => &[],
+        Mode::BufferedProbeSides => &[BUFFERING],
     };
     let batch_size = match mode {
         Mode::LargeBatches => 4096,
@@ -506,6 +533,21 @@ async fn same_results_as_datafusion(shuffled: bool, mode: Mode) {
             let plan = explain(rwid.session(), sql).await;
             if mode == Mode::Partitioned {
                 assert!(plan.contains("mode=Partitioned"), "{sql}\n{plan}");
+            }
+            if mode == Mode::BufferedProbeSides {
+                // The buffer goes above rwid's rewrites, which still apply
+                // in full (a filter stays fused into the probe collapse).
+                assert!(plan.contains("BufferExec"), "{sql}\n{plan}");
+                let buffered = plan_without_buffers(rwid.session(), sql).await;
+                rwid.sql(NO_BUFFERING)
+                    .await
+                    .unwrap()
+                    .collect()
+                    .await
+                    .unwrap();
+                let unbuffered = plan_without_buffers(rwid.session(), sql).await;
+                rwid.sql(BUFFERING).await.unwrap().collect().await.unwrap();
+                assert_eq!(buffered, unbuffered, "{sql}");
             }
             let probe_collapses = plan.matches(PROBE).count();
             // With one partition DataFusion aggregates in a single step:
@@ -558,6 +600,12 @@ async fn skipped_partial_aggregation_as_in_datafusion() {
 async fn large_batches_as_in_datafusion() {
     same_results_as_datafusion(false, Mode::LargeBatches).await;
     same_results_as_datafusion(true, Mode::LargeBatches).await;
+}
+
+#[tokio::test]
+async fn buffered_probe_sides_as_in_datafusion() {
+    same_results_as_datafusion(false, Mode::BufferedProbeSides).await;
+    same_results_as_datafusion(true, Mode::BufferedProbeSides).await;
 }
 
 #[tokio::test]

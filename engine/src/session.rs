@@ -8,7 +8,12 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionConfig;
 
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::hash_join_buffering::HashJoinBuffering;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+
 use crate::object_stores::RwidObjectStoreRegistry;
+use crate::split_row_groups::SplitRowGroups;
 
 /// How to build an rwid session. `Default` gives a session that uses every core.
 #[derive(Debug, Clone, Default)]
@@ -66,26 +71,12 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(Arc::new(RwidObjectStoreRegistry::new()))
         .build_arc()?;
-    let split_row_groups = crate::split_row_groups::SplitRowGroups::new(
-        runtime.cache_manager.get_file_metadata_cache(),
-    );
+    let split_row_groups = SplitRowGroups::new(runtime.cache_manager.get_file_metadata_cache());
     let mut state = SessionStateBuilder::new()
         .with_config(session_config)
         .with_runtime_env(runtime)
         .with_default_features()
-        // First, on the plan DataFusion's rules leave: scans of large row
-        // groups read by all partitions, in the same plan shape.
-        .with_physical_optimizer_rule(Arc::new(split_row_groups))
-        // Appended after DataFusion's own rules: they replace partial
-        // aggregations and window operators, and drop duplicate probe rows
-        // of joins, in the plan's final shape; they keep every distribution
-        // and ordering. CollapseProbeRuns comes after CollapseRuns: the
-        // key-only collapses that one places tell it where duplicates are
-        // ignored.
-        .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseRuns))
-        .with_physical_optimizer_rule(Arc::new(crate::collapse_runs::CollapseProbeRuns))
-        .with_physical_optimizer_rule(Arc::new(crate::window_top_k::WindowTopK))
-        .with_physical_optimizer_rule(Arc::new(crate::sorted_window::SortedWindows))
+        .with_physical_optimizer_rules(physical_optimizer_rules(split_row_groups))
         .build();
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;
@@ -119,6 +110,38 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     // plans that name formats (COPY, Ballista): keyed by `get_ext()`.
     state.register_file_format(Arc::new(rwid_catalog::dicom::DicomFormatFactory), true)?;
     Ok(state)
+}
+
+/// DataFusion's physical optimizer rules with rwid's, in order.
+///
+/// DataFusion's `HashJoinBuffering` (which reads a hash join's probe side
+/// ahead, into a `BufferExec`, while the build side is still being built)
+/// moves to the very end: placed where DataFusion places it, the buffer
+/// would sit between a scan's filter and the run collapse above it, and the
+/// collapse rules below could no longer fuse them.
+fn physical_optimizer_rules(
+    split_row_groups: SplitRowGroups,
+) -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let buffering = rules
+        .iter()
+        .position(|rule| rule.name() == HashJoinBuffering::new().name())
+        .map(|at| rules.remove(at))
+        .unwrap_or_else(|| Arc::new(HashJoinBuffering::new()));
+    // First, on the plan DataFusion's rules leave: scans of large row
+    // groups read by all partitions, in the same plan shape.
+    rules.push(Arc::new(split_row_groups));
+    // Then rules that replace partial aggregations and window operators,
+    // and drop duplicate probe rows of joins, in the plan's final shape;
+    // they keep every distribution and ordering. CollapseProbeRuns comes
+    // after CollapseRuns: the key-only collapses that one places tell it
+    // where duplicates are ignored.
+    rules.push(Arc::new(crate::collapse_runs::CollapseRuns));
+    rules.push(Arc::new(crate::collapse_runs::CollapseProbeRuns));
+    rules.push(Arc::new(crate::window_top_k::WindowTopK));
+    rules.push(Arc::new(crate::sorted_window::SortedWindows));
+    rules.push(buffering);
+    rules
 }
 
 #[cfg(test)]

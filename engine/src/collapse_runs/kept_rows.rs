@@ -10,6 +10,8 @@ use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, InListExpr, Literal};
 
+use super::word_bits::equal_bits;
+
 /// The most texts one condition compares view by view; a longer `IN` list
 /// takes Arrow's hashed lookup, which costs less than that many comparisons.
 const MOST_TEXTS_PER_CONDITION: usize = 8;
@@ -73,19 +75,10 @@ struct ShortTextCondition {
 impl ShortTextCondition {
     /// The bits of the (up to 64) `views` equal to one of the texts.
     fn word(&self, views: &[u128]) -> u64 {
-        match self.texts.as_slice() {
-            [text] => bits(views, |view| view == text),
-            texts => bits(views, |view| texts.contains(view)),
-        }
+        self.texts
+            .iter()
+            .fold(0, |word, text| word | equal_bits(views, *text))
     }
-}
-
-/// Bit `i` set where `views[i]` is `equal`: a loop without branches,
-/// compiled once for each kind of `equal`.
-fn bits(views: &[u128], equal: impl Fn(&u128) -> bool) -> u64 {
-    views.iter().enumerate().fold(0u64, |word, (bit, view)| {
-        word | (u64::from(equal(view)) << bit)
-    })
 }
 
 /// The mask of rows meeting every condition, 64 rows per word; `None` when a

@@ -37,6 +37,7 @@ mod join;
 mod kept_rows;
 mod probe;
 mod runs;
+mod word_bits;
 
 use std::sync::Arc;
 

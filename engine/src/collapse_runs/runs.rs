@@ -13,6 +13,8 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type, Int64Type};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::Result;
 
+use super::word_bits::neighbour_changes;
+
 /// The first row of every run: rows where any key column differs from the
 /// row before (NULL equals NULL, as in grouping). Row 0 always starts a run;
 /// with no key columns the whole batch is one run.
@@ -67,14 +69,11 @@ fn plain_changes(column: &dyn Array) -> Option<BooleanBuffer> {
     if column.null_count() > 0 {
         return None;
     }
-    fn differ<T: PartialEq>(values: &[T]) -> BooleanBuffer {
-        BooleanBuffer::collect_bool(values.len() - 1, |i| values[i] != values[i + 1])
-    }
     let pairs = column.len() - 1;
     Some(match column.data_type() {
-        DataType::Int32 => differ(column.as_primitive::<Int32Type>().values()),
-        DataType::Int64 => differ(column.as_primitive::<Int64Type>().values()),
-        DataType::Date32 => differ(column.as_primitive::<Date32Type>().values()),
+        DataType::Int32 => neighbour_changes(column.as_primitive::<Int32Type>().values()),
+        DataType::Int64 => neighbour_changes(column.as_primitive::<Int64Type>().values()),
+        DataType::Date32 => neighbour_changes(column.as_primitive::<Date32Type>().values()),
         // A run of kept rows ends where a bit differs from the next one.
         DataType::Boolean => {
             let bits = column.as_boolean().values();
@@ -98,7 +97,7 @@ fn string_view_changes(column: &dyn Array) -> Option<BooleanBuffer> {
     }
     fn differ<'a>(views: &[u128], value: impl Fn(usize) -> &'a [u8]) -> BooleanBuffer {
         let pairs = views.len() - 1;
-        let views_differ = BooleanBuffer::collect_bool(pairs, |i| views[i] != views[i + 1]);
+        let views_differ = neighbour_changes(views);
         let equal_after_all: Vec<usize> = views_differ
             .set_indices()
             .filter(|&i| {
