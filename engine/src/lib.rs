@@ -11,6 +11,7 @@ mod collapse_runs;
 mod context;
 mod object_stores;
 mod options;
+mod run_scan;
 mod session;
 mod sorted_window;
 mod split_row_groups;

@@ -137,6 +137,9 @@ fn physical_optimizer_rules(
     // where duplicates are ignored.
     rules.push(Arc::new(crate::collapse_runs::CollapseRuns));
     rules.push(Arc::new(crate::collapse_runs::CollapseProbeRuns));
+    // Then the scans under key-only collapses read as runs of dictionary
+    // keys, once every collapse is in place.
+    rules.push(Arc::new(crate::run_scan::ScanRuns));
     rules.push(Arc::new(crate::window_top_k::WindowTopK));
     rules.push(Arc::new(crate::sorted_window::SortedWindows));
     rules.push(buffering);

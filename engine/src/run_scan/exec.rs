@@ -1,0 +1,495 @@
+//! `RunScanExec`: a Parquet scan that returns each stretch of identical
+//! consecutive rows once.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{Result, exec_datafusion_err};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::datasource::physical_plan::parquet::{
+    ParquetAccessPlan, ParquetFileMetrics, RowGroupAccess, RowGroupAccessPlanFilter,
+};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSource, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::parquet::arrow::arrow_reader::RowSelection;
+use datafusion::parquet::arrow::{parquet_column, parquet_to_arrow_schema};
+use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, RowGroupMetaData};
+use datafusion::parquet::file::serialized_reader::SerializedPageReader;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_optimizer::pruning::build_pruning_predicate;
+use datafusion::physical_plan::metrics::{
+    BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
+};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::{
+    ChildrenPropertiesMode, DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties,
+    ReplaceChildrenOptions, apply_expression_roots,
+};
+use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
+
+use super::column_chunk::{
+    ChunkBytes, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded, read_runs,
+};
+use super::row_group::{segment_batches, segment_keys};
+
+/// A Parquet scan of plain columns (text, Int32, Date32, Int64) that may
+/// leave out any row equal in every column to the row before it, for a
+/// consumer that ignores such duplicates (see the module documentation).
+///
+/// Each row group whose column chunks are all dictionary-encoded is read as
+/// runs of dictionary keys and becomes one row per segment; any other row
+/// group (or file) is read by DataFusion's own scan, which also reports
+/// anything wrong with the file.
+#[derive(Debug)]
+pub struct RunScanExec {
+    /// The scan this replaces: its schema and properties are this node's,
+    /// and its configuration reads what cannot be read as runs.
+    scan: Arc<dyn ExecutionPlan>,
+    config: FileScanConfig,
+    /// The output columns: file column name and kind.
+    columns: Vec<(String, ValueKind)>,
+    /// The scan's predicate (with the joins' dynamic filters), for row
+    /// group pruning by statistics.
+    predicate: Option<Arc<dyn PhysicalExpr>>,
+    /// Whether the session prunes row groups by statistics.
+    prune_by_statistics: bool,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl RunScanExec {
+    /// `scan` read as runs, when it is a Parquet scan that returns every row
+    /// of its files (no row filter, no limit) as plain file columns of the
+    /// kinds above, without partition columns.
+    pub fn try_new(scan: &Arc<dyn ExecutionPlan>) -> Option<Self> {
+        let data_source = scan.downcast_ref::<DataSourceExec>()?;
+        let (config, source) = data_source.downcast_to_file_source::<ParquetSource>()?;
+        let options = &source.table_parquet_options().global;
+        if config.limit.is_some()
+            || options.pushdown_filters
+            || !config.table_partition_cols().is_empty()
+            || config.expr_adapter_factory.is_some()
+        {
+            return None;
+        }
+        let file_schema = config.file_schema();
+        let schema = scan.schema();
+        let names: Vec<String> = match source.projection() {
+            Some(projection) => projection
+                .iter()
+                .map(|projected| {
+                    let column = projected.expr.downcast_ref::<Column>()?;
+                    let name = file_schema.fields().get(column.index())?.name();
+                    (name == column.name()).then(|| name.clone())
+                })
+                .collect::<Option<_>>()?,
+            None => file_schema
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
+        };
+        if names.is_empty() || names.len() != schema.fields().len() {
+            return None;
+        }
+        let columns = names
+            .into_iter()
+            .zip(schema.fields())
+            .map(|(name, field)| Some((name, ValueKind::of(field.data_type())?)))
+            .collect::<Option<_>>()?;
+        Some(Self {
+            scan: Arc::clone(scan),
+            config: config.clone(),
+            columns,
+            predicate: source.filter(),
+            prune_by_statistics: options.pruning,
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+}
+
+impl DisplayAs for RunScanExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let names: Vec<&str> = self.columns.iter().map(|(name, _)| name.as_str()).collect();
+        write!(
+            f,
+            "RunScanExec: runs of identical rows once, dictionary-encoded row groups read as runs, [{}], of ",
+            names.join(", ")
+        )?;
+        self.scan.fmt_as(t, f)
+    }
+}
+
+impl ExecutionPlan for RunScanExec {
+    fn name(&self) -> &str {
+        "RunScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.scan.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        apply_expression_roots(self.predicate.iter(), f)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let files = self
+            .config
+            .file_groups
+            .get(partition)
+            .ok_or_else(|| exec_datafusion_err!("RunScanExec has no partition {partition}"))?
+            .files()
+            .to_vec();
+        let reader = PartitionReader {
+            scan: self.clone_parts(),
+            partition,
+            context,
+            baseline: BaselineMetrics::new(&self.metrics, partition),
+            runs_read: MetricBuilder::new(&self.metrics)
+                .counter("row_groups_read_as_runs", partition),
+            rows_read: MetricBuilder::new(&self.metrics).counter("files_read_by_rows", partition),
+        };
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema(), 2);
+        let sender = builder.tx();
+        builder.spawn(async move { reader.read(files, sender).await });
+        Ok(builder.build())
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
+
+impl RunScanExec {
+    fn clone_parts(&self) -> Arc<ScanParts> {
+        Arc::new(ScanParts {
+            schema: self.schema(),
+            config: self.config.clone(),
+            columns: self.columns.clone(),
+            predicate: self.predicate.clone(),
+            prune_by_statistics: self.prune_by_statistics,
+            metrics: self.metrics.clone(),
+        })
+    }
+}
+
+/// What a partition's reader needs of the plan node.
+struct ScanParts {
+    schema: SchemaRef,
+    config: FileScanConfig,
+    columns: Vec<(String, ValueKind)>,
+    predicate: Option<Arc<dyn PhysicalExpr>>,
+    prune_by_statistics: bool,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+/// Reads one partition's files in order, sending batches to the stream.
+struct PartitionReader {
+    scan: Arc<ScanParts>,
+    partition: usize,
+    context: Arc<TaskContext>,
+    baseline: BaselineMetrics,
+    runs_read: Count,
+    rows_read: Count,
+}
+
+type BatchSender = Sender<Result<RecordBatch>>;
+
+/// How far a file was read.
+enum FileRead {
+    Done,
+    /// The consumer is gone (a limit reached, the query cancelled).
+    ConsumerGone,
+    /// A column's runs were too short to pay: this file from the row group
+    /// where that showed (restricted by an access plan), to be read by rows
+    /// with the partition's remaining files.
+    ByRowsFrom(PartitionedFile),
+}
+
+impl PartitionReader {
+    async fn read(self, files: Vec<PartitionedFile>, sender: BatchSender) -> Result<()> {
+        let mut files = files.into_iter();
+        while let Some(file) = files.next() {
+            match self.read_file(&file, &sender).await? {
+                FileRead::Done => {}
+                FileRead::ConsumerGone => break,
+                FileRead::ByRowsFrom(rest) => {
+                    let rest = std::iter::once(rest).chain(files).collect();
+                    self.read_by_rows(rest, &sender).await?;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_file(&self, file: &PartitionedFile, sender: &BatchSender) -> Result<FileRead> {
+        let scan = &self.scan;
+        let store = self
+            .context
+            .runtime_env()
+            .object_store(&scan.config.object_store_url)?;
+        let cache = self
+            .context
+            .runtime_env()
+            .cache_manager
+            .get_file_metadata_cache();
+        let metadata = DFParquetMetadata::new(store.as_ref(), &file.object_meta)
+            .with_file_metadata_cache(Some(cache))
+            .with_page_index_policy(Some(PageIndexPolicy::Skip))
+            .with_metadata_size_hint(file.metadata_size_hint)
+            .fetch_metadata()
+            .await?;
+        let (Some(leaves), Some(plan)) = (
+            self.leaf_columns(&metadata),
+            self.access_plan(file, &metadata),
+        ) else {
+            return self.read_by_rows(vec![file.clone()], sender).await;
+        };
+        // `file` restricted to the row groups `access` gives.
+        let restricted = |access: ParquetAccessPlan| {
+            let mut piece = file.clone();
+            // The access plan names the row groups; a byte range would
+            // prune them again.
+            piece.range = None;
+            piece.extensions.insert(access);
+            piece
+        };
+        for (index, access) in plan.inner().iter().enumerate() {
+            let row_group = metadata.row_group(index);
+            let Ok(rows) = u64::try_from(row_group.num_rows()) else {
+                continue;
+            };
+            let selected: Vec<Range<u64>> = match access {
+                RowGroupAccess::Skip => continue,
+                RowGroupAccess::Scan => vec![0..rows],
+                RowGroupAccess::Selection(selection) => selected_ranges(selection),
+            };
+            match self.read_runs(file, row_group, &leaves, rows).await? {
+                Ok(columns) => {
+                    self.runs_read.add(1);
+                    let timer = self.baseline.elapsed_compute().timer();
+                    let keys = segment_keys(&columns, &selected);
+                    let batch_size = scan.config.batch_size.unwrap_or(8192);
+                    let batches = segment_batches(&columns, &keys, &scan.schema, batch_size)?;
+                    timer.done();
+                    for batch in batches {
+                        self.baseline.record_output(batch.num_rows());
+                        if sender.send(Ok(batch)).await.is_err() {
+                            return Ok(FileRead::ConsumerGone);
+                        }
+                    }
+                }
+                Err(Unread::Unsupported) => {
+                    let mut only = ParquetAccessPlan::new_none(plan.len());
+                    only.set(index, access.clone());
+                    if let FileRead::ConsumerGone =
+                        self.read_by_rows(vec![restricted(only)], sender).await?
+                    {
+                        return Ok(FileRead::ConsumerGone);
+                    }
+                }
+                Err(Unread::ShortRuns) => {
+                    let mut rest = plan.clone();
+                    (0..index).for_each(|before| rest.skip(before));
+                    return Ok(FileRead::ByRowsFrom(restricted(rest)));
+                }
+            }
+        }
+        Ok(FileRead::Done)
+    }
+
+    /// The leaf column of each output column in this file, when every one
+    /// is a flat column of the expected kind (else the file is read by rows).
+    fn leaf_columns(&self, metadata: &ParquetMetaData) -> Option<Vec<usize>> {
+        let file = metadata.file_metadata();
+        let parquet_schema = file.schema_descr();
+        let arrow_schema =
+            parquet_to_arrow_schema(parquet_schema, file.key_value_metadata()).ok()?;
+        self.scan
+            .columns
+            .iter()
+            .map(|(name, kind)| {
+                let (leaf, field) = parquet_column(parquet_schema, &arrow_schema, name)?;
+                let column = parquet_schema.column(leaf);
+                (ValueKind::of(field.data_type()) == Some(*kind)
+                    && column.physical_type() == kind.physical_type()
+                    && column.max_rep_level() == 0
+                    && column.max_def_level() <= 1)
+                    .then_some(leaf)
+            })
+            .collect()
+    }
+
+    /// The row groups to read and how, as DataFusion's Parquet opener
+    /// decides: an access plan the file carries (rwid's row group split),
+    /// its byte range, and the predicate against row group statistics.
+    /// `None` for a file carrying anything else.
+    fn access_plan(
+        &self,
+        file: &PartitionedFile,
+        metadata: &ParquetMetaData,
+    ) -> Option<ParquetAccessPlan> {
+        let row_groups = metadata.row_groups();
+        let initial = match (
+            file.extensions.len(),
+            file.extensions.get::<ParquetAccessPlan>(),
+        ) {
+            (0, _) => ParquetAccessPlan::new_all(row_groups.len()),
+            (1, Some(plan)) if plan.len() == row_groups.len() => plan.clone(),
+            _ => return None,
+        };
+        let mut access = RowGroupAccessPlanFilter::new(initial);
+        if let Some(range) = &file.range {
+            access.prune_by_range(row_groups, range);
+        }
+        if let Some(predicate) = &self.scan.predicate
+            && self.scan.prune_by_statistics
+        {
+            let file_schema = self.scan.config.file_schema();
+            if let Some(pruning) =
+                build_pruning_predicate(Arc::clone(predicate), file_schema, &Count::new())
+            {
+                let file_name = file.object_meta.location.as_ref();
+                let file_metrics =
+                    ParquetFileMetrics::new(self.partition, file_name, &self.scan.metrics);
+                access.prune_by_statistics(
+                    file_schema,
+                    metadata.file_metadata().schema_descr(),
+                    row_groups,
+                    &pruning,
+                    &file_metrics,
+                );
+            }
+        }
+        Some(access.build())
+    }
+
+    /// The row group's columns as runs, or why not.
+    async fn read_runs(
+        &self,
+        file: &PartitionedFile,
+        row_group: &RowGroupMetaData,
+        leaves: &[usize],
+        rows: u64,
+    ) -> Result<std::result::Result<Vec<ColumnRuns>, Unread>> {
+        let chunks: Vec<_> = leaves.iter().map(|&leaf| row_group.column(leaf)).collect();
+        if !chunks
+            .iter()
+            .all(|chunk| all_pages_dictionary_encoded(chunk))
+        {
+            return Ok(Err(Unread::Unsupported));
+        }
+        let ranges: Vec<Range<u64>> = chunks
+            .iter()
+            .map(|chunk| {
+                let (start, length) = chunk.byte_range();
+                start..start + length
+            })
+            .collect();
+        let store = self
+            .context
+            .runtime_env()
+            .object_store(&self.scan.config.object_store_url)?;
+        let data = store
+            .get_ranges(&file.object_meta.location, &ranges)
+            .await?;
+        let _timer = self.baseline.elapsed_compute().timer();
+        let mut runs_so_far = 0;
+        let mut columns = Vec::with_capacity(chunks.len());
+        for (((chunk, data), range), (_, kind)) in
+            chunks.iter().zip(data).zip(&ranges).zip(&self.scan.columns)
+        {
+            let bytes = Arc::new(ChunkBytes {
+                start: range.start,
+                data,
+            });
+            let total_rows = usize::try_from(rows).unwrap_or(usize::MAX);
+            let Ok(mut pages) = SerializedPageReader::new(bytes, chunk, total_rows, None) else {
+                return Ok(Err(Unread::Unsupported));
+            };
+            let nullable = chunk.column_descr().max_def_level() == 1;
+            let column = match read_runs(&mut pages, *kind, nullable, rows, runs_so_far) {
+                Ok(column) => column,
+                Err(unread) => return Ok(Err(unread)),
+            };
+            runs_so_far += column.runs.len();
+            columns.push(column);
+        }
+        Ok(Ok(columns))
+    }
+
+    /// `files` read by DataFusion's own scan, as one file group (each
+    /// restricted as it says).
+    async fn read_by_rows(
+        &self,
+        files: Vec<PartitionedFile>,
+        sender: &BatchSender,
+    ) -> Result<FileRead> {
+        self.rows_read.add(files.len());
+        let mut config = self.scan.config.clone();
+        config.file_groups = vec![FileGroup::new(files)];
+        let mut batches =
+            DataSourceExec::from_data_source(config).execute(0, Arc::clone(&self.context))?;
+        while let Some(batch) = batches.next().await {
+            let batch = batch?;
+            self.baseline.record_output(batch.num_rows());
+            if sender.send(Ok(batch)).await.is_err() {
+                return Ok(FileRead::ConsumerGone);
+            }
+        }
+        Ok(FileRead::Done)
+    }
+}
+
+/// The row ranges a selection selects, in order.
+fn selected_ranges(selection: &RowSelection) -> Vec<Range<u64>> {
+    let mut ranges = Vec::new();
+    let mut row = 0u64;
+    for selector in selection.iter() {
+        let end = row + selector.row_count as u64;
+        if !selector.skip {
+            ranges.push(row..end);
+        }
+        row = end;
+    }
+    ranges
+}

@@ -1,0 +1,301 @@
+//! Parquet scans read as runs of dictionary keys (`RunScanExec`, under
+//! `SELECT DISTINCT`, `count(DISTINCT ...)` and duplicate-insensitive joins)
+//! give exactly DataFusion's results, over every page layout a writer
+//! produces: the same rows written with small pages, version 2 data pages,
+//! NULLs, split row groups, a dictionary that overflows into PLAIN pages, no
+//! dictionary, and shuffled rows. The first four are read as runs; the
+//! others fall back to DataFusion's own reader, row group by row group.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rwid::datafusion::arrow::array::{
+    ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch, StringArray,
+};
+use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
+use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::datafusion::parquet::basic::Compression;
+use rwid::datafusion::parquet::file::properties::{WriterProperties, WriterVersion};
+use rwid::datafusion::prelude::{SessionConfig, SessionContext};
+use rwid::demo::rng::Rng;
+use rwid::{RwidConfig, RwidContext};
+
+/// One Parquet file of the same rows, written one way.
+struct Layout {
+    name: &'static str,
+    shuffled: bool,
+    properties: fn() -> WriterProperties,
+    /// rwid's row group split, with three partitions: pieces of at least
+    /// this many rows, each read through a row selection.
+    piece_min_rows: Option<usize>,
+    /// Whether the row groups are read as runs (else by rows).
+    read_as_runs: bool,
+}
+
+const LAYOUTS: &[Layout] = &[
+    Layout {
+        name: "default writer",
+        shuffled: false,
+        properties: || WriterProperties::builder().build(),
+        piece_min_rows: None,
+        read_as_runs: true,
+    },
+    Layout {
+        name: "snappy pages of 100 rows, row groups of 3000",
+        shuffled: false,
+        properties: || {
+            WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_data_page_row_count_limit(100)
+                .set_write_batch_size(100)
+                .set_max_row_group_row_count(Some(3000))
+                .build()
+        },
+        piece_min_rows: None,
+        read_as_runs: true,
+    },
+    Layout {
+        name: "snappy version 2 data pages",
+        shuffled: false,
+        properties: || {
+            WriterProperties::builder()
+                .set_writer_version(WriterVersion::PARQUET_2_0)
+                .set_compression(Compression::SNAPPY)
+                .set_data_page_row_count_limit(500)
+                .set_write_batch_size(500)
+                .build()
+        },
+        piece_min_rows: None,
+        read_as_runs: true,
+    },
+    Layout {
+        name: "row group split into pieces",
+        shuffled: false,
+        properties: || {
+            WriterProperties::builder()
+                .set_data_page_row_count_limit(700)
+                .set_write_batch_size(700)
+                .build()
+        },
+        piece_min_rows: Some(1500),
+        read_as_runs: true,
+    },
+    Layout {
+        name: "dictionary overflowing into PLAIN pages",
+        shuffled: false,
+        properties: || {
+            WriterProperties::builder()
+                .set_dictionary_page_size_limit(256)
+                .set_data_page_row_count_limit(200)
+                .set_write_batch_size(200)
+                .build()
+        },
+        piece_min_rows: None,
+        read_as_runs: false,
+    },
+    Layout {
+        name: "no dictionary",
+        shuffled: false,
+        properties: || {
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .build()
+        },
+        piece_min_rows: None,
+        read_as_runs: false,
+    },
+    Layout {
+        name: "shuffled rows",
+        shuffled: true,
+        properties: || WriterProperties::builder().build(),
+        piece_min_rows: None,
+        read_as_runs: false,
+    },
+];
+
+/// Queries whose scan is read as runs: text, Date32, Int32 and Int64
+/// columns, NULLs, a fused filter, a semi join's probe side.
+const QUERIES: &[&str] = &[
+    "SELECT DISTINCT PatientID, SeriesInstanceUID, Modality, StudyDate FROM instances",
+    "SELECT Modality, count(DISTINCT PatientID) AS patients FROM instances
+     WHERE StudyDate >= DATE '2020-01-02' GROUP BY Modality",
+    "SELECT DISTINCT SeriesNumber, series_bytes FROM instances",
+    "SELECT count(*) AS patients FROM patients p
+     WHERE p.PatientID IN (SELECT PatientID FROM instances WHERE Modality = 'CT')",
+];
+
+#[tokio::test]
+async fn run_scans_as_in_datafusion_in_every_layout() {
+    for layout in LAYOUTS {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            &dir.path().join("instances"),
+            &instances(layout.shuffled),
+            (layout.properties)(),
+        );
+        write(
+            &dir.path().join("patients"),
+            &patients(),
+            WriterProperties::builder().build(),
+        );
+        let tables = ["instances", "patients"].map(|table| {
+            format!(
+                "CREATE EXTERNAL TABLE {table} STORED AS PARQUET LOCATION '{}/'",
+                dir.path().join(table).display()
+            )
+        });
+        let partitions = if layout.piece_min_rows.is_some() {
+            3
+        } else {
+            2
+        };
+        let rwid = RwidContext::new(RwidConfig {
+            target_partitions: Some(partitions),
+            batch_size: Some(97),
+            ..RwidConfig::default()
+        })
+        .await
+        .unwrap();
+        if let Some(rows) = layout.piece_min_rows {
+            run(
+                rwid.session(),
+                &format!("SET rwid.scan_piece_min_rows = {rows}"),
+            )
+            .await;
+        }
+        let mut config = SessionConfig::new()
+            .with_target_partitions(partitions)
+            .with_batch_size(97);
+        config.options_mut().sql_parser.enable_ident_normalization = false;
+        let plain = SessionContext::new_with_config(config);
+        for table in &tables {
+            run(rwid.session(), table).await;
+            run(&plain, table).await;
+        }
+        for sql in QUERIES {
+            let context = format!("{sql}\nin layout '{}'", layout.name);
+            assert_eq!(
+                sorted_text(rwid.session(), sql).await,
+                sorted_text(&plain, sql).await,
+                "{context}"
+            );
+            let plan = run(rwid.session(), &format!("EXPLAIN ANALYZE {sql}")).await;
+            assert!(plan.contains("RunScanExec"), "{context}\n{plan}");
+            let as_runs = metric(&plan, "row_groups_read_as_runs");
+            let by_rows = metric(&plan, "files_read_by_rows");
+            if layout.read_as_runs {
+                assert!(as_runs > 0 && by_rows == 0, "{context}\n{plan}");
+            } else {
+                assert!(as_runs == 0 && by_rows > 0, "{context}\n{plan}");
+            }
+            if layout.piece_min_rows.is_some() {
+                assert!(
+                    plan.matches("part-0.parquet").count() > 1,
+                    "{context}\n{plan}"
+                );
+            }
+        }
+    }
+}
+
+/// The sum of a counter over the plan's `RunScanExec`s.
+fn metric(plan: &str, name: &str) -> usize {
+    plan.match_indices(&format!("{name}="))
+        .map(|(at, found)| {
+            let digits: String = plan[at + found.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<usize>().unwrap()
+        })
+        .sum()
+}
+
+async fn run(ctx: &SessionContext, sql: &str) -> String {
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    pretty_format_batches(&batches).unwrap().to_string()
+}
+
+/// The result's table lines, sorted: engines may emit rows in any order.
+async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
+    let text = run(ctx, sql).await;
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines.join("\n")
+}
+
+fn write(folder: &Path, batch: &RecordBatch, properties: WriterProperties) {
+    std::fs::create_dir_all(folder).unwrap();
+    let out = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
+    let mut writer = ArrowWriter::try_new(out, batch.schema(), Some(properties)).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+/// 600 series of 1 to 40 instances, a series' instances together: long
+/// UIDs (past the 12 bytes a string view holds inline), NULL modalities,
+/// dates and byte counts, and per-series numbers.
+fn instances(shuffled: bool) -> RecordBatch {
+    let mut rng = Rng::new(11);
+    let mut rows = Vec::new();
+    for series in 0..600 {
+        let patient = format!("PAT-{:03}", series / 4);
+        let uid = format!("1.2.826.0.1.3680043.10.1386.{series}");
+        let modality = (series % 13 != 0).then(|| *rng.pick(&["CT", "MR", "PT"]));
+        let day = (series % 17 != 0).then(|| 18262 + (series / 4) % 5);
+        let bytes = (series % 7 != 0).then(|| rng.int(0, 1 << 40));
+        let number = series % 50;
+        for _ in 0..rng.int(1, 40) {
+            rows.push((patient.clone(), uid.clone(), modality, day, number, bytes));
+        }
+    }
+    if shuffled {
+        for i in (1..rows.len()).rev() {
+            rows.swap(i, rng.int(0, i as i64) as usize);
+        }
+    }
+    RecordBatch::try_from_iter([
+        (
+            "PatientID",
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some(r.0.as_str()))
+                    .collect::<StringArray>(),
+            ) as ArrayRef,
+        ),
+        (
+            "SeriesInstanceUID",
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some(r.1.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ),
+        (
+            "Modality",
+            Arc::new(rows.iter().map(|r| r.2).collect::<StringArray>()),
+        ),
+        (
+            "StudyDate",
+            Arc::new(rows.iter().map(|r| r.3).collect::<Date32Array>()),
+        ),
+        (
+            "SeriesNumber",
+            Arc::new(rows.iter().map(|r| Some(r.4)).collect::<Int32Array>()),
+        ),
+        (
+            "series_bytes",
+            Arc::new(rows.iter().map(|r| r.5).collect::<Int64Array>()),
+        ),
+    ])
+    .unwrap()
+}
+
+/// Every other patient of the index, and some it does not hold.
+fn patients() -> RecordBatch {
+    let ids: StringArray = (0..200)
+        .step_by(2)
+        .map(|p| Some(format!("PAT-{p:03}")))
+        .collect();
+    RecordBatch::try_from_iter([("PatientID", Arc::new(ids) as ArrayRef)]).unwrap()
+}
