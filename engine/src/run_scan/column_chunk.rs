@@ -1,6 +1,7 @@
 //! One dictionary-encoded column chunk read as its dictionary and the runs
 //! of its dictionary keys, without producing a value per row.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
@@ -13,8 +14,9 @@ use datafusion::parquet::column::page::{Page, PageReader};
 use datafusion::parquet::errors::{ParquetError, Result as ParquetResult};
 use datafusion::parquet::file::metadata::ColumnChunkMetaData;
 use datafusion::parquet::file::reader::{ChunkReader, Length};
+use datafusion::parquet::file::serialized_reader::SerializedPageReader;
 
-use super::hybrid::{self, NULL_KEY, Runs};
+use super::hybrid::{self, NULL_KEY, Runs, SKIPPED_KEY};
 
 /// What a column's values are, as far as reading them goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,151 +98,264 @@ pub(super) enum Unread {
     ShortRuns,
 }
 
-/// Segments are worth reading only when they average at least this many
-/// rows: a segment costs more than a row does in Parquet's own reader.
-const WORTHWHILE_ROWS_PER_SEGMENT: u128 = 4;
-/// Rows read before the runs seen so far decide whether to go on.
-const ROWS_BEFORE_DECIDING: u64 = 4096;
-/// Within a page, runs are weighed each time this many more are read.
+/// Within a page, a column's runs are weighed each time this many more are
+/// read (a page can hold most of a row group).
 const RUNS_BETWEEN_CHECKS: usize = 1024;
 
-/// When reading a row group's column as runs stops paying. A segment ends
-/// wherever any column's run ends, so the row group's segments are about
-/// the runs of the columns read before this one plus this one's.
-#[derive(Debug, Clone, Copy)]
-struct Budget {
+/// Reads one column chunk a page at a time into the runs of its keys,
+/// leaving out the pages with no selected row, and reads its dictionary
+/// last: the runs of the first pages may show that reading on does not pay,
+/// and a dictionary (100,000 person ids) costs more than those pages.
+pub(super) struct ChunkRunReader {
+    chunk: Arc<ChunkBytes>,
+    column: ColumnChunkMetaData,
     /// The row group's rows.
     rows: u64,
-    /// The runs of the columns read before this one.
-    other_runs: usize,
-}
-
-impl Budget {
-    /// Whether `runs` runs over this column's first `rows_read` rows (the
-    /// other columns' runs over all rows) promise fewer than
-    /// [`WORTHWHILE_ROWS_PER_SEGMENT`] rows per segment.
-    fn exceeded_by(self, runs: usize, rows_read: u64) -> bool {
-        let (rows, rows_read) = (u128::from(self.rows), u128::from(rows_read));
-        let segments = self.other_runs as u128 * rows_read + runs as u128 * rows;
-        rows_read >= u128::from(ROWS_BEFORE_DECIDING).min(rows)
-            && segments * WORTHWHILE_ROWS_PER_SEGMENT > rows * rows_read
-    }
-}
-
-/// Reads the column chunk `pages` of a flat column (definition levels only
-/// when `nullable`) of `rows` rows, after columns with `other_runs` runs
-/// in all. Gives up with [`Unread::ShortRuns`] as soon as the runs read so
-/// far promise too few rows per segment (see [`Budget`]).
-pub(super) fn read_runs(
-    pages: &mut dyn PageReader,
+    pages: SerializedPageReader<ChunkBytes>,
     kind: ValueKind,
     nullable: bool,
-    rows: u64,
-    other_runs: usize,
-) -> Result<ColumnRuns, Unread> {
-    let budget = Budget { rows, other_runs };
-    let mut dictionary: Option<ArrayRef> = None;
-    let mut runs = Runs::default();
-    let mut rows_read = 0u64;
-    loop {
-        let page = match pages.get_next_page() {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(_) => return Err(Unread::Unsupported),
+    /// Whether the dictionary page was passed (it comes first).
+    dictionary_passed: bool,
+    /// The largest key read, checked against the dictionary at the end.
+    largest_key: Option<u32>,
+    runs: Runs,
+    /// Rows of the pages passed so far, read or left out.
+    rows_passed: u64,
+    /// Rows read, and the runs they made (left-out pages not counted).
+    rows_read: u64,
+    runs_read: usize,
+    finished: bool,
+}
+
+impl ChunkRunReader {
+    /// A reader of `column`, a flat column chunk of a row group of `rows`
+    /// rows (definition levels only when `nullable`), whose bytes are
+    /// `chunk`.
+    pub(super) fn new(
+        chunk: Arc<ChunkBytes>,
+        column: &ColumnChunkMetaData,
+        rows: u64,
+        kind: ValueKind,
+        nullable: bool,
+    ) -> Result<Self, Unread> {
+        Ok(Self {
+            pages: page_reader(&chunk, column, rows)?,
+            chunk,
+            column: column.clone(),
+            rows,
+            kind,
+            nullable,
+            dictionary_passed: false,
+            largest_key: None,
+            runs: Runs::default(),
+            rows_passed: 0,
+            rows_read: 0,
+            runs_read: 0,
+            finished: false,
+        })
+    }
+
+    pub(super) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    pub(super) fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// Runs per row read so far (0 before any row).
+    pub(super) fn runs_per_row(&self) -> f64 {
+        self.runs_read as f64 / self.rows_read.max(1) as f64
+    }
+
+    /// Reads the next page: the keys of a data page with a row in
+    /// `selected` (ascending row ranges), or past a data page without one,
+    /// or past the dictionary. Stops with [`Unread::ShortRuns`] when
+    /// `too_short(runs per row, rows read)` says this column's runs so far
+    /// no longer pay.
+    pub(super) fn read_page(
+        &mut self,
+        selected: &[Range<u64>],
+        too_short: impl Fn(f64, u64) -> bool,
+    ) -> Result<(), Unread> {
+        let unsupported = |_: ParquetError| Unread::Unsupported;
+        let Some(next) = self.pages.peek_next_page().map_err(unsupported)? else {
+            self.finished = true;
+            return Ok(());
         };
-        if let Page::DictionaryPage {
-            buf,
-            num_values,
-            encoding,
-            ..
-        } = page
-        {
-            let plain = matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY);
-            let count = usize::try_from(num_values).ok();
-            dictionary = match (plain, &dictionary, count) {
-                (true, None, Some(count)) => read_dictionary(buf, count, kind),
-                _ => None,
-            };
-            dictionary.as_ref().ok_or(Unread::Unsupported)?;
-            continue;
+        if next.is_dict {
+            if self.dictionary_passed {
+                return Err(Unread::Unsupported);
+            }
+            self.dictionary_passed = true;
+            return self.pages.skip_next_page().map_err(unsupported);
         }
-        let (encoding, levels, values, page_rows) =
-            data_page_parts(&page, nullable).ok_or(Unread::Unsupported)?;
-        let keys = dictionary.as_ref().ok_or(Unread::Unsupported)?.len();
-        let page_budget =
-            |runs: usize, page_rows_read: u64| budget.exceeded_by(runs, rows_read + page_rows_read);
-        read_data_page(
+        if !self.dictionary_passed {
+            return Err(Unread::Unsupported);
+        }
+        // A flat column has one level per row.
+        if let Some(rows) = next.num_rows.or(next.num_levels) {
+            let (start, end) = (self.rows_passed, self.rows_passed + rows as u64);
+            if !selected
+                .iter()
+                .any(|range| range.start < end && start < range.end)
+            {
+                self.pages.skip_next_page().map_err(unsupported)?;
+                // Rows no segment will be taken from.
+                let rows = u32::try_from(rows).map_err(|_| Unread::Unsupported)?;
+                self.runs.push(SKIPPED_KEY, rows);
+                self.rows_passed = end;
+                return Ok(());
+            }
+        }
+        let page = self
+            .pages
+            .get_next_page()
+            .map_err(unsupported)?
+            .ok_or(Unread::Unsupported)?;
+        let DataPageParts {
             encoding,
             levels,
-            values,
-            page_rows,
-            keys,
-            &mut runs,
-            page_budget,
-        )?;
-        rows_read += u64::from(page_rows);
-        if budget.exceeded_by(runs.len(), rows_read) {
-            return Err(Unread::ShortRuns);
-        }
+            keys: values,
+            rows: page_rows,
+        } = DataPageParts::of(&page, self.nullable).ok_or(Unread::Unsupported)?;
+        let runs_before = self.runs.len();
+        let (runs_read, rows_read) = (self.runs_read, self.rows_read);
+        let short = |page_runs: usize, page_rows_read: u64| {
+            let (runs, rows) = (
+                runs_read + page_runs - runs_before,
+                rows_read + page_rows_read,
+            );
+            too_short(runs as f64 / rows.max(1) as f64, rows)
+        };
+        let keys = Keys {
+            runs: &mut self.runs,
+            largest: &mut self.largest_key,
+        };
+        read_data_page(encoding, levels, values, page_rows, keys, short)?;
+        self.runs_read += self.runs.len() - runs_before;
+        self.rows_read += u64::from(page_rows);
+        self.rows_passed += u64::from(page_rows);
+        Ok(())
     }
-    match dictionary {
-        Some(dictionary) if runs.values() == rows => Ok(ColumnRuns { dictionary, runs }),
-        _ => Err(Unread::Unsupported),
-    }
-}
 
-/// A data page's encoding, definition levels (for a nullable column),
-/// dictionary keys and row count.
-fn data_page_parts(page: &Page, nullable: bool) -> Option<(Encoding, Option<&[u8]>, &[u8], u32)> {
-    match page {
-        Page::DictionaryPage { .. } => None,
-        Page::DataPage {
-            buf,
-            num_values,
-            encoding,
-            def_level_encoding,
-            ..
-        } => {
-            if !nullable {
-                return Some((*encoding, None, buf, *num_values));
-            }
-            // Levels come first, after their byte length.
-            if *def_level_encoding != Encoding::RLE {
-                return None;
-            }
-            let length =
-                usize::try_from(u32::from_le_bytes(buf.get(..4)?.try_into().ok()?)).ok()?;
-            let end = 4usize.checked_add(length)?;
-            Some((
-                *encoding,
-                Some(buf.get(4..end)?),
-                buf.get(end..)?,
-                *num_values,
-            ))
+    /// The column's dictionary and runs, once every page is passed: the
+    /// runs must cover the row group's rows and every key must be in the
+    /// dictionary.
+    pub(super) fn finish(self) -> Result<ColumnRuns, Unread> {
+        if !self.finished || self.runs.values() != self.rows {
+            return Err(Unread::Unsupported);
         }
-        Page::DataPageV2 {
+        let mut pages = page_reader(&self.chunk, &self.column, self.rows)?;
+        let Ok(Some(Page::DictionaryPage {
             buf,
             num_values,
-            encoding,
-            def_levels_byte_len,
-            rep_levels_byte_len,
+            encoding: Encoding::PLAIN | Encoding::PLAIN_DICTIONARY,
             ..
-        } => {
-            if *rep_levels_byte_len != 0 || (!nullable && *def_levels_byte_len != 0) {
-                return None;
+        })) = pages.get_next_page()
+        else {
+            return Err(Unread::Unsupported);
+        };
+        let count = usize::try_from(num_values).map_err(|_| Unread::Unsupported)?;
+        let dictionary = read_dictionary(buf, count, self.kind).ok_or(Unread::Unsupported)?;
+        match self.largest_key {
+            Some(key) if usize::try_from(key).map_or(true, |key| key >= dictionary.len()) => {
+                Err(Unread::Unsupported)
             }
-            let split = usize::try_from(*def_levels_byte_len).ok()?;
-            let levels = if nullable {
-                Some(buf.get(..split)?)
-            } else {
-                None
-            };
-            Some((*encoding, levels, buf.get(split..)?, *num_values))
+            _ => Ok(ColumnRuns {
+                dictionary,
+                runs: self.runs,
+            }),
         }
     }
 }
 
-/// Appends the keys of one data page (`level_count` rows) to `runs`.
+/// Parquet's page reader over a column chunk's bytes.
+fn page_reader(
+    chunk: &Arc<ChunkBytes>,
+    column: &ColumnChunkMetaData,
+    rows: u64,
+) -> Result<SerializedPageReader<ChunkBytes>, Unread> {
+    let rows = usize::try_from(rows).map_err(|_| Unread::Unsupported)?;
+    SerializedPageReader::new(Arc::clone(chunk), column, rows, None)
+        .map_err(|_| Unread::Unsupported)
+}
+
+/// Where a data page's keys go: appended to the column's runs, the largest
+/// one noted.
+struct Keys<'a> {
+    runs: &'a mut Runs,
+    largest: &'a mut Option<u32>,
+}
+
+/// A data page's parts.
+struct DataPageParts<'a> {
+    encoding: Encoding,
+    /// Definition levels, for a nullable column.
+    levels: Option<&'a [u8]>,
+    /// Dictionary keys: a bit-width byte, then the hybrid runs.
+    keys: &'a [u8],
+    rows: u32,
+}
+
+impl<'a> DataPageParts<'a> {
+    fn of(page: &'a Page, nullable: bool) -> Option<Self> {
+        match page {
+            Page::DictionaryPage { .. } => None,
+            Page::DataPage {
+                buf,
+                num_values,
+                encoding,
+                def_level_encoding,
+                ..
+            } => {
+                let (levels, keys) = if nullable {
+                    // Levels come first, after their byte length.
+                    if *def_level_encoding != Encoding::RLE {
+                        return None;
+                    }
+                    let length = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?);
+                    let end = 4usize.checked_add(usize::try_from(length).ok()?)?;
+                    (Some(buf.get(4..end)?), buf.get(end..)?)
+                } else {
+                    (None, &buf[..])
+                };
+                Some(Self {
+                    encoding: *encoding,
+                    levels,
+                    keys,
+                    rows: *num_values,
+                })
+            }
+            Page::DataPageV2 {
+                buf,
+                num_values,
+                encoding,
+                def_levels_byte_len,
+                rep_levels_byte_len,
+                ..
+            } => {
+                if *rep_levels_byte_len != 0 || (!nullable && *def_levels_byte_len != 0) {
+                    return None;
+                }
+                let split = usize::try_from(*def_levels_byte_len).ok()?;
+                let levels = if nullable {
+                    Some(buf.get(..split)?)
+                } else {
+                    None
+                };
+                Some(Self {
+                    encoding: *encoding,
+                    levels,
+                    keys: buf.get(split..)?,
+                    rows: *num_values,
+                })
+            }
+        }
+    }
+}
+
+/// Appends the keys of one data page (`level_count` rows) to `keys`.
 /// `short(runs, rows)` tells when the runs so far, over the page's first
 /// rows, no longer pay.
 fn read_data_page(
@@ -248,8 +363,7 @@ fn read_data_page(
     levels: Option<&[u8]>,
     values: &[u8],
     level_count: u32,
-    dictionary_len: usize,
-    runs: &mut Runs,
+    keys: Keys,
     short: impl Fn(usize, u64) -> bool,
 ) -> Result<(), Unread> {
     if !matches!(
@@ -260,7 +374,7 @@ fn read_data_page(
     }
     let level_count = usize::try_from(level_count).map_err(|_| Unread::Unsupported)?;
     let Some(levels) = levels else {
-        return read_keys(values, level_count, dictionary_len, runs, short);
+        return read_keys(values, level_count, keys.runs, keys.largest, short);
     };
     // A nullable flat column: level 1 is a value, level 0 a NULL.
     let mut level_runs = Runs::default();
@@ -276,15 +390,12 @@ fn read_data_page(
         .map(|&(_, count)| u64::from(count))
         .sum();
     let present = usize::try_from(present).map_err(|_| Unread::Unsupported)?;
+    let Keys { runs, largest } = keys;
     let earlier_runs = runs.len();
     let mut key_runs = Runs::default();
-    read_keys(
-        values,
-        present,
-        dictionary_len,
-        &mut key_runs,
-        |key_runs, keys| short(earlier_runs + key_runs, keys),
-    )?;
+    read_keys(values, present, &mut key_runs, largest, |key_runs, keys| {
+        short(earlier_runs + key_runs, keys)
+    })?;
     // Interleave: each run of present values takes its keys in turn.
     let mut keys = key_runs.as_slice().iter().copied();
     let mut current = keys.next();
@@ -308,24 +419,26 @@ fn read_data_page(
 }
 
 /// Decodes `count` dictionary keys (a bit-width byte, then the hybrid runs)
-/// into `runs`, refusing any key outside a dictionary of `dictionary_len`
-/// entries, and stopping once `short(runs, keys read)` says so.
+/// into `runs`, noting the largest in `largest`, and stopping once
+/// `short(runs, keys read)` says so.
 fn read_keys(
     values: &[u8],
     count: usize,
-    dictionary_len: usize,
     runs: &mut Runs,
+    largest: &mut Option<u32>,
     short: impl Fn(usize, u64) -> bool,
 ) -> Result<(), Unread> {
     if count == 0 {
         return Ok(());
     }
     let (&bit_width, data) = values.split_first().ok_or(Unread::Unsupported)?;
+    // Keys this large mark NULLs and unread rows.
     let mut in_range = true;
     let mut keys_read = 0u64;
     let mut next_check = runs.len() + RUNS_BETWEEN_CHECKS;
     let finished = hybrid::decode(data, bit_width, count, |key, count| {
-        in_range &= usize::try_from(key).is_ok_and(|key| key < dictionary_len);
+        in_range &= key < SKIPPED_KEY;
+        *largest = Some(largest.map_or(key, |largest| largest.max(key)));
         runs.push(key, count);
         keys_read += u64::from(count);
         if runs.len() < next_check {
@@ -344,6 +457,10 @@ fn read_keys(
 
 /// A PLAIN-encoded dictionary page of `count` values.
 fn read_dictionary(page: Bytes, count: usize, kind: ValueKind) -> Option<ArrayRef> {
+    if count >= SKIPPED_KEY as usize {
+        // Keys that large mark NULLs and unread rows.
+        return None;
+    }
     Some(match kind {
         ValueKind::Text => {
             // Each value is its 4-byte little-endian length, then its bytes;

@@ -20,7 +20,6 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::parquet::arrow::arrow_reader::RowSelection;
 use datafusion::parquet::arrow::{parquet_column, parquet_to_arrow_schema};
 use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, RowGroupMetaData};
-use datafusion::parquet::file::serialized_reader::SerializedPageReader;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_optimizer::pruning::build_pruning_predicate;
@@ -36,9 +35,9 @@ use futures::StreamExt;
 use tokio::sync::mpsc::Sender;
 
 use super::column_chunk::{
-    ChunkBytes, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded, read_runs,
+    ChunkBytes, ChunkRunReader, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded,
 };
-use super::row_group::{segment_batches, segment_keys};
+use super::row_group::{read_row_group, segment_batches, segment_keys};
 
 /// A Parquet scan of plain columns (text, Int32, Date32, Int64) that may
 /// leave out any row equal in every column to the row before it, for a
@@ -241,7 +240,7 @@ enum FileRead {
     /// A column's runs were too short to pay: this file from the row group
     /// where that showed (restricted by an access plan), to be read by rows
     /// with the partition's remaining files.
-    ByRowsFrom(PartitionedFile),
+    ByRowsFrom(Box<PartitionedFile>),
 }
 
 impl PartitionReader {
@@ -252,7 +251,7 @@ impl PartitionReader {
                 FileRead::Done => {}
                 FileRead::ConsumerGone => break,
                 FileRead::ByRowsFrom(rest) => {
-                    let rest = std::iter::once(rest).chain(files).collect();
+                    let rest = std::iter::once(*rest).chain(files).collect();
                     self.read_by_rows(rest, &sender).await?;
                     break;
                 }
@@ -300,10 +299,13 @@ impl PartitionReader {
             };
             let selected: Vec<Range<u64>> = match access {
                 RowGroupAccess::Skip => continue,
-                RowGroupAccess::Scan => vec![0..rows],
+                RowGroupAccess::Scan => std::iter::once(0..rows).collect(),
                 RowGroupAccess::Selection(selection) => selected_ranges(selection),
             };
-            match self.read_runs(file, row_group, &leaves, rows).await? {
+            match self
+                .read_runs(file, row_group, &leaves, rows, &selected)
+                .await?
+            {
                 Ok(columns) => {
                     self.runs_read.add(1);
                     let timer = self.baseline.elapsed_compute().timer();
@@ -330,7 +332,7 @@ impl PartitionReader {
                 Err(Unread::ShortRuns) => {
                     let mut rest = plan.clone();
                     (0..index).for_each(|before| rest.skip(before));
-                    return Ok(FileRead::ByRowsFrom(restricted(rest)));
+                    return Ok(FileRead::ByRowsFrom(Box::new(restricted(rest))));
                 }
             }
         }
@@ -403,13 +405,15 @@ impl PartitionReader {
         Some(access.build())
     }
 
-    /// The row group's columns as runs, or why not.
+    /// The row group's columns as runs over its `rows` rows (reading only
+    /// pages with a row in `selected`), or why not.
     async fn read_runs(
         &self,
         file: &PartitionedFile,
         row_group: &RowGroupMetaData,
         leaves: &[usize],
         rows: u64,
+        selected: &[Range<u64>],
     ) -> Result<std::result::Result<Vec<ColumnRuns>, Unread>> {
         let chunks: Vec<_> = leaves.iter().map(|&leaf| row_group.column(leaf)).collect();
         if !chunks
@@ -433,8 +437,7 @@ impl PartitionReader {
             .get_ranges(&file.object_meta.location, &ranges)
             .await?;
         let _timer = self.baseline.elapsed_compute().timer();
-        let mut runs_so_far = 0;
-        let mut columns = Vec::with_capacity(chunks.len());
+        let mut readers = Vec::with_capacity(chunks.len());
         for (((chunk, data), range), (_, kind)) in
             chunks.iter().zip(data).zip(&ranges).zip(&self.scan.columns)
         {
@@ -442,19 +445,13 @@ impl PartitionReader {
                 start: range.start,
                 data,
             });
-            let total_rows = usize::try_from(rows).unwrap_or(usize::MAX);
-            let Ok(mut pages) = SerializedPageReader::new(bytes, chunk, total_rows, None) else {
-                return Ok(Err(Unread::Unsupported));
-            };
             let nullable = chunk.column_descr().max_def_level() == 1;
-            let column = match read_runs(&mut pages, *kind, nullable, rows, runs_so_far) {
-                Ok(column) => column,
+            match ChunkRunReader::new(bytes, chunk, rows, *kind, nullable) {
+                Ok(reader) => readers.push(reader),
                 Err(unread) => return Ok(Err(unread)),
-            };
-            runs_so_far += column.runs.len();
-            columns.push(column);
+            }
         }
-        Ok(Ok(columns))
+        Ok(read_row_group(readers, selected))
     }
 
     /// `files` read by DataFusion's own scan, as one file group (each

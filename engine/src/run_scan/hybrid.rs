@@ -13,8 +13,11 @@
 //! cheap.
 
 /// `Runs` marks a NULL (a definition level below the maximum) with this
-/// key, which no dictionary of fewer than 2^32 - 1 entries can hold.
+/// key, which no dictionary of fewer than 2^32 - 2 entries can hold.
 pub(super) const NULL_KEY: u32 = u32::MAX;
+/// `Runs` marks the rows of a page left unread with this key (no row of
+/// such a page is selected, so no segment takes it).
+pub(super) const SKIPPED_KEY: u32 = u32::MAX - 1;
 
 /// Consecutive values as (value, count) runs, equal neighbours merged.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -10,8 +10,54 @@ use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::Result;
 
-use super::column_chunk::ColumnRuns;
+use super::column_chunk::{ChunkRunReader, ColumnRuns, Unread};
 use super::hybrid::NULL_KEY;
+
+/// Segments are worth reading only when they average at least this many
+/// rows: a segment costs more than a row does in Parquet's own reader.
+const WORTHWHILE_ROWS_PER_SEGMENT: f64 = 4.0;
+/// Rows each column reads before the runs so far decide whether to go on.
+const ROWS_BEFORE_DECIDING: u64 = 4096;
+
+/// Reads a row group's column chunks in step, a page of each in turn,
+/// into their runs over its rows, leaving out pages without a row in
+/// `selected`. A segment ends wherever any column's run ends, so the
+/// columns' runs per row add up to about the segments per row: once that
+/// sum promises fewer than [`WORTHWHILE_ROWS_PER_SEGMENT`] rows per
+/// segment (over at least [`ROWS_BEFORE_DECIDING`] rows of each column, or
+/// all of them), reading stops with [`Unread::ShortRuns`], within a page
+/// if need be: reading in step finds that out after a page or so of each
+/// column, however the columns are ordered.
+pub(super) fn read_row_group(
+    mut readers: Vec<ChunkRunReader>,
+    selected: &[Range<u64>],
+) -> std::result::Result<Vec<ColumnRuns>, Unread> {
+    let most_runs_per_row = 1.0 / WORTHWHILE_ROWS_PER_SEGMENT;
+    while readers.iter().any(|reader| !reader.is_finished()) {
+        for index in 0..readers.len() {
+            if readers[index].is_finished() {
+                continue;
+            }
+            let others: f64 = readers
+                .iter()
+                .enumerate()
+                .filter(|&(other, _)| other != index)
+                .map(|(_, reader)| reader.runs_per_row())
+                .sum();
+            readers[index].read_page(selected, |runs_per_row, rows_read| {
+                rows_read >= ROWS_BEFORE_DECIDING && others + runs_per_row > most_runs_per_row
+            })?;
+        }
+        let decided = readers
+            .iter()
+            .all(|reader| reader.is_finished() || reader.rows_read() >= ROWS_BEFORE_DECIDING);
+        let runs_per_row: f64 = readers.iter().map(ChunkRunReader::runs_per_row).sum();
+        if decided && runs_per_row > most_runs_per_row {
+            return Err(Unread::ShortRuns);
+        }
+    }
+    readers.into_iter().map(ChunkRunReader::finish).collect()
+}
 
 /// The dictionary keys of each segment, one list per column: segment `i`
 /// has key `keys[c][i]` in column `c`. Only segments with a row in
@@ -125,6 +171,11 @@ mod tests {
     use super::super::hybrid::Runs;
     use super::*;
 
+    /// Row ranges from (start, end) pairs.
+    fn rows(ranges: &[(u64, u64)]) -> Vec<Range<u64>> {
+        ranges.iter().map(|&(start, end)| start..end).collect()
+    }
+
     fn column(dictionary: ArrayRef, runs: &[(u32, u32)]) -> ColumnRuns {
         let mut column = ColumnRuns {
             dictionary,
@@ -145,7 +196,7 @@ mod tests {
         let b_dictionary = Arc::new(Int32Array::from(vec![0, 0, 0, 0, 0, 50, 60]));
         let b = column(b_dictionary, &[(5, 2), (6, 4), (NULL_KEY, 2), (6, 2)]);
         let columns = [a, b];
-        let everything = [0..10];
+        let everything = rows(&[(0, 10)]);
         assert_eq!(
             segment_keys(&columns, &everything),
             [vec![0, 0, 1, 1, 1], vec![5, 6, 6, NULL_KEY, 6]]
@@ -153,13 +204,16 @@ mod tests {
         // Rows 2..3 and 8..10: segments (0, 6) then (1, 6), whose neighbour
         // in the result is (0, 6); rows 4..6 alone: (1, 6).
         assert_eq!(
-            segment_keys(&columns, &[2..3, 8..10]),
+            segment_keys(&columns, &rows(&[(2, 3), (8, 10)])),
             [vec![0, 1], vec![6, 6]]
         );
-        assert_eq!(segment_keys(&columns, &[4..6]), [vec![1], vec![6]]);
+        assert_eq!(segment_keys(&columns, &rows(&[(4, 6)])), [vec![1], vec![6]]);
         // Rows 5..6 and 8..9 are both (1, 6), with a NULL stretch unselected
         // between them: one row.
-        assert_eq!(segment_keys(&columns, &[5..6, 8..9]), [vec![1], vec![6]]);
+        assert_eq!(
+            segment_keys(&columns, &rows(&[(5, 6), (8, 9)])),
+            [vec![1], vec![6]]
+        );
         assert_eq!(segment_keys(&columns, &[]), [Vec::<u32>::new(), vec![]]);
 
         let schema = Arc::new(Schema::new(vec![
@@ -195,7 +249,7 @@ mod tests {
             "a rather long series UID",
         ]));
         let columns = [column(dictionary, &[(1, 3), (0, 2)])];
-        let keys = segment_keys(&columns, &[0..5]);
+        let keys = segment_keys(&columns, &rows(&[(0, 5)]));
         for data_type in [DataType::Utf8View, DataType::Utf8, DataType::LargeUtf8] {
             let schema = Arc::new(Schema::new(vec![Field::new("t", data_type.clone(), true)]));
             let batches = segment_batches(&columns, &keys, &schema, 8192).unwrap();
