@@ -3,8 +3,10 @@
 //! give exactly DataFusion's results, over every page layout a writer
 //! produces: the same rows written with small pages, version 2 data pages,
 //! NULLs, split row groups, a dictionary that overflows into PLAIN pages, no
-//! dictionary, and shuffled rows. The first four are read as runs; the
-//! others fall back to DataFusion's own reader, row group by row group.
+//! dictionary, files with and without one, and shuffled rows. The first four
+//! are read as runs; files without dictionaries keep DataFusion's scan (in
+//! the plan, or file by file when only some have one), and shuffled rows go
+//! to DataFusion's reader once their first runs show they do not pay.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,96 +22,122 @@ use rwid::datafusion::prelude::{SessionConfig, SessionContext};
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
-/// One Parquet file of the same rows, written one way.
+/// The same rows, written one way (split evenly over files written with
+/// `files`' properties).
 struct Layout {
     name: &'static str,
     shuffled: bool,
-    properties: fn() -> WriterProperties,
+    files: &'static [fn() -> WriterProperties],
     /// rwid's row group split, with three partitions: pieces of at least
     /// this many rows, each read through a row selection.
     piece_min_rows: Option<usize>,
-    /// Whether the row groups are read as runs (else by rows).
-    read_as_runs: bool,
+    read: Read,
+}
+
+/// How a layout's row groups are read.
+#[derive(Debug, PartialEq)]
+enum Read {
+    AsRuns,
+    /// By DataFusion's reader, after the first runs showed they do not pay.
+    ByRows,
+    /// Some files as runs, others by DataFusion's reader.
+    Both,
+    /// The footers show no row group that can be read as runs: the plan
+    /// keeps DataFusion's scan.
+    NotReplaced,
+}
+
+fn default_writer() -> WriterProperties {
+    WriterProperties::builder().build()
+}
+
+fn no_dictionary() -> WriterProperties {
+    WriterProperties::builder()
+        .set_dictionary_enabled(false)
+        .build()
 }
 
 const LAYOUTS: &[Layout] = &[
     Layout {
         name: "default writer",
         shuffled: false,
-        properties: || WriterProperties::builder().build(),
+        files: &[default_writer],
         piece_min_rows: None,
-        read_as_runs: true,
+        read: Read::AsRuns,
     },
     Layout {
         name: "snappy pages of 100 rows, row groups of 3000",
         shuffled: false,
-        properties: || {
+        files: &[|| {
             WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
                 .set_data_page_row_count_limit(100)
                 .set_write_batch_size(100)
                 .set_max_row_group_row_count(Some(3000))
                 .build()
-        },
+        }],
         piece_min_rows: None,
-        read_as_runs: true,
+        read: Read::AsRuns,
     },
     Layout {
         name: "snappy version 2 data pages",
         shuffled: false,
-        properties: || {
+        files: &[|| {
             WriterProperties::builder()
                 .set_writer_version(WriterVersion::PARQUET_2_0)
                 .set_compression(Compression::SNAPPY)
                 .set_data_page_row_count_limit(500)
                 .set_write_batch_size(500)
                 .build()
-        },
+        }],
         piece_min_rows: None,
-        read_as_runs: true,
+        read: Read::AsRuns,
     },
     Layout {
         name: "row group split into pieces",
         shuffled: false,
-        properties: || {
+        files: &[|| {
             WriterProperties::builder()
                 .set_data_page_row_count_limit(700)
                 .set_write_batch_size(700)
                 .build()
-        },
+        }],
         piece_min_rows: Some(1500),
-        read_as_runs: true,
+        read: Read::AsRuns,
     },
     Layout {
         name: "dictionary overflowing into PLAIN pages",
         shuffled: false,
-        properties: || {
+        files: &[|| {
             WriterProperties::builder()
                 .set_dictionary_page_size_limit(256)
                 .set_data_page_row_count_limit(200)
                 .set_write_batch_size(200)
                 .build()
-        },
+        }],
         piece_min_rows: None,
-        read_as_runs: false,
+        read: Read::NotReplaced,
     },
     Layout {
         name: "no dictionary",
         shuffled: false,
-        properties: || {
-            WriterProperties::builder()
-                .set_dictionary_enabled(false)
-                .build()
-        },
+        files: &[no_dictionary],
         piece_min_rows: None,
-        read_as_runs: false,
+        read: Read::NotReplaced,
+    },
+    Layout {
+        name: "one file with a dictionary, one without",
+        shuffled: false,
+        files: &[default_writer, no_dictionary],
+        piece_min_rows: None,
+        read: Read::Both,
     },
     Layout {
         name: "shuffled rows",
         shuffled: true,
-        properties: || WriterProperties::builder().build(),
+        files: &[default_writer],
         piece_min_rows: None,
-        read_as_runs: false,
+        read: Read::ByRows,
     },
 ];
 
@@ -131,13 +159,9 @@ async fn run_scans_as_in_datafusion_in_every_layout() {
         write(
             &dir.path().join("instances"),
             &instances(layout.shuffled),
-            (layout.properties)(),
+            layout.files,
         );
-        write(
-            &dir.path().join("patients"),
-            &patients(),
-            WriterProperties::builder().build(),
-        );
+        write(&dir.path().join("patients"), &patients(), &[default_writer]);
         let tables = ["instances", "patients"].map(|table| {
             format!(
                 "CREATE EXTERNAL TABLE {table} STORED AS PARQUET LOCATION '{}/'",
@@ -180,14 +204,16 @@ async fn run_scans_as_in_datafusion_in_every_layout() {
                 "{context}"
             );
             let plan = run(rwid.session(), &format!("EXPLAIN ANALYZE {sql}")).await;
-            assert!(plan.contains("RunScanExec"), "{context}\n{plan}");
-            let as_runs = metric(&plan, "row_groups_read_as_runs");
-            let by_rows = metric(&plan, "files_read_by_rows");
-            if layout.read_as_runs {
-                assert!(as_runs > 0 && by_rows == 0, "{context}\n{plan}");
-            } else {
-                assert!(as_runs == 0 && by_rows > 0, "{context}\n{plan}");
-            }
+            let as_runs = metric(&plan, "row_groups_read_as_runs") > 0;
+            let by_rows = metric(&plan, "files_read_by_rows") > 0;
+            let read = match (plan.contains("RunScanExec"), as_runs, by_rows) {
+                (false, _, _) => Read::NotReplaced,
+                (true, true, false) => Read::AsRuns,
+                (true, false, true) => Read::ByRows,
+                (true, true, true) => Read::Both,
+                (true, false, false) => panic!("nothing read in {context}\n{plan}"),
+            };
+            assert_eq!(read, layout.read, "{context}\n{plan}");
             if layout.piece_min_rows.is_some() {
                 assert!(
                     plan.matches("part-0.parquet").count() > 1,
@@ -224,12 +250,18 @@ async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
     lines.join("\n")
 }
 
-fn write(folder: &Path, batch: &RecordBatch, properties: WriterProperties) {
+/// `batch` split evenly over one file per entry of `files`, each written
+/// with its properties.
+fn write(folder: &Path, batch: &RecordBatch, files: &[fn() -> WriterProperties]) {
     std::fs::create_dir_all(folder).unwrap();
-    let out = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
-    let mut writer = ArrowWriter::try_new(out, batch.schema(), Some(properties)).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
+    let rows = batch.num_rows().div_ceil(files.len());
+    for (index, properties) in files.iter().enumerate() {
+        let part = batch.slice(index * rows, rows.min(batch.num_rows() - index * rows));
+        let out = std::fs::File::create(folder.join(format!("part-{index}.parquet"))).unwrap();
+        let mut writer = ArrowWriter::try_new(out, part.schema(), Some(properties())).unwrap();
+        writer.write(&part).unwrap();
+        writer.close().unwrap();
+    }
 }
 
 /// 600 series of 1 to 40 instances, a series' instances together: long

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -12,6 +13,7 @@ use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::SessionConfig;
 
 use crate::object_stores::RwidObjectStoreRegistry;
+use crate::run_scan::ScanRuns;
 use crate::split_row_groups::SplitRowGroups;
 
 /// How to build an rwid session. `Default` gives a session that uses every core.
@@ -70,12 +72,12 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(Arc::new(RwidObjectStoreRegistry::new()))
         .build_arc()?;
-    let split_row_groups = SplitRowGroups::new(runtime.cache_manager.get_file_metadata_cache());
+    let metadata = runtime.cache_manager.get_file_metadata_cache();
     let mut state = SessionStateBuilder::new()
         .with_config(session_config)
         .with_runtime_env(runtime)
         .with_default_features()
-        .with_physical_optimizer_rules(physical_optimizer_rules(split_row_groups))
+        .with_physical_optimizer_rules(physical_optimizer_rules(metadata))
         .build();
     for function in rwid_udfs::all_scalar_functions() {
         state.register_udf(function)?;
@@ -118,8 +120,10 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
 /// moves to the very end: placed where DataFusion places it, the buffer
 /// would sit between a scan's filter and the run collapse above it, and the
 /// collapse rules below could no longer fuse them.
+/// `metadata` is the session's Parquet footer cache, which rwid's scan
+/// rules read row group layouts from.
 fn physical_optimizer_rules(
-    split_row_groups: SplitRowGroups,
+    metadata: Arc<FileMetadataCache>,
 ) -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let buffering = rules
@@ -129,7 +133,7 @@ fn physical_optimizer_rules(
         .unwrap_or_else(|| Arc::new(HashJoinBuffering::new()));
     // First, on the plan DataFusion's rules leave: scans of large row
     // groups read by all partitions, in the same plan shape.
-    rules.push(Arc::new(split_row_groups));
+    rules.push(Arc::new(SplitRowGroups::new(Arc::clone(&metadata))));
     // Then rules that replace partial aggregations and window operators,
     // and drop duplicate probe rows of joins, in the plan's final shape;
     // they keep every distribution and ordering. CollapseProbeRuns comes
@@ -139,7 +143,7 @@ fn physical_optimizer_rules(
     rules.push(Arc::new(crate::collapse_runs::CollapseProbeRuns));
     // Then the scans under key-only collapses read as runs of dictionary
     // keys, once every collapse is in place.
-    rules.push(Arc::new(crate::run_scan::ScanRuns));
+    rules.push(Arc::new(ScanRuns::new(metadata)));
     rules.push(Arc::new(crate::window_top_k::WindowTopK));
     rules.push(Arc::new(crate::sorted_window::SortedWindows));
     rules.push(buffering);

@@ -89,7 +89,10 @@ impl SplitRowGroups {
             if !file.extensions.is_empty() {
                 return None;
             }
-            files.push(ScannedFile::new(file, self.cached_metadata(file)?));
+            files.push(ScannedFile::new(
+                file,
+                cached_metadata(self.metadata.as_ref(), file)?,
+            ));
         }
         let total_rows: usize = files.iter().map(ScannedFile::rows).sum();
         let piece_rows = total_rows.div_ceil(partitions).max(min_rows);
@@ -107,20 +110,23 @@ impl SplitRowGroups {
         scan_config.file_groups = spread(pieces, partitions, total_rows);
         Some(DataSourceExec::from_data_source(scan_config))
     }
+}
 
-    /// The file's Parquet metadata, when the cache holds it for this
-    /// version of the file (same size and modification time).
-    fn cached_metadata(&self, file: &PartitionedFile) -> Option<Arc<ParquetMetaData>> {
-        let entry = self.metadata.get(&file.object_meta.location)?;
-        if !entry.is_valid_for(&file.object_meta) {
-            return None;
-        }
-        let parquet = entry
-            .file_metadata
-            .as_any()
-            .downcast_ref::<CachedParquetMetaData>()?;
-        Some(Arc::clone(parquet.parquet_metadata()))
+/// The file's Parquet metadata, when `cache` holds it for this version of
+/// the file (same size and modification time).
+pub(crate) fn cached_metadata(
+    cache: &FileMetadataCache,
+    file: &PartitionedFile,
+) -> Option<Arc<ParquetMetaData>> {
+    let entry = cache.get(&file.object_meta.location)?;
+    if !entry.is_valid_for(&file.object_meta) {
+        return None;
     }
+    let parquet = entry
+        .file_metadata
+        .as_any()
+        .downcast_ref::<CachedParquetMetaData>()?;
+    Some(Arc::clone(parquet.parquet_metadata()))
 }
 
 impl PhysicalOptimizerRule for SplitRowGroups {

@@ -16,6 +16,7 @@ use datafusion::datasource::physical_plan::parquet::{
 };
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::parquet::arrow::arrow_reader::RowSelection;
 use datafusion::parquet::arrow::{parquet_column, parquet_to_arrow_schema};
@@ -38,6 +39,7 @@ use super::column_chunk::{
     ChunkBytes, ChunkRunReader, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded,
 };
 use super::row_group::{read_row_group, segment_batches, segment_keys};
+use crate::split_row_groups::cached_metadata;
 
 /// A Parquet scan of plain columns (text, Int32, Date32, Int64) that may
 /// leave out any row equal in every column to the row before it, for a
@@ -111,6 +113,26 @@ impl RunScanExec {
             prune_by_statistics: options.pruning,
             metrics: ExecutionPlanMetricsSet::new(),
         })
+    }
+}
+
+impl RunScanExec {
+    /// Whether any row group of the scan may be read as runs, by the
+    /// footers in `cache`: `false` only when every file's footer is there
+    /// and none has a row group whose columns are all dictionary-encoded
+    /// throughout (a dictionary that overflowed into PLAIN pages, as IDC's
+    /// million PatientIDs do). A file not yet in the cache may.
+    pub fn may_read_runs(&self, cache: &FileMetadataCache) -> bool {
+        self.config
+            .file_groups
+            .iter()
+            .flat_map(FileGroup::iter)
+            .any(|file| {
+                cached_metadata(cache, file).is_none_or(|metadata| {
+                    leaf_columns(&metadata, &self.columns)
+                        .is_some_and(|leaves| has_dictionary_row_group(&metadata, &leaves))
+                })
+            })
     }
 }
 
@@ -278,7 +300,7 @@ impl PartitionReader {
             .fetch_metadata()
             .await?;
         let (Some(leaves), Some(plan)) = (
-            self.leaf_columns(&metadata),
+            leaf_columns(&metadata, &self.scan.columns),
             self.access_plan(file, &metadata),
         ) else {
             return self.read_by_rows(vec![file.clone()], sender).await;
@@ -337,28 +359,6 @@ impl PartitionReader {
             }
         }
         Ok(FileRead::Done)
-    }
-
-    /// The leaf column of each output column in this file, when every one
-    /// is a flat column of the expected kind (else the file is read by rows).
-    fn leaf_columns(&self, metadata: &ParquetMetaData) -> Option<Vec<usize>> {
-        let file = metadata.file_metadata();
-        let parquet_schema = file.schema_descr();
-        let arrow_schema =
-            parquet_to_arrow_schema(parquet_schema, file.key_value_metadata()).ok()?;
-        self.scan
-            .columns
-            .iter()
-            .map(|(name, kind)| {
-                let (leaf, field) = parquet_column(parquet_schema, &arrow_schema, name)?;
-                let column = parquet_schema.column(leaf);
-                (ValueKind::of(field.data_type()) == Some(*kind)
-                    && column.physical_type() == kind.physical_type()
-                    && column.max_rep_level() == 0
-                    && column.max_def_level() <= 1)
-                    .then_some(leaf)
-            })
-            .collect()
     }
 
     /// The row groups to read and how, as DataFusion's Parquet opener
@@ -475,6 +475,36 @@ impl PartitionReader {
         }
         Ok(FileRead::Done)
     }
+}
+
+/// The leaf column of each of `columns` (name and kind) in a file, when
+/// every one is a flat column of its kind (else the file is read by rows).
+fn leaf_columns(metadata: &ParquetMetaData, columns: &[(String, ValueKind)]) -> Option<Vec<usize>> {
+    let file = metadata.file_metadata();
+    let parquet_schema = file.schema_descr();
+    let arrow_schema = parquet_to_arrow_schema(parquet_schema, file.key_value_metadata()).ok()?;
+    columns
+        .iter()
+        .map(|(name, kind)| {
+            let (leaf, field) = parquet_column(parquet_schema, &arrow_schema, name)?;
+            let column = parquet_schema.column(leaf);
+            (ValueKind::of(field.data_type()) == Some(*kind)
+                && column.physical_type() == kind.physical_type()
+                && column.max_rep_level() == 0
+                && column.max_def_level() <= 1)
+                .then_some(leaf)
+        })
+        .collect()
+}
+
+/// Whether the columns `leaves` of some row group are all dictionary-encoded
+/// throughout: what reading as runs needs.
+fn has_dictionary_row_group(metadata: &ParquetMetaData, leaves: &[usize]) -> bool {
+    metadata.row_groups().iter().any(|row_group| {
+        leaves
+            .iter()
+            .all(|&leaf| all_pages_dictionary_encoded(row_group.column(leaf)))
+    })
 }
 
 /// The row ranges a selection selects, in order.

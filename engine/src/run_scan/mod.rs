@@ -42,6 +42,7 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::{ExecutionPlan, replace_children_if_necessary};
@@ -52,8 +53,18 @@ use crate::collapse_runs::CollapseRunsExec;
 use crate::options::{Walk, rewrite_nodes};
 
 /// The physical optimizer rule; see the module documentation.
-#[derive(Debug, Default)]
-pub struct ScanRuns;
+#[derive(Debug)]
+pub struct ScanRuns {
+    /// The session's Parquet footers: a scan none of whose cached footers
+    /// shows a row group that can be read as runs is left as it is.
+    metadata: Arc<FileMetadataCache>,
+}
+
+impl ScanRuns {
+    pub fn new(metadata: Arc<FileMetadataCache>) -> Self {
+        Self { metadata }
+    }
+}
 
 impl PhysicalOptimizerRule for ScanRuns {
     fn optimize(
@@ -68,7 +79,7 @@ impl PhysicalOptimizerRule for ScanRuns {
             if !collapse.keys_only() {
                 return Ok(None);
             }
-            let Some(input) = read_as_runs(collapse.children()[0])? else {
+            let Some(input) = read_as_runs(collapse.children()[0], self.metadata.as_ref())? else {
                 return Ok(None);
             };
             replace_children_if_necessary(Arc::clone(node), vec![input]).map(Some)
@@ -88,14 +99,19 @@ impl PhysicalOptimizerRule for ScanRuns {
 /// repartitions (a small file's scan, spread round-robin over the
 /// partitions): rows dropped before a repartition would have been dropped
 /// after it, by a consumer that ignores duplicates wherever they land.
-fn read_as_runs(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+fn read_as_runs(
+    plan: &Arc<dyn ExecutionPlan>,
+    metadata: &FileMetadataCache,
+) -> Result<Option<Arc<dyn ExecutionPlan>>> {
     if let Some(run_scan) = RunScanExec::try_new(plan) {
-        return Ok(Some(Arc::new(run_scan)));
+        return Ok(run_scan
+            .may_read_runs(metadata)
+            .then(|| Arc::new(run_scan) as _));
     }
     let Some(repartition) = plan.downcast_ref::<RepartitionExec>() else {
         return Ok(None);
     };
-    match read_as_runs(repartition.input())? {
+    match read_as_runs(repartition.input(), metadata)? {
         Some(input) => replace_children_if_necessary(Arc::clone(plan), vec![input]).map(Some),
         None => Ok(None),
     }
