@@ -13,7 +13,8 @@ use datafusion::physical_plan::ExecutionPlan;
 const PHYSICAL_RULES: &str = "physical_rules";
 const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
     large Parquet row groups read in pieces by all partitions, run-collapsing \
-    before aggregations and on join probe sides, sorted windows, the first K \
+    before aggregations and on join probe sides, Parquet scans under a \
+    collapse read as runs of dictionary keys, sorted windows, the first K \
     rows per window partition. Off, plans are DataFusion's own: a \
     way to check a result against the engine rwid is built on.";
 const SCAN_PIECE_MIN_ROWS: &str = "scan_piece_min_rows";

@@ -8,7 +8,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::common::Result;
+use datafusion::common::{Result, internal_err};
 
 use super::column_chunk::{ChunkRunReader, ColumnRuns, Unread};
 use super::hybrid::NULL_KEY;
@@ -136,7 +136,20 @@ pub(super) fn segment_batches(
             .zip(keys)
             .zip(schema.fields())
             .map(|((column, keys), field)| {
-                let values = take(&column.dictionary, &key_array(&keys[start..end]), None)?;
+                let keys = &keys[start..end];
+                // Every key was checked against the dictionary, and no row
+                // of an unread page is selected; checked again here because
+                // `take` panics on an index past the end.
+                let entries = column.dictionary.len();
+                if let Some(key) = keys.iter().find(|&&key| {
+                    key != NULL_KEY && usize::try_from(key).is_ok_and(|key| key >= entries)
+                }) {
+                    return internal_err!(
+                        "run scan key {key} outside a dictionary of {entries} entries for {}",
+                        field.name()
+                    );
+                }
+                let values = take(&column.dictionary, &key_array(keys), None)?;
                 Ok(if values.data_type() == field.data_type() {
                     values
                 } else {
@@ -240,6 +253,19 @@ mod tests {
             })
             .collect();
         assert_eq!(b, [Some(50), Some(60), Some(60), None, Some(60)]);
+    }
+
+    #[test]
+    fn a_key_past_the_dictionary_is_an_error_not_a_panic() {
+        let columns = [column(Arc::new(Int32Array::from(vec![7])), &[(3, 2)])];
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
+        let error = segment_batches(&columns, &[vec![3]], &schema, 8).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("key 3 outside a dictionary of 1 entries for a"),
+            "{error}"
+        );
     }
 
     #[test]
