@@ -51,9 +51,18 @@ use crate::split_row_groups::cached_metadata;
 /// anything wrong with the file.
 #[derive(Debug)]
 pub struct RunScanExec {
-    /// The scan this replaces: its schema and properties are this node's,
-    /// and its configuration reads what cannot be read as runs.
+    /// The scan this replaces: its schema and properties are this node's.
     scan: Arc<dyn ExecutionPlan>,
+    /// What the partitions' readers share.
+    parts: Arc<ScanParts>,
+}
+
+/// What a [`RunScanExec`]'s partitions read and how.
+#[derive(Debug)]
+struct ScanParts {
+    schema: SchemaRef,
+    /// The replaced scan's configuration, which also reads what cannot be
+    /// read as runs.
     config: FileScanConfig,
     /// The output columns: file column name and kind.
     columns: Vec<(String, ValueKind)>,
@@ -107,11 +116,14 @@ impl RunScanExec {
             .collect::<Option<_>>()?;
         Some(Self {
             scan: Arc::clone(scan),
-            config: config.clone(),
-            columns,
-            predicate: source.filter(),
-            prune_by_statistics: options.pruning,
-            metrics: ExecutionPlanMetricsSet::new(),
+            parts: Arc::new(ScanParts {
+                schema,
+                config: config.clone(),
+                columns,
+                predicate: source.filter(),
+                prune_by_statistics: options.pruning,
+                metrics: ExecutionPlanMetricsSet::new(),
+            }),
         })
     }
 }
@@ -123,13 +135,14 @@ impl RunScanExec {
     /// throughout (a dictionary that overflowed into PLAIN pages, as IDC's
     /// million PatientIDs do). A file not yet in the cache may.
     pub fn may_read_runs(&self, cache: &FileMetadataCache) -> bool {
-        self.config
+        self.parts
+            .config
             .file_groups
             .iter()
             .flat_map(FileGroup::iter)
             .any(|file| {
                 cached_metadata(cache, file).is_none_or(|metadata| {
-                    leaf_columns(&metadata, &self.columns)
+                    leaf_columns(&metadata, &self.parts.columns)
                         .is_some_and(|leaves| has_dictionary_row_group(&metadata, &leaves))
                 })
             })
@@ -138,7 +151,12 @@ impl RunScanExec {
 
 impl DisplayAs for RunScanExec {
     fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        let names: Vec<&str> = self.columns.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = self
+            .parts
+            .columns
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         write!(
             f,
             "RunScanExec: runs of identical rows once, dictionary-encoded row groups read as runs, [{}], of ",
@@ -165,7 +183,7 @@ impl ExecutionPlan for RunScanExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
-        apply_expression_roots(self.predicate.iter(), f)
+        apply_expression_roots(self.parts.predicate.iter(), f)
     }
 
     fn replace_children(
@@ -193,6 +211,7 @@ impl ExecutionPlan for RunScanExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let files = self
+            .parts
             .config
             .file_groups
             .get(partition)
@@ -200,13 +219,14 @@ impl ExecutionPlan for RunScanExec {
             .files()
             .to_vec();
         let reader = PartitionReader {
-            scan: self.clone_parts(),
+            scan: Arc::clone(&self.parts),
             partition,
             context,
-            baseline: BaselineMetrics::new(&self.metrics, partition),
-            runs_read: MetricBuilder::new(&self.metrics)
+            baseline: BaselineMetrics::new(&self.parts.metrics, partition),
+            runs_read: MetricBuilder::new(&self.parts.metrics)
                 .counter("row_groups_read_as_runs", partition),
-            rows_read: MetricBuilder::new(&self.metrics).counter("files_read_by_rows", partition),
+            rows_read: MetricBuilder::new(&self.parts.metrics)
+                .counter("files_read_by_rows", partition),
         };
         let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema(), 2);
         let sender = builder.tx();
@@ -215,31 +235,8 @@ impl ExecutionPlan for RunScanExec {
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
-        Some(self.metrics.clone_inner())
+        Some(self.parts.metrics.clone_inner())
     }
-}
-
-impl RunScanExec {
-    fn clone_parts(&self) -> Arc<ScanParts> {
-        Arc::new(ScanParts {
-            schema: self.schema(),
-            config: self.config.clone(),
-            columns: self.columns.clone(),
-            predicate: self.predicate.clone(),
-            prune_by_statistics: self.prune_by_statistics,
-            metrics: self.metrics.clone(),
-        })
-    }
-}
-
-/// What a partition's reader needs of the plan node.
-struct ScanParts {
-    schema: SchemaRef,
-    config: FileScanConfig,
-    columns: Vec<(String, ValueKind)>,
-    predicate: Option<Arc<dyn PhysicalExpr>>,
-    prune_by_statistics: bool,
-    metrics: ExecutionPlanMetricsSet,
 }
 
 /// Reads one partition's files in order, sending batches to the stream.

@@ -145,6 +145,20 @@ fn read_uleb128(data: &[u8], at: &mut usize) -> Option<u64> {
 mod tests {
     use super::*;
 
+    /// The format specification's example of bit-packing: 0..=7 with 3
+    /// bits each is 10001000 11000110 11111010, after a header of one
+    /// group ((1 << 1) | 1); then 300 copies of 5 (header 600 as ULEB128:
+    /// 0xd8 0x04) in one byte.
+    const SPEC_EXAMPLE: [u8; 7] = [
+        0x03,
+        0b1000_1000,
+        0b1100_0110,
+        0b1111_1010,
+        0xd8,
+        0x04,
+        0x05,
+    ];
+
     fn runs_of(data: &[u8], bit_width: u8, count: usize) -> Option<Vec<(u32, u32)>> {
         let mut runs = Runs::default();
         let finished = decode(data, bit_width, count, |value, count| {
@@ -157,19 +171,7 @@ mod tests {
 
     #[test]
     fn repeated_and_bit_packed_runs() {
-        // The format specification's example of bit-packing: 0..=7 with 3
-        // bits each is 10001000 11000110 11111010, after a header of one
-        // group ((1 << 1) | 1); then 300 copies of 5 (header 600 as ULEB128:
-        // 0xd8 0x04) in one byte.
-        let data = [
-            0x03,
-            0b1000_1000,
-            0b1100_0110,
-            0b1111_1010,
-            0xd8,
-            0x04,
-            0x05,
-        ];
+        let data = SPEC_EXAMPLE;
         let expected: Vec<(u32, u32)> = (0..8).map(|v| (v, 1)).chain([(5, 300)]).collect();
         assert_eq!(runs_of(&data, 3, 308), Some(expected));
         // Fewer values than the data holds: the rest is padding.
@@ -219,15 +221,7 @@ mod tests {
     fn decoding_stops_when_told() {
         // Three bit-packed values handed on, the third refused: then the
         // repeated run is never read.
-        let data = [
-            0x03,
-            0b1000_1000,
-            0b1100_0110,
-            0b1111_1010,
-            0xd8,
-            0x04,
-            0x05,
-        ];
+        let data = SPEC_EXAMPLE;
         let mut seen = Vec::new();
         let finished = decode(&data, 3, 308, |value, count| {
             seen.push((value, count));
