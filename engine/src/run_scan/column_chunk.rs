@@ -9,7 +9,7 @@ use datafusion::arrow::array::builder::make_view;
 use datafusion::arrow::array::{ArrayRef, Date32Array, Int32Array, Int64Array, StringViewArray};
 use datafusion::arrow::buffer::{Buffer, ScalarBuffer};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::parquet::basic::{Encoding, Type as PhysicalType};
+use datafusion::parquet::basic::{Encoding, PageType, Type as PhysicalType};
 use datafusion::parquet::column::page::{Page, PageReader};
 use datafusion::parquet::errors::{ParquetError, Result as ParquetResult};
 use datafusion::parquet::file::metadata::ColumnChunkMetaData;
@@ -68,12 +68,9 @@ pub(super) fn all_pages_dictionary_encoded(column: &ColumnChunkMetaData) -> bool
             (Some(mask), _) => {
                 mask.is_only(Encoding::RLE_DICTIONARY) || mask.is_only(Encoding::PLAIN_DICTIONARY)
             }
-            (None, Some(stats)) => stats.iter().all(|page| {
-                use datafusion::parquet::basic::PageType;
-                match page.page_type {
-                    PageType::DATA_PAGE | PageType::DATA_PAGE_V2 => dictionary(&page.encoding),
-                    _ => true,
-                }
+            (None, Some(stats)) => stats.iter().all(|page| match page.page_type {
+                PageType::DATA_PAGE | PageType::DATA_PAGE_V2 => dictionary(&page.encoding),
+                _ => true,
             }),
             (None, None) => false,
         }
