@@ -329,7 +329,12 @@ impl PartitionReader {
                     self.runs_read.add(1);
                     let timer = self.baseline.elapsed_compute().timer();
                     let keys = segment_keys(&columns, &selected);
-                    let batch_size = scan.config.batch_size.unwrap_or(8192);
+                    // The scan's batch size, else the session's, as
+                    // DataFusion's scan decides.
+                    let batch_size = scan
+                        .config
+                        .batch_size
+                        .unwrap_or_else(|| self.context.session_config().batch_size());
                     let batches = segment_batches(&columns, &keys, &scan.schema, batch_size)?;
                     timer.done();
                     for batch in batches {
