@@ -39,6 +39,7 @@ use super::column_chunk::{
     ChunkBytes, ChunkRunReader, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded,
 };
 use super::row_group::{read_row_group, segment_batches, segment_keys};
+use super::short_runs::ShortRunFiles;
 use crate::split_row_groups::cached_metadata;
 
 /// A Parquet scan of plain columns (text, Int32, Date32, Int64) that may
@@ -71,6 +72,8 @@ struct ScanParts {
     predicate: Option<Arc<dyn PhysicalExpr>>,
     /// Whether the session prunes row groups by statistics.
     prune_by_statistics: bool,
+    /// The session's files whose runs were found too short to pay.
+    short_runs: Arc<ShortRunFiles>,
     metrics: ExecutionPlanMetricsSet,
 }
 
@@ -78,7 +81,10 @@ impl RunScanExec {
     /// `scan` read as runs, when it is a Parquet scan that returns every row
     /// of its files (no row filter, no limit) as plain file columns of the
     /// kinds above, without partition columns.
-    pub fn try_new(scan: &Arc<dyn ExecutionPlan>) -> Option<Self> {
+    pub(crate) fn try_new(
+        scan: &Arc<dyn ExecutionPlan>,
+        short_runs: Arc<ShortRunFiles>,
+    ) -> Option<Self> {
         let data_source = scan.downcast_ref::<DataSourceExec>()?;
         let (config, source) = data_source.downcast_to_file_source::<ParquetSource>()?;
         let options = &source.table_parquet_options().global;
@@ -122,6 +128,7 @@ impl RunScanExec {
                 columns,
                 predicate: source.filter(),
                 prune_by_statistics: options.pruning,
+                short_runs,
                 metrics: ExecutionPlanMetricsSet::new(),
             }),
         })
@@ -130,21 +137,25 @@ impl RunScanExec {
 
 impl RunScanExec {
     /// Whether any row group of the scan may be read as runs, by the
-    /// footers in `cache`: `false` only when every file's footer is there
-    /// and none has a row group whose columns are all dictionary-encoded
+    /// footers in `cache` and the files found with short runs: `false` only
+    /// when every file's runs were found too short, or its footer is cached
+    /// and has no row group whose columns are all dictionary-encoded
     /// throughout (a dictionary that overflowed into PLAIN pages, as IDC's
-    /// million PatientIDs do). A file not yet in the cache may.
+    /// million PatientIDs do).
     pub fn may_read_runs(&self, cache: &FileMetadataCache) -> bool {
-        self.parts
+        let parts = &self.parts;
+        let names = parts.column_names();
+        parts
             .config
             .file_groups
             .iter()
             .flat_map(FileGroup::iter)
             .any(|file| {
-                cached_metadata(cache, file).is_none_or(|metadata| {
-                    leaf_columns(&metadata, &self.parts.columns)
-                        .is_some_and(|leaves| has_dictionary_row_group(&metadata, &leaves))
-                })
+                !parts.short_runs.contains(file, &names)
+                    && cached_metadata(cache, file).is_none_or(|metadata| {
+                        leaf_columns(&metadata, &parts.columns)
+                            .is_some_and(|leaves| has_dictionary_row_group(&metadata, &leaves))
+                    })
             })
     }
 }
@@ -236,6 +247,12 @@ impl ExecutionPlan for RunScanExec {
 
     fn metrics(&self) -> Option<MetricsSet> {
         Some(self.parts.metrics.clone_inner())
+    }
+}
+
+impl ScanParts {
+    fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|(name, _)| name.clone()).collect()
     }
 }
 
@@ -354,6 +371,7 @@ impl PartitionReader {
                     }
                 }
                 Err(Unread::ShortRuns) => {
+                    scan.short_runs.record(file, &scan.column_names());
                     let mut rest = plan.clone();
                     (0..index).for_each(|before| rest.skip(before));
                     return Ok(FileRead::ByRowsFrom(Box::new(restricted(rest))));

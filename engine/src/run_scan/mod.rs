@@ -28,8 +28,10 @@
 //! dictionary-encoded throughout (a dictionary that overflowed into PLAIN
 //! pages), and any file whose columns are not flat text, Int32, Date32 or
 //! Int64 columns, is read by DataFusion's own scan. So is the rest of a
-//! partition once a column's runs average fewer than four rows: segments
-//! would then cost more than rows.
+//! partition once the columns' runs promise fewer than four rows per
+//! segment, which then cost more than rows; the session remembers such
+//! files (`short_runs.rs`), and later scans of only those keep DataFusion's
+//! scan.
 //!
 //! [`CollapseRunsExec`]: crate::collapse_runs::CollapseRunsExec
 
@@ -37,6 +39,7 @@ mod column_chunk;
 mod exec;
 mod hybrid;
 mod row_group;
+mod short_runs;
 
 use std::sync::Arc;
 
@@ -48,6 +51,7 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::{ExecutionPlan, replace_children_if_necessary};
 
 pub use exec::RunScanExec;
+use short_runs::ShortRunFiles;
 
 use crate::collapse_runs::CollapseRunsExec;
 use crate::options::{Walk, rewrite_nodes};
@@ -58,11 +62,17 @@ pub struct ScanRuns {
     /// The session's Parquet footers: a scan none of whose cached footers
     /// shows a row group that can be read as runs is left as it is.
     metadata: Arc<FileMetadataCache>,
+    /// The session's files found to have runs too short to pay: so is a
+    /// scan of only those.
+    short_runs: Arc<ShortRunFiles>,
 }
 
 impl ScanRuns {
     pub fn new(metadata: Arc<FileMetadataCache>) -> Self {
-        Self { metadata }
+        Self {
+            metadata,
+            short_runs: Arc::default(),
+        }
     }
 }
 
@@ -79,7 +89,7 @@ impl PhysicalOptimizerRule for ScanRuns {
             if !collapse.keys_only() {
                 return Ok(None);
             }
-            let Some(input) = read_as_runs(collapse.children()[0], self.metadata.as_ref())? else {
+            let Some(input) = read_as_runs(collapse.children()[0], self)? else {
                 return Ok(None);
             };
             replace_children_if_necessary(Arc::clone(node), vec![input]).map(Some)
@@ -101,17 +111,17 @@ impl PhysicalOptimizerRule for ScanRuns {
 /// after it, by a consumer that ignores duplicates wherever they land.
 fn read_as_runs(
     plan: &Arc<dyn ExecutionPlan>,
-    metadata: &FileMetadataCache,
+    rule: &ScanRuns,
 ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-    if let Some(run_scan) = RunScanExec::try_new(plan) {
+    if let Some(run_scan) = RunScanExec::try_new(plan, Arc::clone(&rule.short_runs)) {
         return Ok(run_scan
-            .may_read_runs(metadata)
+            .may_read_runs(rule.metadata.as_ref())
             .then(|| Arc::new(run_scan) as _));
     }
     let Some(repartition) = plan.downcast_ref::<RepartitionExec>() else {
         return Ok(None);
     };
-    match read_as_runs(repartition.input(), metadata)? {
+    match read_as_runs(repartition.input(), rule)? {
         Some(input) => replace_children_if_necessary(Arc::clone(plan), vec![input]).map(Some),
         None => Ok(None),
     }
