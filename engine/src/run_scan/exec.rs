@@ -18,6 +18,7 @@ use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSourc
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::object_store::ObjectStore;
 use datafusion::parquet::arrow::arrow_reader::RowSelection;
 use datafusion::parquet::arrow::{parquet_column, parquet_to_arrow_schema};
 use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, RowGroupMetaData};
@@ -229,9 +230,13 @@ impl ExecutionPlan for RunScanExec {
             .ok_or_else(|| exec_datafusion_err!("RunScanExec has no partition {partition}"))?
             .files()
             .to_vec();
+        let store = context
+            .runtime_env()
+            .object_store(&self.parts.config.object_store_url)?;
         let reader = PartitionReader {
             scan: Arc::clone(&self.parts),
             partition,
+            store,
             context,
             baseline: BaselineMetrics::new(&self.parts.metrics, partition),
             runs_read: MetricBuilder::new(&self.parts.metrics)
@@ -260,6 +265,8 @@ impl ScanParts {
 struct PartitionReader {
     scan: Arc<ScanParts>,
     partition: usize,
+    /// Where the files are.
+    store: Arc<dyn ObjectStore>,
     context: Arc<TaskContext>,
     baseline: BaselineMetrics,
     runs_read: Count,
@@ -298,16 +305,12 @@ impl PartitionReader {
 
     async fn read_file(&self, file: &PartitionedFile, sender: &BatchSender) -> Result<FileRead> {
         let scan = &self.scan;
-        let store = self
-            .context
-            .runtime_env()
-            .object_store(&scan.config.object_store_url)?;
         let cache = self
             .context
             .runtime_env()
             .cache_manager
             .get_file_metadata_cache();
-        let metadata = DFParquetMetadata::new(store.as_ref(), &file.object_meta)
+        let metadata = DFParquetMetadata::new(self.store.as_ref(), &file.object_meta)
             .with_file_metadata_cache(Some(cache))
             .with_page_index_policy(Some(PageIndexPolicy::Skip))
             .with_metadata_size_hint(file.metadata_size_hint)
@@ -449,11 +452,8 @@ impl PartitionReader {
                 start..start + length
             })
             .collect();
-        let store = self
-            .context
-            .runtime_env()
-            .object_store(&self.scan.config.object_store_url)?;
-        let data = store
+        let data = self
+            .store
             .get_ranges(&file.object_meta.location, &ranges)
             .await?;
         let _timer = self.baseline.elapsed_compute().timer();
