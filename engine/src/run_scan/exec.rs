@@ -13,6 +13,7 @@ use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::physical_plan::parquet::{
     ParquetAccessPlan, ParquetFileMetrics, RowGroupAccess, RowGroupAccessPlanFilter,
+    apply_file_schema_type_coercions,
 };
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
@@ -24,7 +25,11 @@ use datafusion::parquet::arrow::{parquet_column, parquet_to_arrow_schema};
 use datafusion::parquet::file::metadata::{PageIndexPolicy, ParquetMetaData, RowGroupMetaData};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_optimizer::pruning::build_pruning_predicate;
+use datafusion::physical_expr::simplifier::PhysicalExprSimplifier;
+use datafusion::physical_expr_adapter::{
+    DefaultPhysicalExprAdapterFactory, PhysicalExprAdapterFactory,
+};
+use datafusion::physical_optimizer::pruning::PruningPredicateBuilder;
 use datafusion::physical_plan::metrics::{
     BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
 };
@@ -73,6 +78,8 @@ struct ScanParts {
     predicate: Option<Arc<dyn PhysicalExpr>>,
     /// Whether the session prunes row groups by statistics.
     prune_by_statistics: bool,
+    /// The longest `IN` list turned into a pruning predicate.
+    max_in_list_size: usize,
     /// The session's files whose runs were found too short to pay.
     short_runs: Arc<ShortRunFiles>,
     metrics: ExecutionPlanMetricsSet,
@@ -129,6 +136,7 @@ impl RunScanExec {
                 columns,
                 predicate: source.filter(),
                 prune_by_statistics: options.pruning,
+                max_in_list_size: source.max_in_list_size(),
                 short_runs,
                 metrics: ExecutionPlanMetricsSet::new(),
             }),
@@ -154,7 +162,8 @@ impl RunScanExec {
             .any(|file| {
                 !parts.short_runs.contains(file, &names)
                     && cached_metadata(cache, file).is_none_or(|metadata| {
-                        leaf_columns(&metadata, &parts.columns)
+                        PhysicalFile::new(&metadata, &parts.config)
+                            .and_then(|physical| physical.leaf_columns(&parts.columns))
                             .is_some_and(|leaves| has_dictionary_row_group(&metadata, &leaves))
                     })
             })
@@ -316,9 +325,17 @@ impl PartitionReader {
             .with_metadata_size_hint(file.metadata_size_hint)
             .fetch_metadata()
             .await?;
+        // A file to be read with a schema of its own is DataFusion's to read.
+        let physical = match file.arrow_schema {
+            None => PhysicalFile::new(&metadata, &scan.config),
+            Some(_) => None,
+        };
+        let Some(physical) = physical else {
+            return self.read_by_rows(vec![file.clone()], sender).await;
+        };
         let (Some(leaves), Some(plan)) = (
-            leaf_columns(&metadata, &self.scan.columns),
-            self.access_plan(file, &metadata),
+            physical.leaf_columns(&scan.columns),
+            self.access_plan(file, &physical)?,
         ) else {
             return self.read_by_rows(vec![file.clone()], sender).await;
         };
@@ -386,13 +403,15 @@ impl PartitionReader {
 
     /// The row groups to read and how, as DataFusion's Parquet opener
     /// decides: an access plan the file carries (rwid's row group split),
-    /// its byte range, and the predicate against row group statistics.
-    /// `None` for a file carrying anything else.
+    /// its byte range, and the predicate, rewritten against the file's own
+    /// columns, against row group statistics. `None` for a file carrying
+    /// anything else.
     fn access_plan(
         &self,
         file: &PartitionedFile,
-        metadata: &ParquetMetaData,
-    ) -> Option<ParquetAccessPlan> {
+        physical: &PhysicalFile,
+    ) -> Result<Option<ParquetAccessPlan>> {
+        let metadata = &physical.metadata;
         let row_groups = metadata.row_groups();
         let initial = match (
             file.extensions.len(),
@@ -400,7 +419,7 @@ impl PartitionReader {
         ) {
             (0, _) => ParquetAccessPlan::new_all(row_groups.len()),
             (1, Some(plan)) if plan.len() == row_groups.len() => plan.clone(),
-            _ => return None,
+            _ => return Ok(None),
         };
         let mut access = RowGroupAccessPlanFilter::new(initial);
         if let Some(range) = &file.range {
@@ -409,15 +428,18 @@ impl PartitionReader {
         if let Some(predicate) = &self.scan.predicate
             && self.scan.prune_by_statistics
         {
-            let file_schema = self.scan.config.file_schema();
-            if let Some(pruning) =
-                build_pruning_predicate(Arc::clone(predicate), file_schema, &Count::new())
-            {
+            let predicate = physical.adapt(Arc::clone(predicate), &self.scan.config)?;
+            let pruning = PruningPredicateBuilder::new()
+                .with_file_schema(Arc::clone(&physical.schema))
+                .with_error_counter(&Count::new())
+                .with_max_in_list_size(self.scan.max_in_list_size)
+                .build(predicate);
+            if let Some(pruning) = pruning {
                 let file_name = file.object_meta.location.as_ref();
                 let file_metrics =
                     ParquetFileMetrics::new(self.partition, file_name, &self.scan.metrics);
                 access.prune_by_statistics(
-                    file_schema,
+                    &physical.schema,
                     metadata.file_metadata().schema_descr(),
                     row_groups,
                     &pruning,
@@ -425,7 +447,7 @@ impl PartitionReader {
                 );
             }
         }
-        Some(access.build())
+        Ok(Some(access.build()))
     }
 
     /// The row group's columns as runs over its `rows` rows (reading only
@@ -497,24 +519,66 @@ impl PartitionReader {
     }
 }
 
-/// The leaf column of each of `columns` (name and kind) in a file, when
-/// every one is a flat column of its kind (else the file is read by rows).
-fn leaf_columns(metadata: &ParquetMetaData, columns: &[(String, ValueKind)]) -> Option<Vec<usize>> {
-    let file = metadata.file_metadata();
-    let parquet_schema = file.schema_descr();
-    let arrow_schema = parquet_to_arrow_schema(parquet_schema, file.key_value_metadata()).ok()?;
-    columns
-        .iter()
-        .map(|(name, kind)| {
-            let (leaf, field) = parquet_column(parquet_schema, &arrow_schema, name)?;
-            let column = parquet_schema.column(leaf);
-            (ValueKind::of(field.data_type()) == Some(*kind)
-                && column.physical_type() == kind.physical_type()
-                && column.max_rep_level() == 0
-                && column.max_def_level() <= 1)
-                .then_some(leaf)
+/// A file as DataFusion's Parquet opener sees it: its footer and its own
+/// Arrow schema, which may order, type and name its columns otherwise than
+/// the table does (a table written at several times: columns added,
+/// reordered, widened). Every column of the scan is found in it by name,
+/// and every expression over the table's columns is rewritten against it
+/// by DataFusion's schema adapter, as the opener does.
+struct PhysicalFile {
+    metadata: Arc<ParquetMetaData>,
+    /// The file's Arrow schema, with the table's string and binary types
+    /// applied (Utf8View for Utf8), as the opener applies them.
+    schema: SchemaRef,
+}
+
+impl PhysicalFile {
+    /// The file with footer `metadata` in a scan configured by `config`;
+    /// `None` when its Parquet schema has no Arrow equivalent (DataFusion's
+    /// reader then says why).
+    fn new(metadata: &Arc<ParquetMetaData>, config: &FileScanConfig) -> Option<Self> {
+        let footer = metadata.file_metadata();
+        let own =
+            parquet_to_arrow_schema(footer.schema_descr(), footer.key_value_metadata()).ok()?;
+        let schema = apply_file_schema_type_coercions(config.file_schema(), &own).unwrap_or(own);
+        Some(Self {
+            metadata: Arc::clone(metadata),
+            schema: Arc::new(schema),
         })
-        .collect()
+    }
+
+    /// `expression` over the table's columns rewritten against this file's:
+    /// columns found by name, cast where the file's type differs, NULL where
+    /// the file lacks them, then simplified (`s = NULL` is false).
+    fn adapt(
+        &self,
+        expression: Arc<dyn PhysicalExpr>,
+        config: &FileScanConfig,
+    ) -> Result<Arc<dyn PhysicalExpr>> {
+        let adapter = DefaultPhysicalExprAdapterFactory
+            .create(Arc::clone(config.file_schema()), Arc::clone(&self.schema))?;
+        PhysicalExprSimplifier::new(&self.schema).simplify(adapter.rewrite(expression)?)
+    }
+
+    /// The leaf column of each of `columns` (name and kind), found by name,
+    /// when every one is a flat column of its kind in this file (else the
+    /// file is read by rows, and DataFusion's reader fills missing columns
+    /// with NULLs and casts the others).
+    fn leaf_columns(&self, columns: &[(String, ValueKind)]) -> Option<Vec<usize>> {
+        let parquet_schema = self.metadata.file_metadata().schema_descr();
+        columns
+            .iter()
+            .map(|(name, kind)| {
+                let (leaf, field) = parquet_column(parquet_schema, &self.schema, name)?;
+                let column = parquet_schema.column(leaf);
+                (ValueKind::of(field.data_type()) == Some(*kind)
+                    && column.physical_type() == kind.physical_type()
+                    && column.max_rep_level() == 0
+                    && column.max_def_level() <= 1)
+                    .then_some(leaf)
+            })
+            .collect()
+    }
 }
 
 /// Whether the columns `leaves` of some row group are all dictionary-encoded
