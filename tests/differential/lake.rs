@@ -572,6 +572,11 @@ fn settings(rng: &mut Rng) -> Settings {
     if rng.chance(0.1) {
         set("SET datafusion.execution.collect_statistics = false");
     }
+    if rng.chance(0.2) {
+        // Text read and declared as Utf8 rather than Utf8View.
+        set("SET datafusion.execution.parquet.schema_force_view_types = false");
+        set("SET datafusion.sql_parser.map_string_types_to_utf8view = false");
+    }
     if rng.chance(0.4) {
         // Files split into byte ranges read by several partitions.
         set("SET datafusion.optimizer.repartition_file_min_size = 200");

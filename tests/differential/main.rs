@@ -363,6 +363,13 @@ async fn physical_rules_answer_as_datafusion_on_random_lakes_and_queries() {
             }
         }
         cases += 1;
+        if plan.deadline.is_some() && cases % 25 == 0 {
+            println!(
+                "{:.0} min: {cases} lakes, {compared} queries, {} differences",
+                started.elapsed().as_secs_f64() / 60.0,
+                differences.len()
+            );
+        }
         if found {
             // Kept for the reproduction.
             let _ = dir.keep();
