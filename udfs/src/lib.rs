@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF};
 
+pub mod builtin;
 pub mod clinical;
 pub mod dicom;
 pub mod harmonize;
@@ -34,7 +35,8 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
 
 /// Every aggregate function rwid adds.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    let mut functions = imaging::aggregate_functions();
+    let mut functions = builtin::aggregate_functions();
+    functions.extend(imaging::aggregate_functions());
     functions.extend(recist::aggregate_functions());
     functions.extend(harmonize::aggregate_functions());
     functions
