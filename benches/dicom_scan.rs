@@ -217,6 +217,7 @@ fn corpus(root: &Path, count: usize) -> PathBuf {
 
 /// Fastest of 3 runs of `command`, which must succeed.
 /// The largest resident set size of any child process waited for so far, in MB.
+#[allow(unsafe_code)]
 fn peak_child_memory_mb() -> f64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is valid.

@@ -5,8 +5,7 @@
 
 use dicom_dictionary_std::tags;
 use libfuzzer_sys::fuzz_target;
-use rwid_catalog::dicom::attributes::CURATED;
-use rwid_catalog::dicom::header::DicomHeader;
+use rwid_dicom::{CURATED, DicomHeader};
 
 fuzz_target!(|data: &[u8]| {
     for complete in [true, false] {

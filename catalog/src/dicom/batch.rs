@@ -8,114 +8,12 @@ use datafusion::arrow::array::{
     ArrayRef, Date32Builder, Float64Builder, Int64Builder, ListBuilder, RecordBatch, StringArray,
     StringBuilder, Time64MicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Date32Type, SchemaRef};
 use datafusion::common::Result;
 
-use super::attributes::{Attribute, CURATED, CustomAttribute, ValueType, file_columns};
-use super::header::{DicomHeader, Value};
+use rwid_dicom::{Attribute, DicomHeader, Value, ValueType};
 
-/// One column of a DICOM table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Column {
-    Attribute(&'static Attribute),
-    /// An attribute the user added by keyword or tag.
-    Custom(Arc<CustomAttribute>),
-    TransferSyntaxUid,
-    FilePath,
-    FileSize,
-    FileModified,
-    ReadError,
-    /// The whole header as DICOM JSON; computed only when selected.
-    DicomJson,
-    /// A hive partition column (`site=RUH/` in the path): its position among
-    /// the table's partition columns, and its field (text unless a listing
-    /// table declared another type).
-    Partition(usize, Arc<Field>),
-}
-
-impl Column {
-    pub fn name(&self) -> &str {
-        match self {
-            Column::Attribute(a) => a.keyword,
-            Column::Custom(a) => &a.name,
-            Column::TransferSyntaxUid => file_columns::TRANSFER_SYNTAX_UID,
-            Column::FilePath => file_columns::FILE_PATH,
-            Column::FileSize => file_columns::FILE_SIZE,
-            Column::FileModified => file_columns::FILE_MODIFIED,
-            Column::ReadError => file_columns::READ_ERROR,
-            Column::DicomJson => file_columns::DICOM_JSON,
-            Column::Partition(_, field) => field.name(),
-        }
-    }
-
-    pub fn field(&self) -> Field {
-        match self {
-            Column::Partition(_, field) => field.as_ref().clone(),
-            Column::Attribute(a) => Field::new(a.keyword, a.value_type.data_type(), true),
-            Column::Custom(a) => Field::new(&a.name, a.value_type.data_type(), true),
-            Column::TransferSyntaxUid => Field::new(self.name(), ValueType::Text.data_type(), true),
-            Column::FilePath => Field::new(self.name(), ValueType::Text.data_type(), false),
-            Column::FileSize => Field::new(self.name(), ValueType::Integer.data_type(), false),
-            Column::FileModified => Field::new(
-                self.name(),
-                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-                false,
-            ),
-            Column::ReadError | Column::DicomJson => {
-                Field::new(self.name(), ValueType::Text.data_type(), true)
-            }
-        }
-    }
-
-    /// Whether producing this column needs the header to be read.
-    pub fn needs_header(&self) -> bool {
-        matches!(
-            self,
-            Column::Attribute(_)
-                | Column::Custom(_)
-                | Column::TransferSyntaxUid
-                | Column::ReadError
-                | Column::DicomJson
-        )
-    }
-
-    /// The top-level tag a parse must reach for this column, if any.
-    pub fn top_level_tag(&self) -> Option<dicom_core::Tag> {
-        match self {
-            Column::Attribute(a) => Some(a.top_level_tag()),
-            Column::Custom(a) => Some(a.tag),
-            _ => None,
-        }
-    }
-}
-
-/// The columns of a DICOM table, in table order: the curated attributes,
-/// the user's attributes, the file columns, then the partition columns.
-pub fn table_columns(custom: &[CustomAttribute], partition_columns: &[Field]) -> Vec<Column> {
-    let mut columns: Vec<Column> = CURATED.iter().map(Column::Attribute).collect();
-    columns.extend(custom.iter().map(|a| Column::Custom(Arc::new(a.clone()))));
-    columns.extend([
-        Column::TransferSyntaxUid,
-        Column::FilePath,
-        Column::FileSize,
-        Column::FileModified,
-        Column::ReadError,
-        Column::DicomJson,
-    ]);
-    columns.extend(
-        partition_columns
-            .iter()
-            .enumerate()
-            .map(|(i, field)| Column::Partition(i, Arc::new(field.clone()))),
-    );
-    columns
-}
-
-pub fn schema_of(columns: &[Column]) -> SchemaRef {
-    Arc::new(Schema::new(
-        columns.iter().map(Column::field).collect::<Vec<_>>(),
-    ))
-}
+use super::columns::Column;
 
 /// What reading one file gave.
 #[derive(Debug)]

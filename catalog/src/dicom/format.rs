@@ -32,8 +32,9 @@ use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::{DisplayFormatType, ExecutionPlan};
 use futures::{FutureExt, StreamExt};
 
-use super::attributes::CustomAttribute;
-use super::batch::{Column, build_batch, schema_of, table_columns};
+use rwid_dicom::CustomAttribute;
+use super::batch::build_batch;
+use super::columns::{Column, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, FileReader, OnError, apply_on_error};
 use super::table::parse_dicom_options;
 

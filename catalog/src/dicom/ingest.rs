@@ -24,7 +24,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::physical_plan::collect;
 use datafusion::prelude::SessionContext;
 
-use super::attributes::file_columns;
+use super::columns::file_columns;
 use super::scan::{DicomScanExec, OnError, display_path};
 use super::table::DicomTable;
 

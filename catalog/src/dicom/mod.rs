@@ -1,11 +1,9 @@
 //! DICOM files as SQL tables: one row per file (SOP instance), one column per
 //! header attribute, read header-only.
 //!
-//! - `attributes.rs`: the default columns, named by DICOM keyword, typed by VR;
-//! - `values.rs`: lenient parsing of DA, TM and AS values;
-//! - `dataset.rs`: a lenient walker finding each element's value in a file's bytes;
-//! - `header.rs`: reading one header from a file's first bytes, and typed values;
-//! - `json.rs`: a header as DICOM JSON (the `dicom_json` column);
+//! Headers are read by `rwid-dicom`; this module makes tables of them:
+//!
+//! - `columns.rs`: a table's columns, named by DICOM keyword, typed by VR;
 //! - `batch.rs`: headers to Arrow record batches;
 //! - `scan.rs`: the execution plan that reads many files at a time;
 //! - `format.rs`: the `dicom` file format, for listing tables and `FileScanConfig`s;
@@ -15,21 +13,16 @@
 //! - `table.rs`: the table provider, the `read_dicom` table function and the
 //!   `STORED AS DICOM` table factory.
 
-pub mod attributes;
 pub mod batch;
-pub mod dataset;
+pub mod columns;
 pub mod format;
-pub mod header;
 pub mod ingest;
-pub mod json;
 pub mod rollups;
 pub mod scan;
-pub mod sr;
 pub mod sr_table;
 pub mod table;
-pub mod values;
 
-pub use attributes::CustomAttribute;
+pub use rwid_dicom::CustomAttribute;
 pub use format::{DicomFormat, DicomFormatFactory, DicomSource};
 pub use rollups::{DicomSeries, DicomStudies};
 pub use scan::{DicomFile, DicomScanExec, OnError};

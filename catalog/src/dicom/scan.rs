@@ -26,8 +26,9 @@ use datafusion::physical_plan::{
 use dicom_core::Tag;
 use futures::{StreamExt, TryStreamExt};
 
-use super::batch::{Column, Outcome, ScannedFile, build_batch, header_values, schema_of};
-use super::header::{DicomHeader, HeaderError, stop_tag};
+use super::batch::{Outcome, ScannedFile, build_batch, header_values};
+use super::columns::{Column, schema_of};
+use rwid_dicom::header::{DicomHeader, HeaderError, stop_tag};
 
 /// Files read at once per partition; hides object-store latency.
 pub(crate) const IO_CONCURRENCY: usize = 16;

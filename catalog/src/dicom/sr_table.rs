@@ -22,11 +22,11 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use dicom_dictionary_std::tags;
 use futures::{StreamExt, TryStreamExt};
 
-use super::header::DicomHeader;
+use rwid_dicom::DicomHeader;
 use super::scan::{DicomFile, FileReader, IO_CONCURRENCY, OnError, display_path};
-use super::sr::{Code, SrMeasurement};
+use rwid_dicom::sr::{Code, SrMeasurement};
 use super::table::{DicomTable, on_error_argument, string_argument};
-use super::values::parse_date;
+use rwid_dicom::values::parse_date;
 
 /// The table's columns: the report's identity, then one measurement.
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {

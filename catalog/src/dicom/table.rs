@@ -24,8 +24,8 @@ use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
-use super::attributes::CustomAttribute;
-use super::batch::{Column, schema_of, table_columns};
+use rwid_dicom::CustomAttribute;
+use super::columns::{Column, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, OnError};
 
 /// A table over the DICOM files under one or more locations.

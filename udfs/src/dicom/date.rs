@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
-use rwid_catalog::dicom::values::parse_date;
+use rwid_dicom::values::parse_date;
 
 #[user_doc(
     doc_section(label = "DICOM Functions"),

@@ -1,6 +1,6 @@
 //! Functions that decode DICOM value representations (PS3.5 §6.2) the way
 //! real archives write them, for use on header tables. The parsing itself
-//! lives in `rwid_catalog::dicom::values`, shared with the DICOM scan.
+//! lives in `rwid_dicom::values`, shared with the DICOM scan.
 
 use std::sync::Arc;
 

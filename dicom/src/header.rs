@@ -461,7 +461,7 @@ fn dicm_marker_end(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dicom::attributes::CURATED;
+    use crate::attributes::CURATED;
 
     fn attribute(keyword: &str) -> Tag {
         CURATED

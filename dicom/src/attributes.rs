@@ -1,17 +1,13 @@
-//! The attributes a DICOM table has by default, named by DICOM keyword as
-//! IDC, BigQuery's `dicom_all` and pydicom spell them, typed by VR:
-//! DA to DATE, TM to TIME, DS/FD/FL to DOUBLE, IS/US/UL/SL/SS to BIGINT,
-//! text to VARCHAR; attributes whose dictionary VM allows several values are
-//! LISTs.
+//! The attributes an index keeps by default, named by DICOM keyword as
+//! IDC, BigQuery's `dicom_all` and pydicom spell them, typed by VR: DA a
+//! date, TM a time, DS/FD/FL a float, IS/US/UL/SL/SS an integer, the rest
+//! text; attributes whose dictionary VM allows several values are lists.
 
-use std::sync::Arc;
-
-use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, TagRange, VirtualVr};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::{StandardDataDictionary, tags};
 
-/// How an attribute's value becomes an Arrow value.
+/// What kind of value an attribute holds, as a column has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueType {
     Text,
@@ -21,21 +17,6 @@ pub enum ValueType {
     FloatList,
     Date,
     Time,
-}
-
-impl ValueType {
-    pub fn data_type(self) -> DataType {
-        let item = |t: DataType| DataType::List(Arc::new(Field::new("item", t, true)));
-        match self {
-            ValueType::Text => DataType::Utf8,
-            ValueType::TextList => item(DataType::Utf8),
-            ValueType::Integer => DataType::Int64,
-            ValueType::Float => DataType::Float64,
-            ValueType::FloatList => item(DataType::Float64),
-            ValueType::Date => DataType::Date32,
-            ValueType::Time => DataType::Time64(TimeUnit::Microsecond),
-        }
-    }
 }
 
 /// A header attribute that becomes a column.
@@ -273,22 +254,6 @@ fn parse_tag(spec: &str) -> Option<Tag> {
     let group = u16::from_str_radix(&hex[..4], 16).ok()?;
     let element = u16::from_str_radix(&hex[4..], 16).ok()?;
     Some(Tag(group, element))
-}
-
-/// Columns every DICOM table has after the attributes.
-pub mod file_columns {
-    /// Where the file is: a local path or an object-store URL.
-    pub const FILE_PATH: &str = "file_path";
-    /// Size of the file in bytes.
-    pub const FILE_SIZE: &str = "file_size";
-    /// When the file (object) was last modified, UTC.
-    pub const FILE_MODIFIED: &str = "file_modified";
-    /// Transfer syntax of the file's data set, from its file meta group.
-    pub const TRANSFER_SYNTAX_UID: &str = "TransferSyntaxUID";
-    /// Why the header could not be read; NULL when it was.
-    pub const READ_ERROR: &str = "read_error";
-    /// The whole header (up to the pixel data) as DICOM JSON, PS3.18 F.2.
-    pub const DICOM_JSON: &str = "dicom_json";
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ impl DicomHeader {
     }
 
     /// A top-level text value, trimmed; `None` when absent or empty.
-    pub(crate) fn top_level_text(&self, tag: Tag) -> Option<String> {
+    pub fn top_level_text(&self, tag: Tag) -> Option<String> {
         self.text_of(self.elements(), tag)
     }
 
