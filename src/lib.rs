@@ -9,8 +9,10 @@
 //! [`demo`] generates the demo lake and runs its showcase queries.
 
 pub use rwid_catalog as catalog;
+pub use rwid_dicom as dicom;
 pub use rwid_engine as engine;
 pub use rwid_engine::{RwidConfig, RwidContext, datafusion, session_state};
+pub use rwid_methods as methods;
 pub use rwid_udfs as udfs;
 
 pub mod cli;

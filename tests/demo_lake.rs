@@ -305,8 +305,8 @@ async fn the_example_cohort_file_reproduces_the_ground_truth() {
 /// with the RECIST rules in Rust, recomputed here from the same rows.
 #[tokio::test]
 async fn recist_timepoints_view_agrees_with_the_rules() {
-    use rwid::udfs::recist::irecist::{IRecistRules, ITimePoint, irecist_responses};
-    use rwid::udfs::recist::rules::{
+    use rwid::methods::recist::irecist::{IRecistRules, ITimePoint, irecist_responses};
+    use rwid::methods::recist::recist11::{
         NonTargetResponse, TargetAssessment, after_complete_response, overall_response,
         target_response,
     };

@@ -8,6 +8,7 @@
 //! - [`values`]: lenient parsing of DA, TM and AS values;
 //! - [`json`]: a header as DICOM JSON (PS3.18 F.2);
 //! - [`sr`]: the measurements of an SR measurement report (TID 1500);
+//! - [`uid`]: stable integer identifiers for UIDs;
 //! - [`attributes`]: the attributes an index keeps by default, and those a
 //!   user names by keyword or tag.
 
@@ -16,6 +17,7 @@ pub mod dataset;
 pub mod header;
 pub mod json;
 pub mod sr;
+pub mod uid;
 pub mod values;
 
 pub use attributes::{Attribute, CURATED, CustomAttribute, ValueType};

@@ -84,7 +84,8 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     }
     if !config.rules.is_empty() {
         // Same names as the shipped-rule functions registered above: these replace them.
-        let rules = rwid_udfs::harmonize::HarmonizationRules::with_files(&config.rules)?;
+        let rules = rwid_udfs::harmonize::RuleTables::with_files(&config.rules)
+            .map_err(|e| datafusion::common::DataFusionError::Execution(e.to_string()))?;
         let functions = rwid_udfs::harmonize::functions(std::sync::Arc::clone(&rules))
             .into_iter()
             .chain(rwid_udfs::quantitative::functions(rules));

@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::Datelike;
 use datafusion::common::Result;
 use rwid_catalog::schemas::{imaging, omop};
-use rwid_udfs::dicom::uid_id;
+use rwid_dicom::uid::uid_id;
 
 use super::concepts;
 use super::patients::Patient;

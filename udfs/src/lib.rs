@@ -27,7 +27,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = dicom::functions();
     functions.extend(clinical::functions());
     functions.extend(recist::functions());
-    let rules = harmonize::HarmonizationRules::builtin();
+    let rules = harmonize::RuleTables::builtin();
     functions.extend(harmonize::functions(Arc::clone(&rules)));
     functions.extend(quantitative::functions(rules));
     functions

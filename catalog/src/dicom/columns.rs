@@ -38,7 +38,6 @@ pub mod file_columns {
     pub const DICOM_JSON: &str = "dicom_json";
 }
 
-
 /// One column of a DICOM table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {

@@ -32,11 +32,11 @@ use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use datafusion::physical_plan::{DisplayFormatType, ExecutionPlan};
 use futures::{FutureExt, StreamExt};
 
-use rwid_dicom::CustomAttribute;
 use super::batch::build_batch;
 use super::columns::{Column, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, FileReader, OnError, apply_on_error};
 use super::table::parse_dicom_options;
+use rwid_dicom::CustomAttribute;
 
 /// The `dicom` format's options, as `OPTIONS (...)` or `format_options` give them.
 fn parse_options(options: &HashMap<String, String>) -> Result<DicomFormat> {

@@ -22,9 +22,9 @@ pub mod scan;
 pub mod sr_table;
 pub mod table;
 
-pub use rwid_dicom::CustomAttribute;
 pub use format::{DicomFormat, DicomFormatFactory, DicomSource};
 pub use rollups::{DicomSeries, DicomStudies};
+pub use rwid_dicom::CustomAttribute;
 pub use scan::{DicomFile, DicomScanExec, OnError};
 pub use sr_table::ReadDicomSr;
 pub use table::{DicomTable, DicomTableFactory, ReadDicom};

@@ -22,10 +22,10 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use dicom_dictionary_std::tags;
 use futures::{StreamExt, TryStreamExt};
 
-use rwid_dicom::DicomHeader;
 use super::scan::{DicomFile, FileReader, IO_CONCURRENCY, OnError, display_path};
-use rwid_dicom::sr::{Code, SrMeasurement};
 use super::table::{DicomTable, on_error_argument, string_argument};
+use rwid_dicom::DicomHeader;
+use rwid_dicom::sr::{Code, SrMeasurement};
 use rwid_dicom::values::parse_date;
 
 /// The table's columns: the report's identity, then one measurement.

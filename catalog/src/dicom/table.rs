@@ -24,9 +24,9 @@ use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
-use rwid_dicom::CustomAttribute;
 use super::columns::{Column, schema_of, table_columns};
 use super::scan::{DicomFile, DicomScanExec, OnError};
+use rwid_dicom::CustomAttribute;
 
 /// A table over the DICOM files under one or more locations.
 #[derive(Debug)]

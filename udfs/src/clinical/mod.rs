@@ -6,7 +6,7 @@ use datafusion::logical_expr::ScalarUDF;
 
 mod pack_years;
 
-pub use pack_years::{PackYears, pack_years};
+pub use pack_years::PackYears;
 
 /// The clinical family's functions.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

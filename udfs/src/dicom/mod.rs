@@ -12,7 +12,7 @@ mod uid_id;
 
 pub use age::DicomAgeYears;
 pub use date::DicomDate;
-pub use uid_id::{DicomUidId, uid_id};
+pub use uid_id::DicomUidId;
 
 /// The DICOM family's functions.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::anova::one_way_anova;
+use rwid_methods::harmonize::anova::one_way_anova;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),

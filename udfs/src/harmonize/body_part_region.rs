@@ -12,8 +12,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::HarmonizationRules;
 use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -23,7 +23,7 @@ Defined Terms\") codes it in SNOMED CT: a struct of `code` (the SNOMED CT concep
 `meaning` and `rule` (the term matched, with the rule file's name and version). Values are \
 compared as the defined terms are written, upper case without spaces or punctuation, so `Chest` \
 and `ABDOMEN PELVIS` match `CHEST` and `ABDOMENPELVIS`. NULL for a value that is not a defined \
-term. The terms are the versioned table `udfs/rules/body_parts.toml` (generated from highdicom's \
+term. The terms are the versioned table `methods/rules/body_parts.toml` (generated from highdicom's \
 copy of Table L-1 by `tests/python/dicom_body_parts.py`), extended with `rwid --rules FILE`. A \
 lake's `imaging.image_occurrence` takes its `anatomic_site_concept_id` from the code through the \
 lake's own SNOMED concepts.",
@@ -44,11 +44,11 @@ lake's own SNOMED concepts.",
 #[derive(Debug)]
 pub struct BodyPartRegion {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl BodyPartRegion {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::any(1, Volatility::Immutable),
             rules,
@@ -87,14 +87,15 @@ impl ScalarUDFImpl for BodyPartRegion {
             .iter()
             .map(|value| value.and_then(|v| self.rules.body_parts.region(v)))
             .collect();
-        let column = |field: fn(&super::body_parts::AnatomicRegion) -> &str| -> ArrayRef {
-            Arc::new(
-                regions
-                    .iter()
-                    .map(|r| r.map(field))
-                    .collect::<StringArray>(),
-            )
-        };
+        let column =
+            |field: fn(&rwid_methods::harmonize::body_parts::AnatomicRegion) -> &str| -> ArrayRef {
+                Arc::new(
+                    regions
+                        .iter()
+                        .map(|r| r.map(field))
+                        .collect::<StringArray>(),
+                )
+            };
         let columns = vec![
             column(|r| &r.code),
             column(|r| &r.meaning),

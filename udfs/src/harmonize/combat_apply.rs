@@ -15,8 +15,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::combat::{ComBatModel, MODEL_FORMAT, PreparedModel, SampleDesign};
 use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list};
+use rwid_methods::harmonize::combat::{ComBatModel, MODEL_FORMAT, PreparedModel, SampleDesign};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),

@@ -13,9 +13,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::combat::moments::Cell;
-use super::combat::{ComBatOptions, SampleBlock, SampleMoments, Shape, fit};
 use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list, list_scalar};
+use rwid_methods::harmonize::combat::moments::Cell;
+use rwid_methods::harmonize::combat::{ComBatOptions, SampleBlock, SampleMoments, Shape, fit};
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),

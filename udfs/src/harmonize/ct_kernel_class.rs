@@ -11,10 +11,10 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::kernels::KernelClass;
-use super::rules::HarmonizationRules;
-use super::vendors::VendorKind;
 use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use rwid_methods::harmonize::kernels::KernelClass;
+use rwid_methods::harmonize::vendors::VendorKind;
+use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -22,7 +22,7 @@ use super::{is_text, same_rules_same_function, text_argument, text_fields};
 (0018,1210)) on a scanner of the given Manufacturer, as a struct: `class` (`smooth`, `medium`, \
 `sharp`, `special` for QA kernels, NULL when no rule knows the kernel), `vendor` (as \
 `scanner_vendor` reads the Manufacturer) and `rule` (which rule decided, with the rule file's \
-version). Kernels are read per vendor from the versioned table `udfs/rules/ct_kernels.toml`: \
+version). Kernels are read per vendor from the versioned table `methods/rules/ct_kernels.toml`: \
 Siemens by the resolution index after the family letters (up to 41 smooth, 42-49 medium, 50 and \
 up sharp; U kernels sharp; S80/S90 special), GE by name (STANDARD, SOFT smooth; DETAIL, CHEST \
 medium; LUNG, BONE, BONEPLUS, EDGE sharp), Philips by letter (A, B smooth; C medium; D, E, L, Y* \
@@ -49,11 +49,11 @@ radiomic features).",
 #[derive(Debug)]
 pub struct CtKernelClass {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl CtKernelClass {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::any(2, Volatility::Immutable),
             rules,

@@ -1,6 +1,6 @@
 //! Scanner harmonization: make scanner metadata comparable across sites
 //! (vendor, kernel, acquisition classes), with rule tables in versioned data
-//! files (`udfs/rules/`) that users extend. The rules are plain Rust in
+//! files (`methods/rules/`) that users extend. The rules are plain Rust in
 //! `vendors.rs` and `kernels.rs`; one SQL function per file around them.
 
 use std::sync::Arc;
@@ -12,20 +12,14 @@ use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF};
 
 mod acquisition_class;
-pub mod anova;
 mod batch_effect_anova;
 mod body_part_region;
-pub mod body_parts;
-pub mod combat;
 mod combat_apply;
 mod combat_fit;
 mod ct_kernel_class;
-pub mod kernels;
-pub mod rules;
 mod rules_version;
 mod scanner_model;
 mod scanner_vendor;
-pub mod vendors;
 
 pub use acquisition_class::{FieldStrengthClass, PixelSpacingClass, SliceThicknessClass};
 pub use batch_effect_anova::BatchEffectAnova;
@@ -33,14 +27,14 @@ pub use body_part_region::BodyPartRegion;
 pub use combat_apply::CombatApply;
 pub use combat_fit::CombatFit;
 pub use ct_kernel_class::CtKernelClass;
-pub use rules::HarmonizationRules;
 pub use rules_version::HarmonizationRulesVersion;
+pub use rwid_methods::RuleTables;
 pub use scanner_model::ScannerModel;
 pub use scanner_vendor::{ScannerVendor, ScannerVendorDetails};
 
 /// The harmonization functions, reading `rules` (the shipped rules, or
 /// those with a user's files in front).
-pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
+pub fn functions(rules: Arc<RuleTables>) -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(ScannerVendor::new(Arc::clone(&rules)))),
         Arc::new(ScalarUDF::from(ScannerModel::new(Arc::clone(&rules)))),

@@ -10,8 +10,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::HarmonizationRules;
 use super::same_rules_same_function;
+use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -32,11 +32,11 @@ versioned, and `scanner_vendor_details` and `ct_kernel_class` name the version i
 #[derive(Debug)]
 pub struct HarmonizationRulesVersion {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl HarmonizationRulesVersion {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::nullary(Volatility::Immutable),
             rules,

@@ -10,9 +10,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::HarmonizationRules;
-use super::vendors::VendorKind;
 use super::{is_text, same_rules_same_function, text_argument};
+use rwid_methods::harmonize::vendors::VendorKind;
+use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -38,11 +38,11 @@ them. NULL for a NULL or empty model.",
 #[derive(Debug)]
 pub struct ScannerModel {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl ScannerModel {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::any(2, Volatility::Immutable),
             rules,
@@ -51,11 +51,7 @@ impl ScannerModel {
 }
 
 /// `model` as one spelling, its vendor's name dropped when it leads.
-pub fn normalize_model(
-    rules: &HarmonizationRules,
-    vendor: Option<&str>,
-    model: &str,
-) -> Option<String> {
+pub fn normalize_model(rules: &RuleTables, vendor: Option<&str>, model: &str) -> Option<String> {
     let spaced: String = model
         .to_uppercase()
         .chars()

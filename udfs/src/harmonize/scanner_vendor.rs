@@ -11,9 +11,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::HarmonizationRules;
-use super::vendors::VendorMatch;
 use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use rwid_methods::harmonize::vendors::VendorMatch;
+use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
     doc_section(label = "Harmonization Functions"),
@@ -24,7 +24,7 @@ whatever the spelling (case, punctuation, quotes, legal suffixes such as Inc. or
 appended after a `/`, one-letter typos of a vendor's name). NULL when the value names software \
 that wrote a derived object or converted it (QIICR, highdicom, pydicom-seg, PixelMed, converters \
 of Imaging Data Commons, MIM), a placeholder, or nothing the rules know: unknown stays unknown, \
-never a wrong vendor. The rules are the versioned table `udfs/rules/scanner_vendors.toml` (from \
+never a wrong vendor. The rules are the versioned table `methods/rules/scanner_vendors.toml` (from \
 GDCM's gdcmEquipmentManufacturer.cxx, dcm2niix and the Manufacturer values of Imaging Data \
 Commons), extended with `rwid --rules FILE`; `scanner_vendor_details` says which rule decided. \
 When Manufacturer is empty, a vendor's private creator names it too (`GEMS_IDEN_01`, `SIEMENS CSA \
@@ -45,7 +45,7 @@ and take `coalesce(scanner_vendor(Manufacturer), scanner_vendor(tag_00090010), .
 #[derive(Debug)]
 pub struct ScannerVendor {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 #[user_doc(
@@ -70,11 +70,11 @@ that wrote the object), `rule` (which rule decided, with the rule file's name an
 #[derive(Debug)]
 pub struct ScannerVendorDetails {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl ScannerVendor {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::any(1, Volatility::Immutable),
             rules,
@@ -83,7 +83,7 @@ impl ScannerVendor {
 }
 
 impl ScannerVendorDetails {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::any(1, Volatility::Immutable),
             rules,
@@ -101,7 +101,7 @@ fn one_text_argument(name: &str, arg_types: &[DataType]) -> Result<()> {
 /// Reads every row's Manufacturer; `None` for NULL rows. Returns the
 /// values read too, and whether the argument was a scalar.
 fn classify_rows(
-    rules: &HarmonizationRules,
+    rules: &RuleTables,
     args: &ScalarFunctionArgs,
 ) -> Result<(StringArray, Vec<Option<VendorMatch>>, bool)> {
     let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
@@ -142,7 +142,7 @@ impl ScalarUDFImpl for ScannerVendor {
         let vendors: StringArray = matches
             .into_iter()
             .map(|m| {
-                m.filter(|m| m.kind == super::vendors::VendorKind::Scanner)
+                m.filter(|m| m.kind == rwid_methods::harmonize::vendors::VendorKind::Scanner)
                     .and_then(|m| m.name)
             })
             .collect();
@@ -173,7 +173,7 @@ impl ScalarUDFImpl for ScannerVendorDetails {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        use super::vendors::{VendorKind, normalize};
+        use rwid_methods::harmonize::vendors::{VendorKind, normalize};
         let (raw, matches, all_scalars) = classify_rows(&self.rules, &args)?;
         let column = |f: &dyn Fn(&VendorMatch) -> Option<String>| -> ArrayRef {
             Arc::new(

@@ -6,7 +6,7 @@ use datafusion::logical_expr::AggregateUDF;
 
 mod volume_check;
 
-pub use volume_check::{SliceGeometry, VolumeCheck, VolumeCheckUdaf, check_volume};
+pub use volume_check::VolumeCheckUdaf;
 
 /// The imaging family's aggregate functions.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {

@@ -12,9 +12,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::equations::CentiloidEquation;
 use super::{number, number_output, text};
-use crate::harmonize::{HarmonizationRules, same_rules_same_function};
+use crate::harmonize::{RuleTables, same_rules_same_function};
+use rwid_methods::quantitative::centiloid::CentiloidEquation;
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -26,7 +26,7 @@ florbetaben (standard: Rowe 2017, 153.4 SUVR - 154.9; `berkeley`; `avid`; `dccl`
 flutemetamol (standard: Battle 2018, 121.42 SUVR - 121.16; `pmod`; `fsl`; `dccl`), NAV4694 \
 (Rowe 2016). Each equation is valid only for SUVRs from its pipeline and reference region (whole \
 cerebellum); an unknown tracer or pipeline is an error listing the known ones, never a guess. \
-Negative values are kept. The table is the versioned file `udfs/rules/centiloid.toml`; sites add \
+Negative values are kept. The table is the versioned file `methods/rules/centiloid.toml`; sites add \
 their own level-2 calibrations with `rwid --rules FILE`. `centiloid_equation` names the equation \
 used, to store with the values.",
     syntax_example = "centiloid(suvr, tracer [, pipeline])",
@@ -51,7 +51,7 @@ used, to store with the values.",
 #[derive(Debug)]
 pub struct Centiloid {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 #[user_doc(
@@ -78,11 +78,11 @@ Centiloid values: an SUVR converted with another pipeline's equation is wrong by
 #[derive(Debug)]
 pub struct CentiloidEquationDetails {
     signature: Signature,
-    rules: Arc<HarmonizationRules>,
+    rules: Arc<RuleTables>,
 }
 
 impl Centiloid {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
             rules,
@@ -91,7 +91,7 @@ impl Centiloid {
 }
 
 impl CentiloidEquationDetails {
-    pub fn new(rules: Arc<HarmonizationRules>) -> Self {
+    pub fn new(rules: Arc<RuleTables>) -> Self {
         Self {
             signature: Signature::user_defined(Volatility::Immutable),
             rules,
@@ -104,7 +104,7 @@ same_rules_same_function!(Centiloid, CentiloidEquationDetails);
 /// Finds each row's equation, from the text columns at `tracer` and
 /// `tracer + 1`; `None` for a NULL tracer.
 fn equations<'a>(
-    rules: &'a HarmonizationRules,
+    rules: &'a RuleTables,
     arrays: &[ArrayRef],
     tracer: usize,
     rows: usize,

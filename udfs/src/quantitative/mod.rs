@@ -1,7 +1,7 @@
 //! Quantitative imaging categories: amyloid PET Centiloid and positivity,
 //! tau PET categories, LVEF and GLS categories. Each function cites its
 //! equation's or cut-off's source; equations that change over time live in
-//! the versioned rule file `udfs/rules/centiloid.toml`, cut-offs that
+//! the versioned rule file `methods/rules/centiloid.toml`, cut-offs that
 //! differ between studies are arguments.
 
 use std::sync::Arc;
@@ -11,11 +11,10 @@ use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 
-use crate::harmonize::HarmonizationRules;
+use crate::harmonize::RuleTables;
 
 mod cardiac;
 mod centiloid;
-pub mod equations;
 mod thresholds;
 
 pub use cardiac::{GlsCategory, LvefCategory};
@@ -23,7 +22,7 @@ pub use centiloid::{Centiloid, CentiloidEquationDetails};
 pub use thresholds::{AmyloidPositive, TauCategory};
 
 /// The quantitative functions, reading `rules` for the Centiloid equations.
-pub fn functions(rules: Arc<HarmonizationRules>) -> Vec<Arc<ScalarUDF>> {
+pub fn functions(rules: Arc<RuleTables>) -> Vec<Arc<ScalarUDF>> {
     vec![
         Arc::new(ScalarUDF::from(Centiloid::new(Arc::clone(&rules)))),
         Arc::new(ScalarUDF::from(CentiloidEquationDetails::new(rules))),

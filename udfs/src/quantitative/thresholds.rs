@@ -11,6 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
+use rwid_methods::quantitative::pet::{amyloid_positive, tau_category};
+
 use super::{number, numeric_arguments, text_output};
 
 #[user_doc(
@@ -124,7 +126,12 @@ impl ScalarUDFImpl for AmyloidPositive {
             &[DataType::Float64, DataType::Float64],
         )?;
         let values: BooleanArray = (0..arrays[0].len())
-            .map(|row| Some(number(&arrays, 0, row)? >= number(&arrays, 1, row)?))
+            .map(|row| {
+                Some(amyloid_positive(
+                    number(&arrays, 0, row)?,
+                    number(&arrays, 1, row)?,
+                ))
+            })
             .collect();
         crate::columnar(Arc::new(values), all_scalars)
     }
@@ -169,16 +176,10 @@ impl ScalarUDFImpl for TauCategory {
                 values.push(None);
                 continue;
             };
-            if lower > upper {
-                return exec_err!("tau_category: lower ({lower}) is above upper ({upper})");
+            match tau_category(suvr, lower, upper) {
+                Ok(category) => values.push(Some(category)),
+                Err(e) => return exec_err!("{e}"),
             }
-            values.push(Some(if suvr < lower {
-                "low"
-            } else if suvr <= upper {
-                "intermediate"
-            } else {
-                "high"
-            }));
         }
         text_output(values, all_scalars)
     }

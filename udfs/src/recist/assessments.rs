@@ -9,8 +9,8 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 
-use super::irecist::IResponse;
-use super::rules::Response;
+use rwid_methods::recist::irecist::IResponse;
+use rwid_methods::recist::recist11::Response;
 
 /// A time-point response as text: RECIST 1.1's or iRECIST's.
 pub(super) trait TimePointResponse: Copy + std::fmt::Debug {

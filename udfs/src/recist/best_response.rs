@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::assessments::{Assessments, ReferenceDay, days_of, keep_first_setting, state_fields};
-use super::rules::{BestResponseRules, Response, best_overall_response};
+use rwid_methods::recist::recist11::{BestResponseRules, Response, best_overall_response};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

@@ -11,7 +11,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::assessments::{Assessments, ReferenceDay, days_of, keep_first_setting, state_fields};
-use super::irecist::{IResponse, irecist_best_response};
+use rwid_methods::recist::irecist::{IResponse, irecist_best_response};
 
 /// RECIST 1.1's minimum duration of SD, as `recist11_best_response` uses it.
 const DEFAULT_MIN_SD_DAYS: i64 = 42;

@@ -14,8 +14,8 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::assessments::days_of;
-use super::irecist::{IRecistRules, ITimePoint, irecist_responses};
-use super::rules::{NonTargetResponse, Response};
+use rwid_methods::recist::irecist::{IRecistRules, ITimePoint, irecist_responses};
+use rwid_methods::recist::recist11::{NonTargetResponse, Response};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

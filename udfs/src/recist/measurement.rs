@@ -11,7 +11,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::Measurement;
+use rwid_methods::recist::recist11::Measurement;
 
 /// RECIST 1.1's default for a lesion present but too small to measure.
 const DEFAULT_TOO_SMALL_MM: f64 = 5.0;

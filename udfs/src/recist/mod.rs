@@ -11,14 +11,12 @@ use datafusion::logical_expr::{AggregateUDF, ColumnarValue, ScalarUDF, WindowUDF
 
 mod assessments;
 mod best_response;
-pub mod irecist;
 mod irecist_best_response;
 mod irecist_response;
 mod lesion_class;
 mod measurement;
 mod overall_response;
 mod response_dates;
-pub mod rules;
 mod select_targets;
 mod target_response;
 

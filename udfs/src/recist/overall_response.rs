@@ -9,8 +9,10 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::{NonTargetResponse, Response, after_complete_response, overall_response};
 use super::{text_rows, value};
+use rwid_methods::recist::recist11::{
+    NonTargetResponse, Response, after_complete_response, overall_response,
+};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

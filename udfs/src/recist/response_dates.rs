@@ -14,7 +14,7 @@ use datafusion_macros::user_doc;
 
 use super::assessments::{Assessments, days_of, state_fields};
 use super::fixed_arguments;
-use super::rules::{Response, response_dates};
+use rwid_methods::recist::recist11::{Response, response_dates};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

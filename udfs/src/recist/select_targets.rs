@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::fixed_arguments;
-use super::rules::{LesionKind, TargetCandidate, select_targets};
+use rwid_methods::recist::recist11::{LesionKind, TargetCandidate, select_targets};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

@@ -8,8 +8,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rules::{TargetAssessment, target_response};
 use super::{fixed_arguments, text_rows, value};
+use rwid_methods::recist::recist11::{TargetAssessment, target_response};
 
 #[user_doc(
     doc_section(label = "RECIST Functions"),

@@ -1,25 +1,40 @@
-//! The rule tables harmonization and the quantitative functions read, from versioned TOML files: the ones
-//! shipped in `udfs/rules/` and any the user adds (`rwid --rules FILE`),
-//! whose entries are tried before the shipped ones.
+//! The rule tables harmonization and the quantitative methods read, from
+//! versioned TOML files: the ones shipped in `methods/rules/` and any the
+//! user adds (`rwid --rules FILE`), whose entries are tried before the
+//! shipped ones.
 
+use std::fmt;
 use std::sync::Arc;
 
-use datafusion::common::{DataFusionError, Result};
 use serde::Deserialize;
 
-use super::body_parts::{BodyPartEntry, BodyPartRules};
-use super::kernels::{KernelRule, KernelRules};
-use super::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
-use crate::quantitative::equations::{CentiloidRules, EquationEntry};
+use crate::harmonize::body_parts::{BodyPartEntry, BodyPartRules};
+use crate::harmonize::kernels::{KernelRule, KernelRules};
+use crate::harmonize::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
+use crate::quantitative::centiloid::{CentiloidRules, EquationEntry};
+
+/// A rule file that cannot be read or used, with the file and the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError(pub String);
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+pub type Result<T, E = RuleError> = std::result::Result<T, E>;
 
 /// The shipped scanner vendor rules.
-const SCANNER_VENDORS: &str = include_str!("../../rules/scanner_vendors.toml");
+const SCANNER_VENDORS: &str = include_str!("../rules/scanner_vendors.toml");
 /// The shipped CT reconstruction-kernel rules.
-const CT_KERNELS: &str = include_str!("../../rules/ct_kernels.toml");
+const CT_KERNELS: &str = include_str!("../rules/ct_kernels.toml");
 /// The shipped Centiloid equations.
-const CENTILOID: &str = include_str!("../../rules/centiloid.toml");
+const CENTILOID: &str = include_str!("../rules/centiloid.toml");
 /// The shipped Body Part Examined terms (DICOM PS3.16 Annex L).
-const BODY_PARTS: &str = include_str!("../../rules/body_parts.toml");
+const BODY_PARTS: &str = include_str!("../rules/body_parts.toml");
 /// Every shipped rule file, in the order they are tried.
 const SHIPPED: [&str; 4] = [SCANNER_VENDORS, CT_KERNELS, CENTILOID, BODY_PARTS];
 
@@ -52,10 +67,10 @@ pub struct RuleSource {
     pub origin: String,
 }
 
-/// Every rule table harmonization and the quantitative functions use,
+/// Every rule table harmonization and the quantitative methods use,
 /// merged from the shipped files and the user's.
 #[derive(Debug)]
-pub struct HarmonizationRules {
+pub struct RuleTables {
     pub vendors: VendorRules,
     pub kernels: KernelRules,
     pub centiloid: CentiloidRules,
@@ -64,17 +79,14 @@ pub struct HarmonizationRules {
     pub sources: Vec<RuleSource>,
 }
 
-impl HarmonizationRules {
+impl RuleTables {
     /// The rules shipped with rwid.
     pub fn builtin() -> Arc<Self> {
-        static BUILTIN: std::sync::LazyLock<Arc<HarmonizationRules>> =
-            std::sync::LazyLock::new(|| {
-                let shipped: Vec<(&str, &str)> =
-                    SHIPPED.iter().map(|text| (*text, "builtin")).collect();
-                Arc::new(
-                    HarmonizationRules::from_texts(&shipped).expect("the shipped rule files parse"),
-                )
-            });
+        static BUILTIN: std::sync::LazyLock<Arc<RuleTables>> = std::sync::LazyLock::new(|| {
+            let shipped: Vec<(&str, &str)> =
+                SHIPPED.iter().map(|text| (*text, "builtin")).collect();
+            Arc::new(RuleTables::from_texts(&shipped).expect("the shipped rule files parse"))
+        });
         Arc::clone(&BUILTIN)
     }
 
@@ -89,10 +101,7 @@ impl HarmonizationRules {
                 std::fs::read_to_string(path)
                     .map(|text| (text, path.display().to_string()))
                     .map_err(|e| {
-                        DataFusionError::Execution(format!(
-                            "cannot read rule file '{}': {e}",
-                            path.display()
-                        ))
+                        RuleError(format!("cannot read rule file '{}': {e}", path.display()))
                     })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -112,9 +121,8 @@ impl HarmonizationRules {
         let mut body_parts = BodyPartRules::default();
         let mut sources = Vec::new();
         for (text, origin) in texts {
-            let file: RuleFile = toml::from_str(text).map_err(|e| {
-                DataFusionError::Execution(format!("rule file '{origin}' is not valid: {e}"))
-            })?;
+            let file: RuleFile = toml::from_str(text)
+                .map_err(|e| RuleError(format!("rule file '{origin}' is not valid: {e}")))?;
             let source = RuleSource {
                 name: file.name,
                 version: file.version,

@@ -1,14 +1,14 @@
 //! CT reconstruction-kernel sharpness classes: plain Rust over the rule
-//! table in `udfs/rules/ct_kernels.toml` (its header gives the sources).
+//! table in `methods/rules/ct_kernels.toml` (its header gives the sources).
 
 use std::collections::BTreeMap;
 
-use datafusion::common::{DataFusionError, Result};
+use crate::rule_tables::{Result, RuleError};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::rules::RuleSource;
 use super::vendors::normalize;
+use crate::rule_tables::RuleSource;
 
 /// A `[[kernel]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -69,20 +69,20 @@ fn check_class(class: &str, origin: &str) -> Result<()> {
     if CLASSES.contains(&class) {
         Ok(())
     } else {
-        Err(DataFusionError::Execution(format!(
+        Err(RuleError(format!(
             "rule file '{origin}': kernel class '{class}' is not one of {CLASSES:?}"
         )))
     }
 }
 
 impl KernelRules {
-    pub(super) fn extend(&mut self, rules: Vec<KernelRule>, source: &RuleSource) -> Result<()> {
+    pub(crate) fn extend(&mut self, rules: Vec<KernelRule>, source: &RuleSource) -> Result<()> {
         let label = format!("{} {}", source.name, source.version);
         for rule in rules {
             let matcher = match (&rule.pattern, rule.exact.is_empty()) {
                 (Some(pattern), true) => {
                     let regex = Regex::new(&format!("(?i){pattern}")).map_err(|e| {
-                        DataFusionError::Execution(format!(
+                        RuleError(format!(
                             "rule file '{}': kernel pattern '{pattern}': {e}",
                             source.origin
                         ))
@@ -95,7 +95,7 @@ impl KernelRules {
                         check_class(class, &source.origin)?;
                     }
                     if rule.class.is_none() && rule.bands.is_empty() {
-                        return Err(DataFusionError::Execution(format!(
+                        return Err(RuleError(format!(
                             "rule file '{}': kernel pattern '{pattern}' needs a class or bands",
                             source.origin
                         )));
@@ -118,7 +118,7 @@ impl KernelRules {
                     )
                 }
                 _ => {
-                    return Err(DataFusionError::Execution(format!(
+                    return Err(RuleError(format!(
                         "rule file '{}': a kernel rule for {} has either `exact` names or a `pattern`",
                         source.origin, rule.vendor
                     )));
@@ -200,10 +200,10 @@ fn pattern_text(regex: &Regex) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rules::HarmonizationRules;
+    use crate::rule_tables::RuleTables;
 
     fn class(vendor: &str, kernel: &str) -> Option<String> {
-        HarmonizationRules::builtin()
+        RuleTables::builtin()
             .kernels
             .classify(Some(vendor), kernel)
             .class
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn the_rule_is_named() {
-        let rules = HarmonizationRules::builtin();
+        let rules = RuleTables::builtin();
         let decided = rules.kernels.classify(Some("Siemens"), "Br59d");
         assert_eq!(decided.class.as_deref(), Some("sharp"));
         assert!(decided.rule.contains("number 59"), "{}", decided.rule);

@@ -1,14 +1,14 @@
 //! Which company made the device behind a DICOM Manufacturer value, or which
 //! software wrote it: plain Rust over the rule table in
-//! `udfs/rules/scanner_vendors.toml` (its header says how matching works).
+//! `methods/rules/scanner_vendors.toml` (its header says how matching works).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use datafusion::common::{DataFusionError, Result};
+use crate::rule_tables::{Result, RuleError};
 use serde::Deserialize;
 
-use super::rules::RuleSource;
+use crate::rule_tables::RuleSource;
 
 /// A `[[scanner]]` entry: spellings of one device maker.
 #[derive(Debug, Deserialize)]
@@ -170,7 +170,7 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 
 impl VendorRules {
     /// Adds one rule file's entries after those already added.
-    pub(super) fn extend(
+    pub(crate) fn extend(
         &mut self,
         scanners: Vec<VendorEntry>,
         software: Vec<SoftwareEntry>,
@@ -202,7 +202,7 @@ impl VendorRules {
             for name in entry.typo_of {
                 let name = normalize(&name);
                 if name.chars().count() < 5 {
-                    return Err(DataFusionError::Execution(format!(
+                    return Err(RuleError(format!(
                         "rule file '{}': typo_of '{name}' is shorter than 5 letters; typos of short names match other words",
                         source.origin
                     )));
@@ -315,11 +315,11 @@ fn unknown(rule: String) -> VendorMatch {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rules::HarmonizationRules;
     use super::*;
+    use crate::rule_tables::RuleTables;
 
     fn vendor(raw: &str) -> (VendorKind, Option<String>) {
-        let m = HarmonizationRules::builtin().vendors.classify(raw);
+        let m = RuleTables::builtin().vendors.classify(raw);
         (m.kind, m.name)
     }
 
@@ -366,7 +366,7 @@ mod tests {
         );
         assert_eq!(vendor("0000000"), (VendorKind::Unknown, None));
         assert_eq!(vendor(""), (VendorKind::Unknown, None));
-        let toshiba = HarmonizationRules::builtin().vendors.classify("TOSHIBA");
+        let toshiba = RuleTables::builtin().vendors.classify("TOSHIBA");
         assert_eq!(toshiba.original.as_deref(), Some("Toshiba"));
         assert!(
             toshiba

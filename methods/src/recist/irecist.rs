@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use super::rules::{
+use super::recist11::{
     NonTargetResponse, Response, after_complete_response, at_least, overall_response,
 };
 
@@ -51,7 +51,7 @@ impl IResponse {
     /// `iCR`, `iPR`, `iSD`, `NON-iCR/NON-iUPD` (or `iNN`), `iUPD`, `iCPD`,
     /// `NE`, any case, with or without the `i`.
     pub fn parse(text: &str) -> Option<Self> {
-        let normalized = super::rules::response_key(text);
+        let normalized = super::recist11::response_key(text);
         let without_i = |s: &str| s.replace("ICR", "CR").replace("IUPD", "UPD");
         match without_i(normalized.strip_prefix('I').unwrap_or(&normalized)).as_str() {
             "CR" => Some(IResponse::Cr),

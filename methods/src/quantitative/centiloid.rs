@@ -1,10 +1,10 @@
 //! Centiloid equations as plain Rust over the rule table in
-//! `udfs/rules/centiloid.toml` (its header gives the sources and the form).
+//! `methods/rules/centiloid.toml` (its header gives the sources and the form).
 
-use datafusion::common::{DataFusionError, Result};
+use crate::rule_tables::{Result, RuleError};
 use serde::Deserialize;
 
-use crate::harmonize::rules::RuleSource;
+use crate::rule_tables::RuleSource;
 
 /// An `[[equation]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -67,7 +67,7 @@ impl CentiloidRules {
     pub fn extend(&mut self, entries: Vec<EquationEntry>, source: &RuleSource) -> Result<()> {
         for entry in entries {
             let invalid = |why: &str| {
-                DataFusionError::Execution(format!(
+                RuleError(format!(
                     "rule file '{}': Centiloid equation '{}' {why}",
                     source.origin, entry.id
                 ))
@@ -144,10 +144,10 @@ impl CentiloidRules {
 
 #[cfg(test)]
 mod tests {
-    use crate::harmonize::HarmonizationRules;
+    use crate::rule_tables::RuleTables;
 
     fn cl(suvr: f64, tracer: &str, pipeline: Option<&str>) -> f64 {
-        HarmonizationRules::builtin()
+        RuleTables::builtin()
             .centiloid
             .find(tracer, pipeline)
             .unwrap()
@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn unknown_tracers_and_pipelines_are_errors() {
-        let rules = HarmonizationRules::builtin();
+        let rules = RuleTables::builtin();
         let error = rules.centiloid.find("FDG", None).unwrap_err();
         assert!(
             error.contains("no Centiloid equation for tracer 'FDG'"),

@@ -1,13 +1,13 @@
 //! DICOM Body Part Examined (0018,0015) to the SNOMED CT code of the
 //! anatomic region it names (DICOM PS3.16 Annex L, Table L-1), from the
-//! rule file `udfs/rules/body_parts.toml` and any the user adds.
+//! rule file `methods/rules/body_parts.toml` and any the user adds.
 
 use std::collections::HashMap;
 
-use datafusion::common::{DataFusionError, Result};
+use crate::rule_tables::{Result, RuleError};
 use serde::Deserialize;
 
-use super::rules::RuleSource;
+use crate::rule_tables::RuleSource;
 
 /// One `[[body_part]]` entry of a rule file.
 #[derive(Debug, Clone, Deserialize)]
@@ -52,7 +52,7 @@ impl BodyPartRules {
         for entry in entries {
             let term = normalize_body_part(&entry.term);
             if term.is_empty() || entry.code.trim().is_empty() {
-                return Err(DataFusionError::Execution(format!(
+                return Err(RuleError(format!(
                     "rule file '{}': body part entry '{}' needs a term and a SNOMED CT code",
                     source.origin, entry.term
                 )));
@@ -75,11 +75,11 @@ impl BodyPartRules {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rules::HarmonizationRules;
+    use crate::rule_tables::RuleTables;
 
     #[test]
     fn defined_terms_and_real_world_spellings() {
-        let rules = HarmonizationRules::builtin();
+        let rules = RuleTables::builtin();
         let code = |value: &str| rules.body_parts.region(value).map(|r| r.code.as_str());
         // PS3.16 Table L-1.
         assert_eq!(code("CHEST"), Some("816094009"));

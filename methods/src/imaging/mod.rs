@@ -1,0 +1,3 @@
+//! Checks of image series.
+
+pub mod volume;
