@@ -108,7 +108,7 @@ async fn read_dicom_sr_agrees_with_highdicom() {
     );
 }
 
-/// udfs/rules/body_parts.toml is exactly what its generator writes from
+/// methods/rules/body_parts.toml is exactly what its generator writes from
 /// highdicom (pinned in .ci/requirements.txt): nothing edited by hand.
 #[test]
 fn body_part_rules_are_the_generators_output() {
@@ -117,11 +117,11 @@ fn body_part_rules_are_the_generators_output() {
     };
     let committed = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/udfs/rules/body_parts.toml"
+        "/methods/rules/body_parts.toml"
     ))
     .unwrap();
     assert!(
         generated == committed,
-        "udfs/rules/body_parts.toml differs from tests/python/dicom_body_parts.py's output; regenerate it"
+        "methods/rules/body_parts.toml differs from tests/python/dicom_body_parts.py's output; regenerate it"
     );
 }

@@ -25,7 +25,7 @@ pub struct RwidConfig {
     pub target_partitions: Option<usize>,
     /// Rows per record batch; DataFusion's default (8192) when unset.
     pub batch_size: Option<usize>,
-    /// Harmonization rule files (the shape of `udfs/rules/*.toml`) whose
+    /// Harmonization rule files (the shape of `methods/rules/*.toml`) whose
     /// entries are tried before the shipped ones: a site's own vendor
     /// spellings or protocol kernels.
     pub rules: Vec<std::path::PathBuf>,

@@ -35,7 +35,7 @@ pub struct Cli {
     pub lake: Option<String>,
 
     /// Harmonization rule file tried before the shipped rules (repeatable): a
-    /// site's own vendor spellings or CT kernels, in the shape of udfs/rules/*.toml.
+    /// site's own vendor spellings or CT kernels, in the shape of methods/rules/*.toml.
     #[arg(long = "rules", value_name = "FILE", global = true)]
     pub rules: Vec<PathBuf>,
 

@@ -1,8 +1,8 @@
-"""Writes udfs/rules/body_parts.toml: DICOM's Body Part Examined defined terms
+"""Writes methods/rules/body_parts.toml: DICOM's Body Part Examined defined terms
 with their SNOMED CT anatomic region codes (PS3.16 Annex L, Table L-1), as
 highdicom from PyPI ships the table.
 
-Usage: python dicom_body_parts.py > udfs/rules/body_parts.toml
+Usage: python dicom_body_parts.py > methods/rules/body_parts.toml
        (needs highdicom, pinned in .ci/requirements.txt)
 """
 

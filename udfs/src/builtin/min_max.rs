@@ -19,6 +19,8 @@
 //! ungrouped accumulator uses: a group of only NaNs gives NaN, any number
 //! beats a NaN in `min`, a NaN beats every number in `max`.
 
+use std::sync::LazyLock;
+
 use datafusion::arrow::array::ArrowNativeTypeOp;
 use datafusion::arrow::datatypes::{
     ArrowPrimitiveType, DataType, FieldRef, Float16Type, Float32Type, Float64Type,
@@ -28,8 +30,8 @@ use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::AggregateOrderSensitivity;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, GroupsAccumulator, ReversedUDAF,
-    SetMonotonicity, Signature, StatisticsArgs,
+    Accumulator, AggregateUDF, AggregateUDFImpl, DocSection, Documentation, GroupsAccumulator,
+    ReversedUDAF, SetMonotonicity, Signature, StatisticsArgs,
 };
 use datafusion_functions_aggregate_common::aggregate::groups_accumulator::prim_op::PrimitiveGroupsAccumulator;
 use half::f16;
@@ -186,8 +188,49 @@ impl AggregateUDFImpl for TotalOrderMinMax {
     }
 
     fn documentation(&self) -> Option<&Documentation> {
-        self.inner().documentation()
+        static MIN: LazyLock<Documentation> = LazyLock::new(|| documentation(true));
+        static MAX: LazyLock<Documentation> = LazyLock::new(|| documentation(false));
+        Some(if self.least { &MIN } else { &MAX })
     }
+}
+
+/// DataFusion's own text, and what rwid corrects.
+fn documentation(least: bool) -> Documentation {
+    let (name, extreme, nan) = if least {
+        ("min", "minimum", "any number is below NaN")
+    } else {
+        ("max", "maximum", "NaN is above every number")
+    };
+    Documentation::builder(
+        DocSection {
+            include: true,
+            label: "Corrected Built-in Functions",
+            description: Some(
+                "DataFusion built-ins that rwid registers again where DataFusion 55.2 answers \
+                 wrongly; everything else about them is DataFusion's.",
+            ),
+        },
+        format!(
+            "Returns the {extreme} value in the specified column. Floats are ordered by IEEE 754 \
+             totalOrder with and without GROUP BY, as DataFusion's ungrouped `{name}` orders them: \
+             {nan}, -0.0 is below +0.0, and a group of only NaNs gives NaN. DataFusion 55.2's \
+             grouped `{name}` let a NaN reset the group, so its answer depended on row order \
+             (apache/datafusion#24432)."
+        ),
+        format!("{name}(expression)"),
+    )
+    .with_argument("expression", "The expression to operate on.")
+    .with_sql_example(
+        r#"```sql
+> SELECT min(x) AS least, max(x) AS greatest FROM (VALUES (1, 2.5), (1, 'NaN'::double), (1, -1.5)) AS t(k, x) GROUP BY k;
++-------+----------+
+| least | greatest |
++-------+----------+
+| -1.5  | NaN      |
++-------+----------+
+```"#,
+    )
+    .build()
 }
 
 #[cfg(test)]

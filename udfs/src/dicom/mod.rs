@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
-mod age;
-mod date;
-mod uid_id;
+mod dicom_age_years;
+mod dicom_date;
+mod dicom_uid_id;
 
-pub use age::DicomAgeYears;
-pub use date::DicomDate;
-pub use uid_id::DicomUidId;
+pub use dicom_age_years::DicomAgeYears;
+pub use dicom_date::DicomDate;
+pub use dicom_uid_id::DicomUidId;
 
 /// The DICOM family's functions.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -12,7 +12,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use crate::args::{is_text, text_argument, text_fields};
+use crate::same_rules_same_function;
 use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(
@@ -81,7 +82,7 @@ impl ScalarUDFImpl for BodyPartRegion {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+        let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
         let values = text_argument(&args.args[0], rows)?;
         let regions: Vec<_> = values
             .iter()
@@ -104,7 +105,7 @@ impl ScalarUDFImpl for BodyPartRegion {
         let nulls = NullBuffer::from_iter(regions.iter().map(Option::is_some));
         let array = StructArray::try_new(region_fields(), columns, Some(nulls))?;
         debug_assert_eq!(array.len(), rows);
-        crate::columnar(Arc::new(array), all_scalars)
+        crate::args::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

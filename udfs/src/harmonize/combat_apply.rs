@@ -15,7 +15,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list};
+use super::features::{FeatureColumns, NumberLists, coerce_features};
+use crate::args::{coerce_list, list};
 use rwid_methods::harmonize::combat::{ComBatModel, MODEL_FORMAT, PreparedModel, SampleDesign};
 
 #[user_doc(
@@ -130,7 +131,7 @@ impl ScalarUDFImpl for CombatApply {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+        let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
         let arrays = args
             .args
             .iter()
@@ -202,7 +203,7 @@ impl ScalarUDFImpl for CombatApply {
             None => Harmonized::nulls(args.return_field.data_type(), rows),
             Some(features) => Harmonized::compute(&features, &designs, &parsed)?,
         };
-        crate::columnar(harmonized, all_scalars)
+        crate::args::columnar(harmonized, all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -13,7 +13,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{FeatureColumns, NumberLists, coerce_features, coerce_list, list, list_scalar};
+use super::features::{FeatureColumns, NumberLists, coerce_features};
+use crate::args::{coerce_list, list, list_scalar};
 use rwid_methods::harmonize::combat::moments::Cell;
 use rwid_methods::harmonize::combat::{ComBatOptions, SampleBlock, SampleMoments, Shape, fit};
 
@@ -156,7 +157,7 @@ impl AggregateUDFImpl for CombatFit {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
+        let field = |part: &str, data_type| crate::args::state_field(args.name, part, data_type);
         Ok(vec![
             field("cell_batches", list(DataType::Utf8)),
             field("cell_levels", list(DataType::Utf8)),

@@ -11,7 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use crate::args::{is_text, text_argument, text_fields};
+use crate::same_rules_same_function;
 use rwid_methods::harmonize::kernels::KernelClass;
 use rwid_methods::harmonize::vendors::VendorKind;
 use rwid_methods::rule_tables::RuleTables;
@@ -95,7 +96,7 @@ impl ScalarUDFImpl for CtKernelClass {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+        let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
         let manufacturers = text_argument(&args.args[0], rows)?;
         let kernels = text_argument(&args.args[1], rows)?;
         let decided: Vec<Option<Decided>> = manufacturers
@@ -126,7 +127,7 @@ impl ScalarUDFImpl for CtKernelClass {
         ];
         let nulls = NullBuffer::from(decided.iter().map(Option::is_some).collect::<Vec<_>>());
         let array = StructArray::try_new(fields(), columns, Some(nulls))?;
-        crate::columnar(Arc::new(array), all_scalars)
+        crate::args::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

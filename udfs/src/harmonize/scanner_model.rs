@@ -10,7 +10,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{is_text, same_rules_same_function, text_argument};
+use crate::args::{is_text, text_argument};
+use crate::same_rules_same_function;
 use rwid_methods::harmonize::vendors::VendorKind;
 use rwid_methods::rule_tables::RuleTables;
 
@@ -96,7 +97,7 @@ impl ScalarUDFImpl for ScannerModel {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+        let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
         let manufacturers = text_argument(&args.args[0], rows)?;
         let models = text_argument(&args.args[1], rows)?;
         let mut seen = std::collections::HashMap::new();
@@ -116,7 +117,7 @@ impl ScalarUDFImpl for ScannerModel {
                     .clone()
             })
             .collect();
-        crate::columnar(Arc::new(values), all_scalars)
+        crate::args::columnar(Arc::new(values), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

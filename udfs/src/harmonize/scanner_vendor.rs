@@ -11,7 +11,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{is_text, same_rules_same_function, text_argument, text_fields};
+use crate::args::{is_text, text_argument, text_fields};
+use crate::same_rules_same_function;
 use rwid_methods::harmonize::vendors::VendorMatch;
 use rwid_methods::rule_tables::RuleTables;
 
@@ -104,7 +105,7 @@ fn classify_rows(
     rules: &RuleTables,
     args: &ScalarFunctionArgs,
 ) -> Result<(StringArray, Vec<Option<VendorMatch>>, bool)> {
-    let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+    let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
     let values = text_argument(&args.args[0], rows)?;
     // Archives hold few distinct spellings: each is read once per batch.
     let mut seen: std::collections::HashMap<&str, VendorMatch> = std::collections::HashMap::new();
@@ -146,7 +147,7 @@ impl ScalarUDFImpl for ScannerVendor {
                     .and_then(|m| m.name)
             })
             .collect();
-        crate::columnar(Arc::new(vendors), all_scalars)
+        crate::args::columnar(Arc::new(vendors), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -203,7 +204,7 @@ impl ScalarUDFImpl for ScannerVendorDetails {
             matches.iter().map(Option::is_some).collect::<Vec<bool>>(),
         );
         let array = StructArray::try_new(details_fields(), columns, Some(nulls))?;
-        crate::columnar(Arc::new(array), all_scalars)
+        crate::args::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

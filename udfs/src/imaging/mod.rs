@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::AggregateUDF;
 
-mod volume_check;
+mod dicom_volume_check;
 
-pub use volume_check::VolumeCheckUdaf;
+pub use dicom_volume_check::VolumeCheckUdaf;
 
 /// The imaging family's aggregate functions.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {

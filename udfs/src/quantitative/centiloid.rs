@@ -12,8 +12,9 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{number, number_output, text};
-use crate::harmonize::{RuleTables, same_rules_same_function};
+use crate::args::{number, number_output, text};
+use crate::harmonize::RuleTables;
+use crate::same_rules_same_function;
 use rwid_methods::quantitative::centiloid::CentiloidEquation;
 
 #[user_doc(
@@ -147,7 +148,7 @@ impl ScalarUDFImpl for Centiloid {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = [DataType::Float64, DataType::Utf8, DataType::Utf8];
         let (arrays, all_scalars) =
-            crate::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
+            crate::args::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
         let rows = arrays[0].len();
         let equations = equations(&self.rules, &arrays, 1, rows)?;
         let values = (0..rows)
@@ -198,7 +199,7 @@ impl ScalarUDFImpl for CentiloidEquationDetails {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = [DataType::Utf8, DataType::Utf8];
         let (arrays, all_scalars) =
-            crate::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
+            crate::args::cast_arguments(&args.args, args.number_rows, &types[..args.args.len()])?;
         let rows = arrays[0].len();
         let found = equations(&self.rules, &arrays, 0, rows)?;
         let texts = |f: fn(&CentiloidEquation) -> &str| -> ArrayRef {
@@ -217,7 +218,7 @@ impl ScalarUDFImpl for CentiloidEquationDetails {
         ];
         let nulls = NullBuffer::from(found.iter().map(Option::is_some).collect::<Vec<_>>());
         let array = StructArray::try_new(details_fields(), columns, Some(nulls))?;
-        crate::columnar(Arc::new(array), all_scalars)
+        crate::args::columnar(Arc::new(array), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

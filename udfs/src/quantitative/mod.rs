@@ -6,20 +6,21 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::ScalarUDF;
 
 use crate::harmonize::RuleTables;
 
-mod cardiac;
+mod amyloid_positive;
 mod centiloid;
-mod thresholds;
+mod gls_category;
+mod lvef_category;
+mod tau_category;
 
-pub use cardiac::{GlsCategory, LvefCategory};
+pub use amyloid_positive::AmyloidPositive;
 pub use centiloid::{Centiloid, CentiloidEquationDetails};
-pub use thresholds::{AmyloidPositive, TauCategory};
+pub use gls_category::GlsCategory;
+pub use lvef_category::LvefCategory;
+pub use tau_category::TauCategory;
 
 /// The quantitative functions, reading `rules` for the Centiloid equations.
 pub fn functions(rules: Arc<RuleTables>) -> Vec<Arc<ScalarUDF>> {
@@ -31,41 +32,4 @@ pub fn functions(rules: Arc<RuleTables>) -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(LvefCategory::new())),
         Arc::new(ScalarUDF::from(GlsCategory::new())),
     ]
-}
-
-/// Coerces the numeric arguments of a function taking `counts` numbers to
-/// Float64; otherwise an error that says the function takes `expected`
-/// (such as `2 numbers (centiloid, threshold)`).
-fn numeric_arguments(
-    name: &str,
-    arg_types: &[DataType],
-    counts: std::ops::RangeInclusive<usize>,
-    expected: &str,
-) -> Result<Vec<DataType>> {
-    if !counts.contains(&arg_types.len())
-        || !arg_types.iter().all(|t| t.is_numeric() || t.is_null())
-    {
-        return plan_err!("{name} takes {expected}, got {arg_types:?}");
-    }
-    Ok(vec![DataType::Float64; arg_types.len()])
-}
-
-/// A Float64 argument's value at `row`, `None` for NULL or NaN.
-fn number(arrays: &[ArrayRef], column: usize, row: usize) -> Option<f64> {
-    let array = arrays.get(column)?.as_primitive::<Float64Type>();
-    (!array.is_null(row) && !array.value(row).is_nan()).then(|| array.value(row))
-}
-
-/// A Utf8 argument's value at `row`.
-fn text(arrays: &[ArrayRef], column: usize, row: usize) -> Option<&str> {
-    let array = arrays.get(column)?.as_string::<i32>();
-    (!array.is_null(row)).then(|| array.value(row))
-}
-
-fn text_output(values: Vec<Option<&'static str>>, all_scalars: bool) -> Result<ColumnarValue> {
-    crate::columnar(Arc::new(StringArray::from(values)), all_scalars)
-}
-
-fn number_output(values: Vec<Option<f64>>, all_scalars: bool) -> Result<ColumnarValue> {
-    crate::columnar(Arc::new(Float64Array::from(values)), all_scalars)
 }

@@ -99,8 +99,8 @@ pub(super) fn days_of(dates: &ArrayRef) -> Result<ArrayRef> {
 pub(super) fn state_fields(name: &str) -> [FieldRef; 2] {
     let list = |item: DataType| DataType::List(Arc::new(Field::new("item", item, true)));
     [
-        crate::state_field(name, "days", list(DataType::Int64)),
-        crate::state_field(name, "responses", list(DataType::Utf8)),
+        crate::args::state_field(name, "days", list(DataType::Int64)),
+        crate::args::state_field(name, "responses", list(DataType::Utf8)),
     ]
 }
 

@@ -106,7 +106,7 @@ impl AggregateUDFImpl for IrecistBestResponse {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |part: &str| crate::state_field(args.name, part, DataType::Int64);
+        let field = |part: &str| crate::args::state_field(args.name, part, DataType::Int64);
         let [days, responses] = state_fields(args.name);
         Ok(vec![
             days,

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::same_rules_same_function;
+use crate::same_rules_same_function;
 use rwid_methods::rule_tables::RuleTables;
 
 #[user_doc(

@@ -13,7 +13,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::assessments::{Assessments, days_of, state_fields};
-use super::fixed_arguments;
+use crate::args::fixed_arguments;
 use rwid_methods::recist::recist11::{Response, response_dates};
 
 #[user_doc(

@@ -12,7 +12,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::fixed_arguments;
+use crate::args::fixed_arguments;
 use rwid_methods::recist::recist11::{LesionKind, TargetCandidate, select_targets};
 
 #[user_doc(
@@ -100,7 +100,7 @@ impl AggregateUDFImpl for Recist11SelectTargets {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
+        let field = |part: &str, data_type| crate::args::state_field(args.name, part, data_type);
         Ok(vec![
             field("lesion_ids", text_list()),
             field("organs", text_list()),

@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{text_rows, value};
+use crate::args::{text_rows, value};
 use rwid_methods::recist::recist11::{
     NonTargetResponse, Response, after_complete_response, overall_response,
 };

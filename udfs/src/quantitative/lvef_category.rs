@@ -1,4 +1,4 @@
-//! `lvef_category` and `gls_category`: left-ventricular function classes.
+//! `lvef_category`: the left-ventricular ejection fraction category.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -6,9 +6,9 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
-use rwid_methods::quantitative::cardiac::{gls_category, lvef_category};
+use rwid_methods::quantitative::cardiac::lvef_category;
 
-use super::{number, numeric_arguments, text_output};
+use crate::args::{number, numeric_arguments, text_output};
 
 #[user_doc(
     doc_section(label = "Quantitative Imaging Functions"),
@@ -38,28 +38,6 @@ pub struct LvefCategory {
     signature: Signature,
 }
 
-#[user_doc(
-    doc_section(label = "Quantitative Imaging Functions"),
-    description = "Global longitudinal strain category (2D speckle tracking; 2025 ASE/EACVI \
-strain guideline, Thomas JD et al., J Am Soc Echocardiogr 2025): GLS is negative; `normal` when \
-more negative than -18 %, `borderline` from -18 % to -16 %, `abnormal` when less negative than \
--16 %. Vendors differ, so keep the vendor and software with the value (see `scanner_vendor`).",
-    syntax_example = "gls_category(gls)",
-    sql_example = r#"```sql
-> SELECT gls_category(-21) AS a, gls_category(-17) AS b, gls_category(-12.5) AS c;
-+--------+------------+----------+
-| a      | b          | c        |
-+--------+------------+----------+
-| normal | borderline | abnormal |
-+--------+------------+----------+
-```"#,
-    argument(name = "gls", description = "GLS, percent (negative).")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct GlsCategory {
-    signature: Signature,
-}
-
 impl LvefCategory {
     pub fn new() -> Self {
         Self {
@@ -69,20 +47,6 @@ impl LvefCategory {
 }
 
 impl Default for LvefCategory {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl GlsCategory {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for GlsCategory {
     fn default() -> Self {
         Self::new()
     }
@@ -107,7 +71,8 @@ impl ScalarUDFImpl for LvefCategory {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let types = vec![DataType::Float64; args.args.len()];
-        let (arrays, all_scalars) = crate::cast_arguments(&args.args, args.number_rows, &types)?;
+        let (arrays, all_scalars) =
+            crate::args::cast_arguments(&args.args, args.number_rows, &types)?;
         let values = (0..arrays[0].len())
             .map(|row| {
                 Some(lvef_category(
@@ -115,37 +80,6 @@ impl ScalarUDFImpl for LvefCategory {
                     number(&arrays, 1, row),
                 ))
             })
-            .collect();
-        text_output(values, all_scalars)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
-
-impl ScalarUDFImpl for GlsCategory {
-    fn name(&self) -> &str {
-        "gls_category"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        numeric_arguments(self.name(), arg_types, 1..=1, "1..=1 numbers")
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (arrays, all_scalars) =
-            crate::cast_arguments(&args.args, args.number_rows, &[DataType::Float64])?;
-        let values = (0..arrays[0].len())
-            .map(|row| Some(gls_category(number(&arrays, 0, row)?)))
             .collect();
         text_output(values, all_scalars)
     }

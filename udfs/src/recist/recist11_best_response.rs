@@ -116,7 +116,7 @@ impl AggregateUDFImpl for Recist11BestResponse {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
+        let field = |part: &str, data_type| crate::args::state_field(args.name, part, data_type);
         let [days, responses] = state_fields(args.name);
         Ok(vec![
             days,

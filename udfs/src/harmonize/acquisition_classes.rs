@@ -48,7 +48,7 @@ fn classify(
     defaults: &[f64],
     class: impl Fn(f64, &[f64]) -> &'static str,
 ) -> Result<ColumnarValue> {
-    let (rows, all_scalars) = crate::rows_to_compute(&args.args, args.number_rows);
+    let (rows, all_scalars) = crate::args::rows_to_compute(&args.args, args.number_rows);
     let columns = args
         .args
         .iter()
@@ -74,7 +74,7 @@ fn classify(
         }
         out.push(Some(class(value.value(row), &bounds)));
     }
-    crate::columnar(Arc::new(StringArray::from(out)) as ArrayRef, all_scalars)
+    crate::args::columnar(Arc::new(StringArray::from(out)) as ArrayRef, all_scalars)
 }
 
 fn numeric_arguments(name: &str, arg_types: &[DataType], max: usize) -> Result<DataType> {

@@ -88,7 +88,8 @@ impl ScalarUDFImpl for Recist11MeasurementMm {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (arrays, all_scalars) = crate::cast_arguments(&args.args, args.number_rows, &TYPES)?;
+        let (arrays, all_scalars) =
+            crate::args::cast_arguments(&args.args, args.number_rows, &TYPES)?;
         let rows = arrays[0].len();
         let results = arrays[0].as_string::<i32>();
         let too_small = arrays.get(1).map(|a| a.as_primitive::<Float64Type>());
@@ -109,7 +110,7 @@ impl ScalarUDFImpl for Recist11MeasurementMm {
                 .map_or(DEFAULT_TOO_SMALL_MM, |a| a.value(row));
             out.append_option(measurement.millimetres(default));
         }
-        crate::columnar(Arc::new(out.finish()), all_scalars)
+        crate::args::columnar(Arc::new(out.finish()), all_scalars)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -8,7 +8,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::{fixed_arguments, text_rows, value};
+use crate::args::{fixed_arguments, text_rows, value};
 use rwid_methods::recist::recist11::{LesionKind, lesion_class};
 
 #[user_doc(

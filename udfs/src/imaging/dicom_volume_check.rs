@@ -119,7 +119,7 @@ impl AggregateUDFImpl for VolumeCheckUdaf {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let field = |part: &str, data_type| crate::state_field(args.name, part, data_type);
+        let field = |part: &str, data_type| crate::args::state_field(args.name, part, data_type);
         Ok(vec![
             field("positions", float_list()),
             field("orientations", float_list()),
