@@ -9,6 +9,7 @@
 //! [`demo`] generates the demo lake and runs its showcase queries.
 
 pub use rwid_catalog as catalog;
+pub use rwid_cohort as cohort;
 pub use rwid_dicom as dicom;
 pub use rwid_engine as engine;
 pub use rwid_engine::{RwidConfig, RwidContext, datafusion, session_state};

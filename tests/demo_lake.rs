@@ -256,7 +256,7 @@ async fn imaging_instances_series_and_studies_before_and_after_ingest() {
 /// `derived` tables are part of the lake when it is mounted again.
 #[tokio::test]
 async fn the_example_cohort_file_reproduces_the_ground_truth() {
-    use rwid::engine::cohort::{Cohort, CohortDefinition};
+    use rwid::cohort::{Cohort, CohortDefinition};
 
     let dir = tempfile::tempdir().unwrap();
     let lake = demo::generate(&dir.path().join("lake"), 90, 11).unwrap();

@@ -6,16 +6,13 @@
 //! all go through it (usually via [`RwidContext`]), so every entry point runs
 //! the same SQL.
 
-pub mod cohort;
-mod collapse_runs;
 mod context;
+mod footers;
 mod object_stores;
 mod options;
-mod run_scan;
+pub mod physical_optimizer;
+pub mod physical_plan;
 mod session;
-mod sorted_window;
-mod split_row_groups;
-mod window_top_k;
 
 pub use context::RwidContext;
 pub use object_stores::RwidObjectStoreRegistry;

@@ -3,12 +3,9 @@
 //! `information_schema.df_settings` beside DataFusion's.
 
 use std::any::Any;
-use std::sync::Arc;
 
 use datafusion::common::config::{ConfigEntry, ConfigExtension, ConfigOptions, ExtensionOptions};
-use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, config_err};
-use datafusion::physical_plan::ExecutionPlan;
 
 const PHYSICAL_RULES: &str = "physical_rules";
 const PHYSICAL_RULES_DESCRIPTION: &str = "Whether rwid's physical rules run: \
@@ -116,37 +113,4 @@ fn rwid_setting<T>(options: &ConfigOptions, setting: impl Fn(&RwidOptions) -> T)
         Some(rwid) => setting(rwid),
         None => setting(&RwidOptions::default()),
     }
-}
-
-/// Which way a rule walks the plan.
-pub enum Walk {
-    /// Children before their parents.
-    BottomUp,
-    /// Parents before their children.
-    TopDown,
-}
-
-/// `plan` with every node that `rewrite` returns a replacement for replaced,
-/// walking `walk`; unchanged when rwid's physical rules are off in `config`.
-/// The body of each rwid rule's `optimize`.
-pub fn rewrite_nodes(
-    plan: Arc<dyn ExecutionPlan>,
-    config: &ConfigOptions,
-    walk: Walk,
-    rewrite: impl Fn(&Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>>,
-) -> Result<Arc<dyn ExecutionPlan>> {
-    if !physical_rules_enabled(config) {
-        return Ok(plan);
-    }
-    let each = |node: Arc<dyn ExecutionPlan>| {
-        Ok(match rewrite(&node)? {
-            Some(rewritten) => Transformed::yes(rewritten),
-            None => Transformed::no(node),
-        })
-    };
-    match walk {
-        Walk::BottomUp => plan.transform_up(each),
-        Walk::TopDown => plan.transform_down(each),
-    }
-    .map(|t| t.data)
 }

@@ -4,17 +4,12 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
-use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
-use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_optimizer::hash_join_buffering::HashJoinBuffering;
-use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::SessionConfig;
 
 use crate::object_stores::RwidObjectStoreRegistry;
-use crate::run_scan::ScanRuns;
-use crate::split_row_groups::SplitRowGroups;
+use crate::physical_optimizer::physical_optimizer_rules;
 
 /// How to build an rwid session. `Default` gives a session that uses every core.
 #[derive(Debug, Clone, Default)]
@@ -112,43 +107,6 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
     // plans that name formats (COPY, Ballista): keyed by `get_ext()`.
     state.register_file_format(Arc::new(rwid_catalog::dicom::DicomFormatFactory), true)?;
     Ok(state)
-}
-
-/// DataFusion's physical optimizer rules with rwid's, in order.
-///
-/// DataFusion's `HashJoinBuffering` (which reads a hash join's probe side
-/// ahead, into a `BufferExec`, while the build side is still being built)
-/// moves to the very end: placed where DataFusion places it, the buffer
-/// would sit between a scan's filter and the run collapse above it, and the
-/// collapse rules below could no longer fuse them.
-/// `metadata` is the session's Parquet footer cache, which rwid's scan
-/// rules read row group layouts from.
-fn physical_optimizer_rules(
-    metadata: Arc<FileMetadataCache>,
-) -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
-    let mut rules = PhysicalOptimizer::new().rules;
-    let buffering = rules
-        .iter()
-        .position(|rule| rule.name() == HashJoinBuffering::new().name())
-        .map(|at| rules.remove(at))
-        .unwrap_or_else(|| Arc::new(HashJoinBuffering::new()));
-    // First, on the plan DataFusion's rules leave: scans of large row
-    // groups read by all partitions, in the same plan shape.
-    rules.push(Arc::new(SplitRowGroups::new(Arc::clone(&metadata))));
-    // Then rules that replace partial aggregations and window operators,
-    // and drop duplicate probe rows of joins, in the plan's final shape;
-    // they keep every distribution and ordering. CollapseProbeRuns comes
-    // after CollapseRuns: the key-only collapses that one places tell it
-    // where duplicates are ignored.
-    rules.push(Arc::new(crate::collapse_runs::CollapseRuns));
-    rules.push(Arc::new(crate::collapse_runs::CollapseProbeRuns));
-    // Then the scans under key-only collapses read as runs of dictionary
-    // keys, once every collapse is in place.
-    rules.push(Arc::new(ScanRuns::new(metadata)));
-    rules.push(Arc::new(crate::window_top_k::WindowTopK));
-    rules.push(Arc::new(crate::sorted_window::SortedWindows));
-    rules.push(buffering);
-    rules
 }
 
 #[cfg(test)]

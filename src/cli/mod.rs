@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use datafusion::common::{DataFusionError, Result};
 
 use crate::catalog::conformance;
-use crate::engine::cohort::{Cohort, CohortDefinition};
 use crate::{RwidConfig, RwidContext};
+use rwid_cohort::{Cohort, CohortDefinition};
 
 mod exec;
 mod print;

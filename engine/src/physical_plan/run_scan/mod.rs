@@ -1,5 +1,47 @@
-//! `RunScanExec`: a Parquet scan that returns each stretch of identical
-//! consecutive rows once.
+//! Parquet scans read as runs of dictionary keys.
+//!
+//! `rwid ingest` writes an imaging index the way DICOM archives hold it: a
+//! series' instances one after the other, a study's series together, a
+//! patient's studies together. Parquet stores such a column as a
+//! dictionary and runs of dictionary keys (a series' 300 instances with one
+//! SeriesInstanceUID are one run: a few bytes), but a reader that returns
+//! Arrow arrays expands every run back into a value per row, and 28 % of a
+//! cohort query over 10 million instances went into turning keys into
+//! 16-byte string views, before [`CollapseRunsExec`] collapsed the rows
+//! back into runs.
+//!
+//! Where a [`CollapseRunsExec`] that only drops repeated rows (every output
+//! column a key: under `SELECT DISTINCT`, `count(DISTINCT ...)` and
+//! duplicate-insensitive joins) reads a Parquet scan, directly or through
+//! repartitions, the
+//! [`ScanRuns`] rule replaces the scan with a [`RunScanExec`]. It reads
+//! each row group's column chunks as their dictionaries and the runs of
+//! their keys (`hybrid.rs`, `column_chunk.rs`), and emits one row per
+//! segment, a stretch of rows in which no column changes (`row_group.rs`):
+//! the rows of the scan with consecutive duplicates dropped, which is all
+//! the collapse above would have kept. Its fused filter then tests one row
+//! per segment instead of one per instance.
+//!
+//! Row groups are chosen as DataFusion's Parquet opener chooses them (byte
+//! ranges, rwid's row group split, statistics pruning with the joins'
+//! dynamic filters). A row group with a column chunk that is not
+//! dictionary-encoded throughout (a dictionary that overflowed into PLAIN
+//! pages), and any file whose columns are not flat text, Int32, Date32 or
+//! Int64 columns, is read by DataFusion's own scan. So is the rest of a
+//! partition once the columns' runs promise fewer than four rows per
+//! segment, which then cost more than rows; the session remembers such
+//! files (`short_runs.rs`), and later scans of only those keep DataFusion's
+//! scan.
+//!
+//! [`CollapseRunsExec`]: crate::physical_plan::collapse_runs::CollapseRunsExec
+//! [`ScanRuns`]: crate::physical_optimizer::scan_runs::ScanRuns
+
+mod column_chunk;
+mod hybrid;
+mod row_group;
+mod short_runs;
+
+pub(crate) use short_runs::ShortRunFiles;
 
 use std::fmt;
 use std::ops::Range;
@@ -41,12 +83,11 @@ use datafusion::physical_plan::{
 use futures::StreamExt;
 use tokio::sync::mpsc::Sender;
 
-use super::column_chunk::{
+use crate::footers::cached_metadata;
+use column_chunk::{
     ChunkBytes, ChunkRunReader, ColumnRuns, Unread, ValueKind, all_pages_dictionary_encoded,
 };
-use super::row_group::{read_row_group, segment_batches, segment_keys};
-use super::short_runs::ShortRunFiles;
-use crate::split_row_groups::cached_metadata;
+use row_group::{read_row_group, segment_batches, segment_keys};
 
 /// A Parquet scan of plain columns (text, Int32, Date32, Int64) that may
 /// leave out any row equal in every column to the row before it, for a

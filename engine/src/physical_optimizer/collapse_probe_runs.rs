@@ -46,8 +46,9 @@ use datafusion::physical_plan::{
     ExecutionPlan, ExecutionPlanProperties, replace_children_if_necessary,
 };
 
-use super::{CollapseRunsExec, RunColumn, fuse_filter};
+use super::collapse_runs::fuse_filter;
 use crate::options::physical_rules_enabled;
+use crate::physical_plan::collapse_runs::{CollapseRunsExec, RunColumn};
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, InListExpr, Literal};
 
-use super::word_bits::equal_bits;
+use crate::physical_plan::word_bits::equal_bits;
 
 /// The most texts one condition compares view by view; a longer `IN` list
 /// takes Arrow's hashed lookup, which costs less than that many comparisons.

@@ -24,7 +24,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err, plan_err};
 use datafusion::parquet::arrow::ArrowWriter;
 
-use crate::RwidContext;
+use rwid_engine::RwidContext;
 
 /// One criterion of a cohort.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //! adds them up: a run of n rows matching k build rows gives k rows of count
 //! n, n * k in all, as the n * k joined rows did.
 //!
-//! [`collapse_below_join`] builds that join for [`super::CollapseRuns`]: its
+//! [`collapse_below_join`] builds that join for [`super::collapse_runs::CollapseRuns`]: its
 //! output has exactly the columns a `CollapseRunsExec` under the aggregation
 //! would have had, so the aggregation is rewritten the same way.
 
@@ -23,7 +23,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 
-use super::{CollapseRunsExec, RunColumn, fuse_filter, remap_columns};
+use super::collapse_runs::{fuse_filter, remap_columns};
+use crate::physical_plan::collapse_runs::{CollapseRunsExec, RunColumn};
 
 /// Where a column of the aggregation's input comes from in the new join.
 enum Source {

@@ -19,7 +19,7 @@ use datafusion::arrow::compute::SortOptions;
 use datafusion::common::Result;
 use datafusion::common::hash_utils::{RandomState, create_hashes};
 
-use super::runs::{first_of_runs, run_starts};
+use crate::physical_plan::runs::{first_of_runs, run_starts};
 
 /// Leading runs up to this many rows are searched pairwise (hashes first),
 /// longer ones through a hash map.

@@ -26,18 +26,10 @@
 //! and passes rows through.
 //!
 //! When the aggregation's input is an inner hash join and it counts or sums,
-//! the runs are collapsed on the join's probe side instead (`join.rs`): the
+//! the runs are collapsed on the join's probe side instead ([`collapse_below_join`]): the
 //! join then sees one row per run too and carries the counts and sums.
-//! [`CollapseProbeRuns`] (`probe.rs`) uses the same operator on the probe
+//! [`CollapseProbeRuns`](super::collapse_probe_runs::CollapseProbeRuns) uses the same operator on the probe
 //! side of hash joins whose result ignores duplicate rows.
-
-mod distinct_runs;
-mod exec;
-mod join;
-mod kept_rows;
-mod probe;
-mod runs;
-mod word_bits;
 
 use std::sync::Arc;
 
@@ -56,11 +48,9 @@ use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, Physic
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
-use crate::options::{Walk, rewrite_nodes};
-
-pub use exec::{CollapseRunsExec, RunColumn};
-pub use probe::CollapseProbeRuns;
-pub(crate) use runs::run_starts;
+use super::collapse_below_join;
+use super::{Walk, rewrite_nodes};
+use crate::physical_plan::collapse_runs::{CollapseRunsExec, RunColumn};
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -152,7 +142,7 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
     // Below an inner join when the aggregation counts or sums: the join
     // then sees one row per run too. Else right under the aggregation.
     let collapse: Arc<dyn ExecutionPlan> =
-        match join::collapse_below_join(aggregate.input(), &columns)? {
+        match collapse_below_join::collapse_below_join(aggregate.input(), &columns)? {
             Some(join) => join,
             None => {
                 let names = (0..columns.len()).map(|i| format!("run_{i}")).collect();
@@ -231,7 +221,7 @@ fn collapse_before(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Execu
 /// input is made), its projection undone by pointing the run columns at
 /// the filter's input.
 #[allow(clippy::type_complexity)]
-pub(super) fn fuse_filter(
+pub(crate) fn fuse_filter(
     input: &Arc<dyn ExecutionPlan>,
     columns: Vec<RunColumn>,
 ) -> Result<(
@@ -277,7 +267,7 @@ pub(super) fn fuse_filter(
 
 /// `expression` with every column replaced by `to(column)`; `None` when
 /// `to` has no place for one of them.
-fn remap_columns(
+pub(crate) fn remap_columns(
     expression: &PhysicalExprRef,
     to: &dyn Fn(&Column) -> Option<Column>,
 ) -> Result<Option<PhysicalExprRef>> {

@@ -22,9 +22,12 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, stream};
 
-use super::distinct_runs::first_in_leading_runs;
-use super::kept_rows::FusedFilter;
+mod distinct_runs;
+mod kept_rows;
+
 use super::runs::{first_of_runs, run_lengths, run_starts, run_sums, run_value_counts};
+use distinct_runs::first_in_leading_runs;
+use kept_rows::FusedFilter;
 
 /// One output column of [`CollapseRunsExec`].
 #[derive(Debug, Clone)]

@@ -34,7 +34,6 @@ use datafusion::common::Result;
 use datafusion::common::stats::Precision;
 use datafusion::config::ConfigOptions;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::parquet::metadata::CachedParquetMetaData;
 use datafusion::datasource::physical_plan::parquet::{
     ParquetAccessPlan, RowGroupAccess, RowGroupAccessPlanFilter,
 };
@@ -47,7 +46,9 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 
-use crate::options::{Walk, rewrite_nodes, scan_piece_min_rows};
+use super::{Walk, rewrite_nodes};
+use crate::footers::cached_metadata;
+use crate::options::scan_piece_min_rows;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug)]
@@ -110,23 +111,6 @@ impl SplitRowGroups {
         scan_config.file_groups = spread(pieces, partitions, total_rows);
         Some(DataSourceExec::from_data_source(scan_config))
     }
-}
-
-/// The file's Parquet metadata, when `cache` holds it for this version of
-/// the file (same size and modification time).
-pub(crate) fn cached_metadata(
-    cache: &FileMetadataCache,
-    file: &PartitionedFile,
-) -> Option<Arc<ParquetMetaData>> {
-    let entry = cache.get(&file.object_meta.location)?;
-    if !entry.is_valid_for(&file.object_meta) {
-        return None;
-    }
-    let parquet = entry
-        .file_metadata
-        .as_any()
-        .downcast_ref::<CachedParquetMetaData>()?;
-    Some(Arc::clone(parquet.parquet_metadata()))
 }
 
 impl PhysicalOptimizerRule for SplitRowGroups {

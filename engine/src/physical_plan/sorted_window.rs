@@ -13,10 +13,8 @@
 //! whose partition key differs from the row before) and computes every
 //! value with one `take` per function.
 //!
-//! The [`SortedWindows`] rule replaces a `BoundedWindowAggExec` over
-//! sorted input (its `Sorted` mode) whose functions are all `row_number()`,
-//! or `lag` / `lead` with a literal offset, no default and no `IGNORE NULLS`.
-//! Everything else keeps DataFusion's operator.
+//! The `SortedWindows` rule (`physical_optimizer/sorted_windows.rs`) puts
+//! it in place of DataFusion's operator where it applies.
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,14 +22,12 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::{concat_batches, take};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::physical_expr::window::StandardWindowExpr;
 use datafusion::physical_expr::{OrderingRequirements, PhysicalExpr};
-use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::windows::{BoundedWindowAggExec, WindowUDFExpr};
@@ -41,35 +37,7 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
-use crate::collapse_runs::run_starts;
-use crate::options::{Walk, rewrite_nodes};
-
-/// The physical optimizer rule; see the module documentation.
-#[derive(Debug, Default)]
-pub struct SortedWindows;
-
-impl PhysicalOptimizerRule for SortedWindows {
-    fn optimize(
-        &self,
-        plan: Arc<dyn ExecutionPlan>,
-        config: &ConfigOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        rewrite_nodes(plan, config, Walk::BottomUp, |node| {
-            Ok(node
-                .downcast_ref::<BoundedWindowAggExec>()
-                .and_then(SortedWindowExec::replacing)
-                .map(|exec| Arc::new(exec) as Arc<dyn ExecutionPlan>))
-        })
-    }
-
-    fn name(&self) -> &str {
-        "sorted_windows"
-    }
-
-    fn schema_check(&self) -> bool {
-        true
-    }
-}
+use crate::physical_plan::runs::run_starts;
 
 /// One window function the operator computes.
 #[derive(Debug, Clone)]
@@ -101,7 +69,7 @@ pub struct SortedWindowExec {
 
 impl SortedWindowExec {
     /// The operator that computes `window`'s functions, if it can.
-    fn replacing(window: &BoundedWindowAggExec) -> Option<Self> {
+    pub fn replacing(window: &BoundedWindowAggExec) -> Option<Self> {
         if window.input_order_mode != InputOrderMode::Sorted {
             return None;
         }
