@@ -607,7 +607,7 @@ async fn main() {
     let folder = lake(&root, patients, instances);
 
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(folder.to_string_lossy().into_owned()),
+        lakes: vec![folder.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

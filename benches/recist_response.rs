@@ -136,7 +136,7 @@ type Best = BTreeMap<i64, String>;
 
 async fn run_rwid(root: &Path) -> (Duration, Timepoints, Best) {
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(root.to_string_lossy().into_owned()),
+        lakes: vec![root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

@@ -16,7 +16,7 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| "demo-lake".to_string());
     // The same session the `rwid` CLI builds: every rwid function, the lake's tables.
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(lake),
+        lakes: vec![lake],
         ..RwidConfig::default()
     })
     .await?;

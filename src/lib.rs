@@ -6,10 +6,12 @@
 //! - [`udfs`]: rwid's SQL functions;
 //! - [`catalog`]: the lake catalog and the standard table schemas.
 //!
-//! [`demo`] generates the demo lake and runs its showcase queries.
+//! [`demo`] generates the demo lake; [`cli`] is the `rwid` command, whose
+//! `rwid demo` runs the showcase queries on it.
 
 pub use rwid_catalog as catalog;
 pub use rwid_cohort as cohort;
+pub use rwid_demo as demo;
 pub use rwid_dicom as dicom;
 pub use rwid_engine as engine;
 pub use rwid_engine::{RwidConfig, RwidContext, datafusion, session_state};
@@ -17,5 +19,4 @@ pub use rwid_methods as methods;
 pub use rwid_udfs as udfs;
 
 pub mod cli;
-pub mod demo;
 pub mod docs;

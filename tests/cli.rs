@@ -307,3 +307,52 @@ exact = { "SITE CHEST SHARP" = "sharp" }
         stderr(&out)
     );
 }
+
+/// Every command reads the global options the same way: a cohort run with
+/// `--rules` sees the site's vendor spellings.
+#[test]
+fn cohort_reads_the_site_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let table = lake.join("clinical/scanner");
+    std::fs::create_dir_all(&table).unwrap();
+    let out = rwid(&[
+        "-q",
+        "-c",
+        &format!(
+            "COPY (SELECT column1 AS person_id, column2 AS manufacturer \
+             FROM (VALUES (1, 'IDC'), (2, 'SIEMENS'), (3, 'GE MEDICAL SYSTEMS'))) \
+             TO '{}/part-0.parquet'",
+            table.display()
+        ),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rules = dir.path().join("site.toml");
+    std::fs::write(
+        &rules,
+        "name = \"site\"\nversion = \"1\"\n[[scanner]]\nvendor = \"Siemens\"\nexact = [\"IDC\"]\n",
+    )
+    .unwrap();
+    let cohort = dir.path().join("siemens.sql");
+    std::fs::write(
+        &cohort,
+        "-- cohort: siemens\n-- step: all\nSELECT person_id FROM clinical.scanner;\n\
+         -- step: Siemens scanners\n\
+         SELECT person_id FROM clinical.scanner WHERE scanner_vendor(manufacturer) = 'Siemens';\n",
+    )
+    .unwrap();
+    let run = |rules: Option<&str>| {
+        let mut args = vec!["-q", "--format", "csv", "--lake", lake.to_str().unwrap()];
+        if let Some(rules) = rules {
+            args.extend(["--rules", rules]);
+        }
+        args.extend(["cohort", "--no-write", cohort.to_str().unwrap()]);
+        let out = rwid(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().last().unwrap().to_string()
+    };
+    let shipped = run(None);
+    let site = run(Some(rules.to_str().unwrap()));
+    assert!(shipped.starts_with("2,Siemens scanners,1,"), "{shipped}");
+    assert!(site.starts_with("2,Siemens scanners,2,"), "{site}");
+}

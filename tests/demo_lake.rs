@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use dicom_dictionary_std::tags;
 use dicom_object::OpenFileOptions;
+use rwid::cli::showcase::{nsclc_attrition_sql, nsclc_flags_sql};
 use rwid::datafusion::arrow::array::{AsArray, RecordBatch};
 use rwid::datafusion::arrow::datatypes::Int64Type;
-use rwid::demo::showcase::{nsclc_attrition_sql, nsclc_flags_sql};
 use rwid::demo::{self, GROUND_TRUTH_FILE};
 use rwid::{RwidConfig, RwidContext};
 
@@ -37,7 +37,7 @@ async fn cohort_sql_reproduces_the_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
     let lake = demo::generate(&dir.path().join("lake"), 90, 11).unwrap();
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(lake.root.to_string_lossy().into_owned()),
+        lakes: vec![lake.root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await
@@ -210,7 +210,7 @@ async fn imaging_instances_series_and_studies_before_and_after_ingest() {
     let lake = demo::generate(&dir.path().join("lake"), 12, 5).unwrap();
     let mount = || async {
         RwidContext::new(RwidConfig {
-            lake: Some(lake.root.to_string_lossy().into_owned()),
+            lakes: vec![lake.root.to_string_lossy().into_owned()],
             ..RwidConfig::default()
         })
         .await
@@ -261,7 +261,7 @@ async fn the_example_cohort_file_reproduces_the_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
     let lake = demo::generate(&dir.path().join("lake"), 90, 11).unwrap();
     let config = || RwidConfig {
-        lake: Some(lake.root.to_string_lossy().into_owned()),
+        lakes: vec![lake.root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     };
     let ctx = RwidContext::new(config()).await.unwrap();
@@ -315,7 +315,7 @@ async fn recist_timepoints_view_agrees_with_the_rules() {
     let dir = tempfile::tempdir().unwrap();
     let lake = demo::generate(&dir.path().join("lake"), 60, 3).unwrap();
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(lake.root.to_string_lossy().into_owned()),
+        lakes: vec![lake.root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

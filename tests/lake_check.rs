@@ -109,7 +109,7 @@ async fn seeded_defects_are_reported_and_the_lake_still_queries() {
     let dir = tempfile::tempdir().unwrap();
     defective_lake(dir.path());
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(dir.path().to_string_lossy().into_owned()),
+        lakes: vec![dir.path().to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await
@@ -206,7 +206,7 @@ async fn image_occurrence_concepts_come_from_the_lakes_vocabulary() {
         ],
     );
     let ctx = RwidContext::new(RwidConfig {
-        lake: Some(demo.root.to_string_lossy().into_owned()),
+        lakes: vec![demo.root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

@@ -20,7 +20,7 @@ fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
 
 async fn mount(root: &Path) -> Result<RwidContext, String> {
     RwidContext::new(RwidConfig {
-        lake: Some(root.to_string_lossy().into_owned()),
+        lakes: vec![root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

@@ -129,7 +129,7 @@ async fn write_table(writer: &RwidContext, root: &std::path::Path, table: &str, 
 /// The lake at `root` mounted, and its warnings about views rwid could not build.
 async fn mount(root: &std::path::Path) -> (RwidContext, Vec<String>) {
     let lake = RwidContext::new(RwidConfig {
-        lake: Some(root.to_string_lossy().into_owned()),
+        lakes: vec![root.to_string_lossy().into_owned()],
         ..RwidConfig::default()
     })
     .await

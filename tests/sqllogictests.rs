@@ -117,7 +117,10 @@ fn slt_files(filters: &[String]) -> Vec<PathBuf> {
 
 async fn run_file(path: &Path, lake: Option<&Path>) -> Result<(), String> {
     let config = RwidConfig {
-        lake: lake.map(|l| l.to_string_lossy().into_owned()),
+        lakes: lake
+            .map(|l| l.to_string_lossy().into_owned())
+            .into_iter()
+            .collect(),
         // Fixed so plans (EXPLAIN) do not depend on the machine's cores.
         target_partitions: Some(4),
         ..RwidConfig::default()

@@ -1,5 +1,5 @@
 //! Conformance of a lake's tables to the standard table specifications
-//! (`schemas/`), in the spirit of OHDSI DataQualityDashboard's conformance
+//! (`specs/`), in the spirit of OHDSI DataQualityDashboard's conformance
 //! checks (Kahn et al. 2016's "conformance" category; DQD's `cdmField`,
 //! `cdmDatatype`, `isRequired`, `isPrimaryKey`, `isForeignKey`), plus imaging linkage
 //! coverage.
@@ -37,7 +37,7 @@ use datafusion::logical_expr::{Documentation, Expr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 
-use crate::schemas::{ColumnType, TableSpec, all_tables};
+use crate::specs::{ColumnType, TableSpec, all_tables, standard_table};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -128,24 +128,26 @@ fn type_conforms(expected: ColumnType, actual: &DataType) -> bool {
 /// The checks that need only a table's schema: missing, mistyped and extra columns.
 pub fn schema_findings(spec: &TableSpec, schema: &Schema) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for column in spec.columns {
-        match schema.field_with_name(column.name) {
+    for column in &spec.columns {
+        match schema.field_with_name(&column.name) {
             Err(_) if column.required => findings.push(
-                Finding::new(spec, "required_column", Some(column.name), Status::Fail)
+                Finding::new(spec, "required_column", Some(&column.name), Status::Fail)
                     .detail(format!("required by {} but missing", spec.source)),
             ),
             Err(_) => findings.push(
-                Finding::new(spec, "missing_column", Some(column.name), Status::Warn)
+                Finding::new(spec, "missing_column", Some(&column.name), Status::Warn)
                     .detail(format!("optional in {}, missing", spec.source)),
             ),
             Ok(field) if !type_conforms(column.column_type, field.data_type()) => findings.push(
-                Finding::new(spec, "column_type", Some(column.name), Status::Fail).detail(format!(
-                    "{} expects {:?} ({}), the lake has {}",
-                    spec.source,
-                    column.column_type,
-                    column.column_type.data_type(),
-                    field.data_type()
-                )),
+                Finding::new(spec, "column_type", Some(&column.name), Status::Fail).detail(
+                    format!(
+                        "{} expects {:?} ({}), the lake has {}",
+                        spec.source,
+                        column.column_type,
+                        column.column_type.data_type(),
+                        field.data_type()
+                    ),
+                ),
             ),
             Ok(_) => {}
         }
@@ -231,7 +233,7 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for (spec, schema) in &present {
         findings.extend(schema_findings(spec, schema));
-        let table = format!("{}.{}", quoted(spec.schema), quoted(spec.name));
+        let table = format!("{}.{}", quoted(&spec.schema), quoted(&spec.name));
         let key = format!("{}_id", spec.name);
         if primary_keys
             .get(&key)
@@ -260,19 +262,19 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
             });
         }
         findings.extend(required_values(ctx, spec, schema, &table).await?);
-        for column in spec.columns {
+        for column in &spec.columns {
             // `person_id` points to person; every `*_concept_id` to concept,
             // where 0 is OMOP's "no matching concept".
             let is_concept = column.name.ends_with("_concept_id");
             let parent_key = if is_concept {
                 "concept_id"
             } else {
-                column.name
+                &column.name
             };
             let Some(parent) = primary_keys.get(parent_key) else {
                 continue;
             };
-            if parent.name == spec.name || schema.field_with_name(column.name).is_err() {
+            if parent.name == spec.name || schema.field_with_name(&column.name).is_err() {
                 continue;
             }
             let unmatched = if is_concept { " AND c.{k} <> 0" } else { "" };
@@ -280,11 +282,11 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
                 "SELECT count(*) FILTER (WHERE c.{k} IS NOT NULL{unmatched} AND p.k IS NULL), count(*)
                  FROM {table} c
                  LEFT JOIN (SELECT DISTINCT {pk} AS k FROM {ps}.{pt}) p ON c.{k} = p.k",
-                unmatched = unmatched.replace("{k}", &quoted(column.name)),
-                k = quoted(column.name),
+                unmatched = unmatched.replace("{k}", &quoted(&column.name)),
+                k = quoted(&column.name),
                 pk = quoted(parent_key),
-                ps = quoted(parent.schema),
-                pt = quoted(parent.name),
+                ps = quoted(&parent.schema),
+                pt = quoted(&parent.name),
             );
             let [violating, total] = counts(ctx, &sql).await?[..] else {
                 return plan_err!("unexpected foreign key counts for {table}");
@@ -297,7 +299,7 @@ pub async fn check_lake(ctx: &SessionContext) -> Result<Vec<Finding>> {
             findings.push(Finding {
                 violating_rows: Some(violating),
                 total_rows: Some(total),
-                ..Finding::new(spec, "foreign_key", Some(column.name), status).detail(format!(
+                ..Finding::new(spec, "foreign_key", Some(&column.name), status).detail(format!(
                     "{violating} rows point to no {}.{} row",
                     parent.schema, parent.name
                 ))
@@ -319,8 +321,8 @@ async fn required_values(
     let required: Vec<&str> = spec
         .columns
         .iter()
-        .filter(|c| c.required && schema.field_with_name(c.name).is_ok())
-        .map(|c| c.name)
+        .filter(|c| c.required && schema.field_with_name(&c.name).is_ok())
+        .map(|c| c.name.as_str())
         .collect();
     if required.is_empty() {
         return Ok(Vec::new());
@@ -363,7 +365,7 @@ async fn linkage(
             .iter()
             .any(|(s, _)| s.schema == schema && s.name == name)
     };
-    let link = &crate::schemas::imaging::PATIENT_LINK;
+    let link = standard_table("imaging", "patient_link")?;
     if !has("imaging", "patient_link") || ctx.table("imaging.series").await.is_err() {
         return Ok(Vec::new());
     }

@@ -5,8 +5,7 @@
 pub mod conformance;
 pub mod dicom;
 pub mod lake;
-pub mod schemas;
-pub mod views;
+pub mod specs;
 
 /// The reference documentation of a table function (DataFusion gives table
 /// functions no `documentation()` hook, so each keeps its own), filed under
@@ -36,8 +35,8 @@ pub fn table_functions() -> Vec<(
     let mut functions = dicom::table_functions();
     functions.push((
         "standard_columns",
-        std::sync::Arc::new(schemas::reference::StandardColumns),
-        schemas::reference::StandardColumns::documentation(),
+        std::sync::Arc::new(specs::reference::StandardColumns),
+        specs::reference::StandardColumns::documentation(),
     ));
     functions.push((
         "lake_check",

@@ -819,3 +819,38 @@ async fn dicom_json_column() {
     // Pixel data is never read.
     assert!(d.get("7FE00010").is_none());
 }
+
+/// A link back up the tree (`a/back -> ..`) is a loop: each folder is read
+/// once, as `find -L` does, and a link to a folder elsewhere still counts.
+#[tokio::test]
+async fn a_symlink_loop_lists_each_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("archive");
+    write(
+        ct("1.1", "LOOPED", vec![]),
+        EXPLICIT_LE,
+        &root.join("a/IM0001.dcm"),
+    );
+    std::os::unix::fs::symlink("..", root.join("a/back")).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    write(
+        ct("1.2", "LINKED", vec![]),
+        EXPLICIT_LE,
+        &elsewhere.join("IM0002.dcm"),
+    );
+    std::os::unix::fs::symlink(&elsewhere, root.join("linked")).unwrap();
+    let batches = query(&format!(
+        "SELECT PatientID, count(*) AS files FROM read_dicom('{}') GROUP BY PatientID ORDER BY PatientID",
+        root.display()
+    ))
+    .await;
+    assert_eq!(
+        table(&batches),
+        "+-----------+-------+\n\
+         | PatientID | files |\n\
+         +-----------+-------+\n\
+         | LINKED    | 1     |\n\
+         | LOOPED    | 1     |\n\
+         +-----------+-------+"
+    );
+}

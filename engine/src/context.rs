@@ -5,17 +5,18 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::TableReference;
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::dataframe::DataFrame;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::{DescribeAlias, ObjectNamePart};
 use datafusion::sql::sqlparser::dialect::dialect_from_str;
 use rwid_catalog::conformance::{self, Finding, Status};
-use rwid_catalog::lake::{self, LakeTable};
+use rwid_catalog::lake::{self, LakeCatalog, LakeMount, LakeTable};
 
-use crate::session::{RwidConfig, session_state};
+use crate::session::{RwidConfig, session_state_with};
 
 /// Most table names listed in an "unknown table" error.
 const MAX_TABLES_IN_ERROR: usize = 40;
@@ -24,40 +25,61 @@ const MAX_TABLES_IN_ERROR: usize = 40;
 #[derive(Clone)]
 pub struct RwidContext {
     ctx: SessionContext,
-    lake_root: Option<String>,
+    /// The mounted lakes, the default first, with their catalogs as mounted
+    /// (the session holds them behind DataFusion's URL-table wrappers).
+    lakes: Vec<(LakeMount, Arc<LakeCatalog>)>,
     lake: Vec<LakeTable>,
-    /// Conformance problems of the lake's standard tables found when
-    /// mounting (schema only); the tables still query.
+    /// What mounting found: tables that cannot be read, views left out, and
+    /// the default lake's standard tables that do not conform to their
+    /// specification (schema only); every other table still queries.
     lake_warnings: Vec<Finding>,
 }
 
 impl RwidContext {
-    /// Builds the session and mounts the configured lake, if any.
+    /// Builds the session and mounts the configured lakes.
     pub async fn new(config: RwidConfig) -> Result<Self> {
-        let state = session_state(&config)?;
+        let functions = config.functions()?;
+        let state = session_state_with(&config, &functions)?;
         // URL tables let `SELECT * FROM 'path/file.parquet'` work as in datafusion-cli.
         let ctx = SessionContext::new_with_state(state).enable_url_table();
-        let lake = match &config.lake {
-            Some(location) => lake::mount(&ctx, location).await?,
-            None => lake::MountedLake::default(),
-        };
-        let mut lake_warnings: Vec<Finding> = conformance::schema_check(&ctx)
-            .await
-            .into_iter()
-            .filter(|f| f.status >= Status::Warn)
-            .collect();
-        lake_warnings.extend(lake.views_left_out);
+        let mounts = config.lake_mounts()?;
+        let mut lakes = Vec::new();
+        let mut tables = Vec::new();
+        let mut lake_warnings = Vec::new();
+        for lake in mounts.iter() {
+            if mounts
+                .iter()
+                .filter(|other| other.name == lake.name)
+                .count()
+                > 1
+            {
+                return Err(plan_datafusion_err!(
+                    "two lakes are named '{}'; name them with --lake NAME=ROOT",
+                    lake.name
+                ));
+            }
+            let mounted = lake::mount(&ctx, lake, &functions).await?;
+            tables.extend(mounted.tables);
+            lakes.push((lake.clone(), mounted.catalog));
+            lake_warnings.extend(mounted.warnings);
+        }
+        lake_warnings.extend(
+            conformance::schema_check(&ctx)
+                .await
+                .into_iter()
+                .filter(|f| f.status >= Status::Warn),
+        );
         Ok(Self {
             ctx,
-            lake_root: config.lake.clone(),
-            lake: lake.tables,
+            lakes,
+            lake: tables,
             lake_warnings,
         })
     }
 
-    /// The mounted lake's root, as given.
+    /// The default lake's root, as given.
     pub fn lake_root(&self) -> Option<&str> {
-        self.lake_root.as_deref()
+        self.lakes.first().map(|(lake, _)| lake.root.as_str())
     }
 
     /// Columns of the lake's standard tables that do not conform to their
@@ -71,7 +93,8 @@ impl RwidContext {
         &self.ctx
     }
 
-    /// Tables mounted from the lake.
+    /// Tables of the mounted lakes (as mounted; tables written later are
+    /// found when a query names them).
     pub fn lake_tables(&self) -> &[LakeTable] {
         &self.lake
     }
@@ -112,10 +135,35 @@ impl RwidContext {
             if let (LogicalPlan::DescribeTable(describe), Some(table)) = (&plan, described) {
                 return self.describe(&describe.schema, &table);
             }
+            if let LogicalPlan::Ddl(DdlStatement::DropTable(drop)) = &plan {
+                self.refuse_dropping_lake_files(&drop.name)?;
+            }
             self.ctx.execute_logical_plan(plan).await
         }
         .await;
         planned.map_err(|e| self.explain_error(e))
+    }
+
+    /// `DROP TABLE` of a lake's files is refused by the lake's schema, but
+    /// DataFusion reports any refusal as "doesn't exist"; this names the
+    /// real reason before DataFusion tries.
+    fn refuse_dropping_lake_files(&self, name: &TableReference) -> Result<()> {
+        let state = self.ctx.state();
+        let catalog = &state.config().options().catalog;
+        let resolved = name
+            .clone()
+            .resolve(&catalog.default_catalog, &catalog.default_schema);
+        let location = self
+            .lakes
+            .iter()
+            .find(|(lake, _)| *lake.name == *resolved.catalog)
+            .and_then(|(_, lake)| lake.files_location(&resolved.schema, &resolved.table));
+        match location {
+            Some(location) => Err(plan_datafusion_err!(
+                "{name} is the lake's files at '{location}'; rwid does not delete a lake's files"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// `DESCRIBE table`: DataFusion's columns (column_name, data_type,
@@ -128,9 +176,9 @@ impl RwidContext {
         (namespace, table): &(Option<String>, String),
     ) -> Result<DataFrame> {
         let spec = namespace.as_deref().and_then(|namespace| {
-            rwid_catalog::schemas::all_tables()
+            rwid_catalog::specs::all_tables()
                 .into_iter()
-                .find(|t| t.schema == namespace && t.name == table)
+                .find(|t| t.schema == namespace && &t.name == table)
         });
         let column = |name: &str| spec.and_then(|s| s.column(name));
         let fields = schema.fields();
@@ -161,19 +209,27 @@ impl RwidContext {
                 Arc::new(StringArray::from_iter(
                     fields
                         .iter()
-                        .map(|f| column(f.name()).map(|c| c.description)),
+                        .map(|f| column(f.name()).map(|c| c.description.as_str())),
                 )),
             ],
         )?;
         self.ctx.read_batch(batch)
     }
 
-    /// Every user table as `schema.table`, sorted (information_schema excluded).
+    /// Every user table, sorted: `schema.table` in the default catalog,
+    /// `catalog.schema.table` in the others (information_schema excluded).
     pub fn table_names(&self) -> Vec<String> {
+        let state = self.ctx.state();
+        let default_catalog = &state.config().options().catalog.default_catalog;
         let mut names = Vec::new();
         for catalog_name in self.ctx.catalog_names() {
             let Some(catalog) = self.ctx.catalog(&catalog_name) else {
                 continue;
+            };
+            let prefix = if &catalog_name == default_catalog {
+                String::new()
+            } else {
+                format!("{catalog_name}.")
             };
             for schema_name in catalog.schema_names() {
                 if schema_name == "information_schema" {
@@ -184,7 +240,7 @@ impl RwidContext {
                         schema
                             .table_names()
                             .into_iter()
-                            .map(|t| format!("{schema_name}.{t}")),
+                            .map(|t| format!("{prefix}{schema_name}.{t}")),
                     );
                 }
             }

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
-use datafusion::common::Result;
-use datafusion::execution::FunctionRegistry;
+use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionConfig;
+use rwid_catalog::lake::LakeMount;
+use rwid_udfs::Functions;
+use rwid_udfs::harmonize::RuleTables;
 
 use crate::object_stores::RwidObjectStoreRegistry;
 use crate::physical_optimizer::physical_optimizer_rules;
@@ -14,8 +16,10 @@ use crate::physical_optimizer::physical_optimizer_rules;
 /// How to build an rwid session. `Default` gives a session that uses every core.
 #[derive(Debug, Clone, Default)]
 pub struct RwidConfig {
-    /// Lake root to mount: a local folder or an object-store URL (`s3://bucket/prefix/`).
-    pub lake: Option<String>,
+    /// Lakes to mount, as `--lake` takes them: `ROOT` (a local folder or an
+    /// object-store URL, `s3://bucket/prefix/`) or `NAME=ROOT`. Each is a
+    /// catalog, named `lake` unless named; the first is the default catalog.
+    pub lakes: Vec<String>,
     /// Partitions a query is split into; defaults to the number of cores.
     pub target_partitions: Option<usize>,
     /// Rows per record batch; DataFusion's default (8192) when unset.
@@ -31,9 +35,42 @@ pub struct RwidConfig {
 /// DICOM table functions (`read_dicom`, `dicom_series`, `dicom_studies`) and an object store registry that builds S3
 /// stores on demand.
 pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
+    session_state_with(config, &config.functions()?)
+}
+
+impl RwidConfig {
+    /// rwid's SQL functions, reading the configured rule files in front of
+    /// the shipped rules.
+    pub fn functions(&self) -> Result<Functions> {
+        if self.rules.is_empty() {
+            return Ok(Functions::shipped());
+        }
+        let rules = RuleTables::with_files(&self.rules)
+            .map_err(|e| DataFusionError::Execution(e.to_string()))?;
+        Ok(Functions::with_rules(rules))
+    }
+
+    /// The lakes to mount, parsed.
+    pub fn lake_mounts(&self) -> Result<Vec<LakeMount>> {
+        self.lakes
+            .iter()
+            .map(|lake| LakeMount::parse(lake))
+            .collect()
+    }
+}
+
+/// [`session_state`] with `functions` (from [`RwidConfig::functions`]).
+pub(crate) fn session_state_with(
+    config: &RwidConfig,
+    functions: &Functions,
+) -> Result<SessionState> {
     let mut session_config = SessionConfig::new()
         .with_information_schema(true)
         .with_create_default_catalog_and_schema(true);
+    // The first lake is the default catalog: its tables answer to `schema.table`.
+    if let Some(lake) = config.lake_mounts()?.first() {
+        session_config = session_config.with_default_catalog_and_schema(&lake.name, "public");
+    }
     // Identifiers keep the case they are written in. DICOM keywords are
     // CamelCase and IDC-style SQL writes them unquoted (`SELECT PatientID ...
     // WHERE Modality = 'CT'`); lower-casing them would break that SQL.
@@ -74,26 +111,7 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
         .with_default_features()
         .with_physical_optimizer_rules(physical_optimizer_rules(metadata))
         .build();
-    for function in rwid_udfs::all_scalar_functions() {
-        state.register_udf(function)?;
-    }
-    if !config.rules.is_empty() {
-        // Same names as the shipped-rule functions registered above: these replace them.
-        let rules = rwid_udfs::harmonize::RuleTables::with_files(&config.rules)
-            .map_err(|e| datafusion::common::DataFusionError::Execution(e.to_string()))?;
-        let functions = rwid_udfs::harmonize::functions(std::sync::Arc::clone(&rules))
-            .into_iter()
-            .chain(rwid_udfs::quantitative::functions(rules));
-        for function in functions {
-            state.register_udf(function)?;
-        }
-    }
-    for function in rwid_udfs::all_aggregate_functions() {
-        state.register_udaf(function)?;
-    }
-    for function in rwid_udfs::all_window_functions() {
-        state.register_udwf(function)?;
-    }
+    functions.register(&mut state)?;
     for (name, function, _) in rwid_catalog::table_functions() {
         state.register_udtf(name, function);
     }
@@ -112,11 +130,12 @@ pub fn session_state(config: &RwidConfig) -> Result<SessionState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::execution::FunctionRegistry;
 
     #[test]
     fn every_rwid_function_is_registered_with_documentation() {
         let state = session_state(&RwidConfig::default()).unwrap();
-        for function in rwid_udfs::all_scalar_functions() {
+        for function in Functions::shipped().scalars {
             let registered = state.udf(function.name()).unwrap();
             let doc = registered.documentation().expect("documented");
             assert!(!doc.description.is_empty(), "{}", function.name());

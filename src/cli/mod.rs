@@ -11,9 +11,11 @@ use crate::catalog::conformance;
 use crate::{RwidConfig, RwidContext};
 use rwid_cohort::{Cohort, CohortDefinition};
 
+mod demo;
 mod exec;
 mod print;
 mod repl;
+pub mod showcase;
 
 pub use exec::run_sql;
 pub use print::{OutputFormat, PrintOptions, print_result};
@@ -30,9 +32,11 @@ pub struct Cli {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Mount a lake root: a folder or object-store URL whose Parquet tables become SQL tables.
-    #[arg(long, value_name = "PATH_OR_URL", global = true)]
-    pub lake: Option<String>,
+    /// Mount a lake: a folder or object-store URL whose Parquet tables become
+    /// SQL tables, as catalog `lake` or, written NAME=ROOT, as catalog NAME.
+    /// Repeatable; the first is the default catalog.
+    #[arg(long = "lake", value_name = "[NAME=]ROOT", global = true)]
+    pub lakes: Vec<String>,
 
     /// Harmonization rule file tried before the shipped rules (repeatable): a
     /// site's own vendor spellings or CT kernels, in the shape of methods/rules/*.toml.
@@ -106,19 +110,35 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+impl Cli {
+    /// The session configuration of every command: the lakes and the rule files.
+    pub fn config(&self) -> RwidConfig {
+        RwidConfig {
+            lakes: self.lakes.clone(),
+            rules: self.rules.clone(),
+            ..RwidConfig::default()
+        }
+    }
+}
+
 /// Runs the command line and returns the process exit status.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Demo(args)) => {
             let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(0));
-            crate::demo::run(&args.dir, args.patients, args.seed, &options).await?;
+            demo::run(&args.dir, args.patients, args.seed, cli.config(), &options).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Ingest {
             source,
             destination,
         }) => {
-            let ctx = RwidContext::new(RwidConfig::default()).await?;
+            // Ingesting reads DICOM files only; no lake to mount.
+            let config = RwidConfig {
+                lakes: Vec::new(),
+                ..cli.config()
+            };
+            let ctx = RwidContext::new(config).await?;
             let report =
                 crate::catalog::dicom::ingest::ingest(ctx.session(), source, destination).await?;
             if !cli.quiet {
@@ -135,7 +155,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Cohort { file, no_write }) => {
-            let ctx = lake_context(cli.lake.clone()).await?;
+            let ctx = lake_context(cli.config()).await?;
             let definition = CohortDefinition::read(file)?;
             let cohort = Cohort::run(&ctx, &definition).await?;
             let options = PrintOptions::new(cli.format, cli.quiet, 0);
@@ -165,7 +185,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Lake(LakeCommand::Check { root })) => {
-            let ctx = lake_context(root.clone().or(cli.lake.clone())).await?;
+            let mut config = cli.config();
+            if let Some(root) = root {
+                config.lakes = vec![root.clone()];
+            }
+            let ctx = lake_context(config).await?;
             let findings = conformance::check_lake(ctx.session()).await?;
             let failed = findings
                 .iter()
@@ -191,12 +215,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         None => {}
     }
 
-    let config = RwidConfig {
-        lake: cli.lake.clone(),
-        rules: cli.rules.clone(),
-        ..RwidConfig::default()
-    };
-    let ctx = RwidContext::new(config).await?;
+    let ctx = RwidContext::new(cli.config()).await?;
     if !cli.quiet {
         print_lake_warnings(&ctx);
     }
@@ -230,21 +249,18 @@ pub fn one_line(error: &DataFusionError) -> String {
         .join(" ")
 }
 
-/// A session with the lake at `root` mounted; commands that work on a lake need one.
-async fn lake_context(root: Option<String>) -> Result<RwidContext> {
-    let Some(root) = root else {
+/// The session of a command that works on a lake: `config` must name one.
+async fn lake_context(config: RwidConfig) -> Result<RwidContext> {
+    if config.lakes.is_empty() {
         return Err(DataFusionError::Plan(
             "this command works on a lake: give --lake ROOT".to_string(),
         ));
-    };
-    RwidContext::new(RwidConfig {
-        lake: Some(root),
-        ..RwidConfig::default()
-    })
-    .await
+    }
+    RwidContext::new(config).await
 }
 
-/// Non-conforming standard tables still query; the user hears about them once.
+/// Unreadable tables, views left out and non-conforming standard tables:
+/// the rest still queries; the user hears about them once.
 fn print_lake_warnings(ctx: &RwidContext) {
     let warnings = ctx.lake_warnings();
     if warnings.is_empty() {

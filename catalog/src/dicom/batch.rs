@@ -13,7 +13,7 @@ use datafusion::common::Result;
 
 use rwid_dicom::{Attribute, DicomHeader, Value, ValueType};
 
-use super::columns::Column;
+use crate::dicom::columns::Column;
 
 /// What reading one file gave.
 #[derive(Debug)]

@@ -12,6 +12,10 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::dicom::columns::file_columns;
+use crate::dicom::exec::DicomScanExec;
+use crate::dicom::reader::{OnError, display_path};
+use crate::dicom::table::provider::DicomTable;
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
@@ -23,10 +27,6 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::physical_plan::collect;
 use datafusion::prelude::SessionContext;
-
-use super::columns::file_columns;
-use super::scan::{DicomScanExec, OnError, display_path};
-use super::table::DicomTable;
 
 /// The index file inside the destination folder.
 pub const INDEX_FILE: &str = "instances.parquet";

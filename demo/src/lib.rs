@@ -1,5 +1,6 @@
 //! The demo lake: a small, realistic, multi-site imaging and clinical lake,
-//! generated deterministically from a seed, and a showcase of queries on it.
+//! generated deterministically from a seed. `rwid demo` writes it and runs
+//! its showcase; the tests and benchmarks generate it as their fixture.
 //!
 //! ```text
 //! demo-lake/
@@ -14,11 +15,8 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use datafusion::common::{DataFusionError, Result};
-
-use crate::cli::PrintOptions;
 
 mod clinical;
 pub mod concepts;
@@ -26,7 +24,6 @@ mod dicom;
 pub mod patients;
 mod radiomics;
 pub mod rng;
-pub mod showcase;
 pub mod sites;
 mod table;
 pub mod truth;
@@ -107,7 +104,7 @@ fn write_lake(root: &Path, count: usize, seed: u64) -> Result<(GroundTruth, Vec<
     std::fs::create_dir_all(root)?;
     let patients = patients::simulate(count, seed);
     let mut tables = clinical::write_tables(root, &patients)?;
-    let features = radiomics::radiomics_features(&patients, seed);
+    let features = radiomics::radiomics_features(&patients, seed)?;
     features.write(root)?;
     tables.push(("imaging.radiomics_features".to_string(), features.len()));
     let dicom = dicom::write_dicom(root, &patients, seed)?;
@@ -117,25 +114,4 @@ fn write_lake(root: &Path, count: usize, seed: u64) -> Result<(GroundTruth, Vec<
     })?;
     std::fs::write(root.join(GROUND_TRUTH_FILE), json)?;
     Ok((truth, tables))
-}
-
-/// `rwid demo`: generate, then run the showcase.
-pub async fn run(dir: &Path, patients: usize, seed: u64, options: &PrintOptions) -> Result<()> {
-    let started = Instant::now();
-    let lake = generate(dir, patients, seed)?;
-    if !options.quiet {
-        let rows: usize = lake.tables.iter().map(|(_, n)| n).sum();
-        println!(
-            "Demo lake written to {} in {:.1} s: {} patients at {} sites, {} DICOM files (+{} broken on purpose), {} clinical and imaging rows in {} tables.\n",
-            lake.root.display(),
-            started.elapsed().as_secs_f64(),
-            patients,
-            sites::SITES.len(),
-            lake.truth.dicom_files,
-            lake.truth.broken_files.len(),
-            rows,
-            lake.tables.len(),
-        );
-    }
-    showcase::run(&lake, options).await
 }

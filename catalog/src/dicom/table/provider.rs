@@ -1,31 +1,31 @@
-//! DICOM files as a table, one row per file: `read_dicom('LOCATION')` and
-//! `CREATE EXTERNAL TABLE ... STORED AS DICOM`.
+//! [`DicomTable`]: the DICOM files under one or more locations as a table,
+//! one row per file (SOP instance); its scan is a [`DicomScanExec`].
+//!
+//! [`DicomScanExec`]: crate::dicom::exec::DicomScanExec
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{
-    Session, TableFunctionArgs, TableFunctionImpl, TableProvider, TableProviderFactory,
-};
+use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result, ScalarValue, plan_datafusion_err, plan_err};
+use datafusion::common::{DFSchema, Result, plan_datafusion_err, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
-use datafusion::logical_expr::{
-    CreateExternalTable, Documentation, Expr, TableProviderFilterPushDown,
-};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
-use super::columns::{Column, schema_of, table_columns};
-use super::scan::{DicomFile, DicomScanExec, OnError};
+use crate::dicom::columns::{Column, schema_of, table_columns};
+use crate::dicom::exec::{DicomFile, DicomScanExec};
+use crate::dicom::listing::{is_hidden, list_local_folder};
+use crate::dicom::reader::OnError;
 use rwid_dicom::CustomAttribute;
 
 /// A table over the DICOM files under one or more locations.
@@ -242,65 +242,6 @@ impl DicomTable {
     }
 }
 
-/// Every file under a local folder, following symbolic links as the object
-/// store's lister does, with one `stat` per file where that lister makes
-/// three: on a warm cache, listing is most of the cost of a small scan.
-fn list_local_folder(root: &std::path::Path) -> std::io::Result<Vec<ObjectMeta>> {
-    let mut files = Vec::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            // A prefix that is not a folder lists nothing, as on object stores.
-            Err(e) if folder == root && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) if folder == root && e.kind() == std::io::ErrorKind::NotADirectory => continue,
-            Err(e) => {
-                return Err(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", folder.display()),
-                ));
-            }
-        };
-        for entry in entries {
-            let entry = entry?;
-            let path = entry.path();
-            let metadata = if entry.file_type()?.is_symlink() {
-                match std::fs::metadata(&path) {
-                    Ok(metadata) => metadata,
-                    Err(_) => continue, // a dangling link
-                }
-            } else {
-                entry.metadata()?
-            };
-            if metadata.is_dir() {
-                folders.push(path);
-            } else if metadata.is_file() {
-                let Ok(location) = Path::from_absolute_path(&path) else {
-                    continue; // not representable as an object path (not UTF-8)
-                };
-                files.push(ObjectMeta {
-                    location,
-                    last_modified: metadata
-                        .modified()
-                        .map(chrono::DateTime::<chrono::Utc>::from)
-                        .unwrap_or_default(),
-                    size: metadata.len(),
-                    e_tag: None,
-                    version: None,
-                });
-            }
-        }
-    }
-    Ok(files)
-}
-
-/// Dot files (`.DS_Store`, editors' files) are never DICOM.
-fn is_hidden(location: &Path) -> bool {
-    location
-        .filename()
-        .is_some_and(|name| name.starts_with('.'))
-}
-
 #[async_trait]
 impl TableProvider for DicomTable {
     fn schema(&self) -> SchemaRef {
@@ -355,164 +296,5 @@ impl TableProvider for DicomTable {
             limit,
             self.on_error,
         )))
-    }
-}
-
-/// A DICOM table's options, from `STORED AS DICOM ... OPTIONS (...)` or the
-/// `dicom` file format's: `dicom.on_error` and `dicom.attributes` (the
-/// `dicom.` prefix optional). `context` names where they were given.
-pub(crate) fn parse_dicom_options<'a>(
-    options: impl IntoIterator<Item = (&'a str, &'a str)>,
-    context: &str,
-) -> Result<(OnError, Vec<CustomAttribute>)> {
-    let mut on_error = OnError::default();
-    let mut custom = Vec::new();
-    for (key, value) in options {
-        match key {
-            "dicom.on_error" | "on_error" => on_error = value.parse()?,
-            "dicom.attributes" | "attributes" => {
-                custom = CustomAttribute::parse_list(value)
-                    .map_err(|e| plan_datafusion_err!("dicom.attributes: {e}"))?
-            }
-            other => {
-                return plan_err!(
-                    "unknown option '{other}' for {context}; known: 'dicom.on_error', 'dicom.attributes'"
-                );
-            }
-        }
-    }
-    Ok((on_error, custom))
-}
-
-/// The string literal at `index` of a table function's arguments, `None`
-/// when absent; anything else is an error naming `function` and `name`.
-pub(crate) fn string_argument(
-    function: &str,
-    name: &str,
-    exprs: &[Expr],
-    index: usize,
-) -> Result<Option<String>> {
-    match exprs.get(index) {
-        None => Ok(None),
-        Some(Expr::Literal(
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::Utf8View(Some(s))
-            | ScalarValue::LargeUtf8(Some(s)),
-            _,
-        )) => Ok(Some(s.clone())),
-        Some(other) => plan_err!("{function}: {name} must be a string literal, got {other}"),
-    }
-}
-
-/// A table function's `on_error` argument at `index` (`'read_error'`,
-/// `'skip'` or `'fail'`), the default when it is not given.
-pub(crate) fn on_error_argument(function: &str, exprs: &[Expr], index: usize) -> Result<OnError> {
-    string_argument(function, "on_error", exprs, index)?
-        .map_or(Ok(OnError::default()), |mode| mode.parse())
-}
-
-/// `CREATE EXTERNAL TABLE name STORED AS DICOM LOCATION '...'
-/// [PARTITIONED BY (col, ...)] [OPTIONS ('dicom.on_error' 'skip')]`.
-#[derive(Debug, Default)]
-pub struct DicomTableFactory;
-
-#[async_trait]
-impl TableProviderFactory for DicomTableFactory {
-    async fn create(
-        &self,
-        _state: &dyn Session,
-        cmd: &CreateExternalTable,
-    ) -> Result<Arc<dyn TableProvider>> {
-        let declared: Vec<&str> = cmd
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .filter(|name| !cmd.table_partition_cols.iter().any(|p| p == name))
-            .collect();
-        if !declared.is_empty() {
-            return plan_err!(
-                "STORED AS DICOM defines its own columns (DICOM keywords); remove the column list ({})",
-                declared.join(", ")
-            );
-        }
-        let options = cmd.options.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let (on_error, custom) = parse_dicom_options(options, "STORED AS DICOM")?;
-        Ok(Arc::new(DicomTable::try_new(
-            &cmd.locations,
-            &custom,
-            &cmd.table_partition_cols,
-            on_error,
-        )?))
-    }
-}
-
-/// The `read_dicom` table function.
-#[derive(Debug, Default)]
-pub struct ReadDicom;
-
-impl ReadDicom {
-    /// Reference documentation, in the form DataFusion uses for functions
-    /// (table functions have no `documentation()` hook of their own).
-    pub fn documentation() -> &'static Documentation {
-        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            crate::table_function_documentation(
-                "Reads DICOM files as a table, one row per file (SOP instance), header only: \
-                 pixel data is never read. LOCATION is a file, a folder (read recursively; files \
-                 need no `.dcm` extension), a glob, or an object-store URL such as \
-                 `s3://bucket/prefix/`. Columns are named by DICOM keyword (PS3.6) as IDC and \
-                 pydicom spell them and typed by VR (PS3.5 §6.2): DA is DATE, TM is TIME, \
-                 DS/FD/FL are DOUBLE, IS/US/UL/SL/SS are BIGINT, multi-valued attributes are \
-                 LISTs. Then `TransferSyntaxUID`, `file_path`, `file_size`, `file_modified`, \
-                 `read_error`, and `dicom_json`: the whole header up to the pixel data as DICOM \
-                 JSON (PS3.18 F.2; binary values over 1 KB left out), computed only when \
-                 selected. A \
-                 file whose header cannot be read is a row with `read_error` set (the default), \
-                 is left out (`'skip'`), or fails the query naming the file (`'fail'`). The \
-                 same table can be named with `CREATE EXTERNAL TABLE t STORED AS DICOM \
-                 [PARTITIONED BY (col, ...)] LOCATION '...' [OPTIONS ('dicom.on_error' 'skip')]`, \
-                 where hive folders (`site=RUH/`) become columns that prune files.",
-                "read_dicom(location [, on_error [, attributes]])",
-            )
-            .with_argument("location", "Local path, folder, glob or `s3://` URL of the DICOM files.")
-            .with_argument("on_error", "`'read_error'` (default), `'skip'` or `'fail'`.")
-            .with_argument(
-                "attributes",
-                "More columns, comma-separated, by keyword (`'PatientName'`) or tag, private tags \
-                 included (`'(0029,1010)'`, column `tag_00291010`): DA and TM are typed, the rest \
-                 is text in DICOM's string form (values separated by `\\`). \
-                 `STORED AS DICOM` takes them as `OPTIONS ('dicom.attributes' '...')`.",
-            )
-            .with_sql_example(
-                "```sql\n> SELECT Modality, Manufacturer, count(*) AS files\n  FROM read_dicom('demo-lake/dicom')\n  WHERE read_error IS NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3;\n```",
-            )
-            .build()
-        });
-        &DOCUMENTATION
-    }
-}
-
-impl TableFunctionImpl for ReadDicom {
-    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let exprs = args.exprs();
-        let text = |i: usize, name: &str| string_argument("read_dicom", name, exprs, i);
-        if exprs.is_empty() || exprs.len() > 3 {
-            return plan_err!(
-                "read_dicom takes a location, optionally an on_error mode and extra attributes: read_dicom('path/or/s3://bucket/prefix/' [, 'read_error' | 'skip' | 'fail' [, 'PatientName, (0029,1010)']])"
-            );
-        }
-        let location = text(0, "the location")?.unwrap_or_default();
-        let on_error = on_error_argument("read_dicom", exprs, 1)?;
-        let custom = match text(2, "attributes")? {
-            Some(list) => CustomAttribute::parse_list(&list)
-                .map_err(|e| plan_datafusion_err!("read_dicom: {e}"))?,
-            None => Vec::new(),
-        };
-        Ok(Arc::new(DicomTable::try_new(
-            &[location],
-            &custom,
-            &[],
-            on_error,
-        )?))
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::Datelike;
 use datafusion::common::Result;
-use rwid_catalog::schemas::{imaging, omop};
+use rwid_catalog::specs::standard_table;
 use rwid_dicom::uid::uid_id;
 
 use super::concepts;
@@ -15,20 +15,20 @@ use super::table::TableRows;
 
 /// Writes every table; returns (table, rows) for the summary.
 pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, usize)>> {
-    let mut measurements = measurement(patients);
-    let image_features = lesion_features(patients, &mut measurements);
+    let mut measurements = measurement(patients)?;
+    let image_features = lesion_features(patients, &mut measurements)?;
     let tables = [
-        person(patients),
-        observation_period(patients),
-        condition_occurrence(patients),
-        drug_exposure(patients),
-        procedure_occurrence(patients),
+        person(patients)?,
+        observation_period(patients)?,
+        condition_occurrence(patients)?,
+        drug_exposure(patients)?,
+        procedure_occurrence(patients)?,
         measurements,
         image_features,
-        observation(patients),
-        death(patients),
-        patient_link(patients),
-        lesion_measurement(patients),
+        observation(patients)?,
+        death(patients)?,
+        patient_link(patients)?,
+        lesion_measurement(patients)?,
     ];
     let mut summary = Vec::new();
     for table in &tables {
@@ -45,8 +45,8 @@ impl TableRows {
     }
 }
 
-fn person(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::PERSON);
+fn person(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "person")?);
     for p in patients {
         let gender = if p.male {
             concepts::MALE
@@ -68,11 +68,11 @@ fn person(patients: &[Patient]) -> TableRows {
             ("ethnicity_source_value", p.ethnicity.source_code.into()),
         ]);
     }
-    rows
+    Ok(rows)
 }
 
-fn observation_period(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::OBSERVATION_PERIOD);
+fn observation_period(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "observation_period")?);
     for p in patients {
         rows.push(vec![
             ("observation_period_id", p.person_id.into()),
@@ -82,11 +82,11 @@ fn observation_period(patients: &[Patient]) -> TableRows {
             ("period_type_concept_id", concepts::TYPE_EHR.into()),
         ]);
     }
-    rows
+    Ok(rows)
 }
 
-fn condition_occurrence(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::CONDITION_OCCURRENCE);
+fn condition_occurrence(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "condition_occurrence")?);
     let mut id = 0;
     for p in patients {
         for c in &p.conditions {
@@ -102,11 +102,11 @@ fn condition_occurrence(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
-fn drug_exposure(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::DRUG_EXPOSURE);
+fn drug_exposure(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "drug_exposure")?);
     let mut id = 0;
     for p in patients {
         for d in &p.drugs {
@@ -124,7 +124,7 @@ fn drug_exposure(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
 /// One imaging procedure per study, on the study's day: the rows MI-CDM's
@@ -132,8 +132,8 @@ fn drug_exposure(patients: &[Patient]) -> TableRows {
 /// system's text (the study description); no standard procedure concept is
 /// recorded for it here, so the concept is 0, as for the demo's other
 /// unmapped source codes (concepts.rs).
-fn procedure_occurrence(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::PROCEDURE_OCCURRENCE);
+fn procedure_occurrence(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "procedure_occurrence")?);
     let mut id = 0;
     for p in patients {
         for study in &p.studies {
@@ -149,11 +149,11 @@ fn procedure_occurrence(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
-fn measurement(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::MEASUREMENT);
+fn measurement(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "measurement")?);
     let mut id = 0;
     for p in patients {
         if p.site.smoking == SmokingRecord::PackYears {
@@ -198,7 +198,7 @@ fn measurement(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
 /// MI-CDM's mapping of lesion measurements (landscape: "each lesion
@@ -211,8 +211,8 @@ fn measurement(patients: &[Patient]) -> TableRows {
 /// point. No standard concept is recorded here for the feature or for the
 /// MEASUREMENT field the event id points into, so the feature concept is 0
 /// and the field concept is left empty (concepts.rs).
-fn lesion_features(patients: &[Patient], measurements: &mut TableRows) -> TableRows {
-    let mut rows = TableRows::new(&imaging::IMAGE_FEATURE);
+fn lesion_features(patients: &[Patient], measurements: &mut TableRows) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("imaging", "image_feature")?);
     let mut measurement_id = measurements.len() as i64;
     let mut feature_id = 0;
     for p in patients {
@@ -258,11 +258,11 @@ fn lesion_features(patients: &[Patient], measurements: &mut TableRows) -> TableR
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
-fn observation(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::OBSERVATION);
+fn observation(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "observation")?);
     let mut id = 0;
     for p in patients {
         if p.site.smoking != SmokingRecord::CigarettesAndYears {
@@ -291,11 +291,11 @@ fn observation(patients: &[Patient]) -> TableRows {
             }
         }
     }
-    rows
+    Ok(rows)
 }
 
-fn death(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&omop::DEATH);
+fn death(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("clinical", "death")?);
     for p in patients {
         if let Some(date) = p.death_date {
             rows.push(vec![
@@ -305,11 +305,11 @@ fn death(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }
 
-fn patient_link(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&imaging::PATIENT_LINK);
+fn patient_link(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("imaging", "patient_link")?);
     for p in patients.iter().filter(|p| !p.studies.is_empty()) {
         rows.push(vec![
             ("site", p.site.code.into()),
@@ -317,11 +317,11 @@ fn patient_link(patients: &[Patient]) -> TableRows {
             ("person_id", p.person_id.into()),
         ]);
     }
-    rows
+    Ok(rows)
 }
 
-fn lesion_measurement(patients: &[Patient]) -> TableRows {
-    let mut rows = TableRows::new(&imaging::LESION_MEASUREMENT);
+fn lesion_measurement(patients: &[Patient]) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("imaging", "lesion_measurement")?);
     for p in patients {
         for l in &p.lesions {
             rows.push(vec![
@@ -340,5 +340,5 @@ fn lesion_measurement(patients: &[Patient]) -> TableRows {
             ]);
         }
     }
-    rows
+    Ok(rows)
 }

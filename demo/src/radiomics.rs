@@ -5,7 +5,8 @@
 //! kernels inflating texture features). Drawn from its own random stream so
 //! the rest of the demo is the same with or without it.
 
-use rwid_catalog::schemas::imaging;
+use datafusion::common::Result;
+use rwid_catalog::specs::standard_table;
 
 use super::patients::{Patient, StudyKind};
 use super::rng::Rng;
@@ -25,8 +26,8 @@ const FEATURES: [(&str, f64, f64, f64, f64); 6] = [
 /// sharp kernel (lung, bone) relative to a smooth one.
 const SHARP_KERNEL_SCALE: [f64; 6] = [1.0, 1.12, 1.6, 0.85, 1.1, 1.0];
 
-pub fn radiomics_features(patients: &[Patient], seed: u64) -> TableRows {
-    let mut rows = TableRows::new(&imaging::RADIOMICS_FEATURES);
+pub fn radiomics_features(patients: &[Patient], seed: u64) -> Result<TableRows> {
+    let mut rows = TableRows::new(standard_table("imaging", "radiomics_features")?);
     let mut rng = Rng::stream(seed, 0x5ad1_0c5e);
     // Scanner effects, fixed per scanner model: (shift in patient SDs, scale).
     let mut effects: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
@@ -89,5 +90,5 @@ pub fn radiomics_features(patients: &[Patient], seed: u64) -> TableRows {
             rows.push(row);
         }
     }
-    rows
+    Ok(rows)
 }

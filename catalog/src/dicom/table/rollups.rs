@@ -11,18 +11,19 @@
 
 use std::sync::{Arc, LazyLock};
 
+use crate::dicom::reader::OnError;
+use crate::dicom::table::arguments::string_argument;
+use crate::dicom::table::provider::DicomTable;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider, view::ViewTable};
-use datafusion::common::{Result, ScalarValue, plan_datafusion_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::datasource::provider_as_source;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, count_distinct, max, min, sum};
 use datafusion::logical_expr::{
     AggregateUDF, Documentation, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, cast,
     ident, lit,
 };
-
-use super::scan::OnError;
-use super::table::{DicomTable, string_argument};
+use rwid_udfs::imaging::VolumeCheckUdaf;
 
 /// Attributes every instance of a series shares, kept at the series grain.
 const SERIES_ATTRIBUTES: &[&str] = &[
@@ -224,16 +225,7 @@ impl TableFunctionImpl for DicomSeries {
         if exprs.len() > 2 {
             return plan_err!("{usage}");
         }
-        let volume_check = args
-            .session()
-            .aggregate_functions()
-            .get("dicom_volume_check")
-            .cloned()
-            .ok_or_else(|| {
-                plan_datafusion_err!(
-                    "dicom_series needs the dicom_volume_check function in the session"
-                )
-            })?;
+        let volume_check = Arc::new(AggregateUDF::from(VolumeCheckUdaf::new()));
         let plan = series_plan(instances(&location)?, volume_check, tolerance_mm)?;
         Ok(Arc::new(ViewTable::new(plan, None)))
     }

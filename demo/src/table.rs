@@ -15,7 +15,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 
-use rwid_catalog::schemas::{ColumnType, TableSpec};
+use rwid_catalog::specs::{ColumnType, TableSpec};
 
 /// A cell value before it is typed by the table's spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +93,7 @@ impl TableRows {
     /// Builds the record batch, rejecting unknown columns, values of the
     /// wrong type, and missing values in required columns.
     pub fn to_batch(&self) -> Result<RecordBatch> {
-        let table = self.spec.name;
+        let table = &self.spec.name;
         for row in &self.rows {
             for (name, _) in row {
                 if self.spec.column(name).is_none() {
@@ -102,7 +102,7 @@ impl TableRows {
             }
         }
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.spec.columns.len());
-        for column in self.spec.columns {
+        for column in &self.spec.columns {
             let values = self.rows.iter().map(|row| {
                 row.iter()
                     .find(|(name, _)| *name == column.name)
@@ -221,7 +221,7 @@ impl TableRows {
 
     /// Writes the table as `DIR/<schema>/<table>/part-0.parquet`.
     pub fn write(&self, lake: &Path) -> Result<()> {
-        let folder = lake.join(self.spec.schema).join(self.spec.name);
+        let folder = lake.join(&self.spec.schema).join(&self.spec.name);
         std::fs::create_dir_all(&folder)?;
         let batch = self.to_batch()?;
         let file = File::create(folder.join("part-0.parquet"))?;
@@ -238,11 +238,11 @@ impl TableRows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rwid_catalog::schemas::omop;
+    use rwid_catalog::specs::standard_table;
 
     #[test]
     fn required_columns_must_have_values() {
-        let mut rows = TableRows::new(&omop::DEATH);
+        let mut rows = TableRows::new(standard_table("clinical", "death").unwrap());
         rows.push(vec![("person_id", 1.into())]);
         let err = rows.to_batch().unwrap_err().to_string();
         assert!(err.contains("death.death_date is required"), "{err}");
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn unknown_columns_and_wrong_types_are_rejected() {
-        let mut rows = TableRows::new(&omop::DEATH);
+        let mut rows = TableRows::new(standard_table("clinical", "death").unwrap());
         rows.push(vec![
             ("person_id", 1.into()),
             ("death_place", "home".into()),
@@ -261,7 +261,7 @@ mod tests {
                 .to_string()
                 .contains("no column death_place")
         );
-        let mut rows = TableRows::new(&omop::DEATH);
+        let mut rows = TableRows::new(standard_table("clinical", "death").unwrap());
         rows.push(vec![("person_id", "one".into())]);
         assert!(
             rows.to_batch()
@@ -273,11 +273,14 @@ mod tests {
 
     #[test]
     fn builds_typed_columns() {
-        let mut rows = TableRows::new(&omop::DEATH);
+        let mut rows = TableRows::new(standard_table("clinical", "death").unwrap());
         let day = NaiveDate::from_ymd_opt(2023, 5, 1).unwrap();
         rows.push(vec![("person_id", 7.into()), ("death_date", day.into())]);
         let batch = rows.to_batch().unwrap();
         assert_eq!(batch.num_rows(), 1);
-        assert_eq!(batch.num_columns(), omop::DEATH.columns.len());
+        assert_eq!(
+            batch.num_columns(),
+            standard_table("clinical", "death").unwrap().columns.len()
+        );
     }
 }

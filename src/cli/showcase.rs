@@ -2,8 +2,9 @@
 
 use datafusion::common::Result;
 
-use super::DemoLake;
-use crate::cli::{PrintOptions, run_sql};
+use rwid_demo::DemoLake;
+
+use super::{PrintOptions, run_sql};
 use crate::{RwidConfig, RwidContext};
 
 /// One showcase query: a title, why it matters, and the SQL.
@@ -292,12 +293,12 @@ pub const COMBAT_SQL: &str = "
            round(avg(harmonized) FILTER (WHERE sex = 'M') - avg(harmonized) FILTER (WHERE sex = 'F'), 3) AS after
     FROM long GROUP BY i, feature ORDER BY i";
 
-/// Runs the showcase against the generated lake.
-pub async fn run(lake: &DemoLake, options: &PrintOptions) -> Result<()> {
-    let config = RwidConfig {
-        lake: Some(lake.root.to_string_lossy().into_owned()),
-        ..RwidConfig::default()
-    };
+/// Runs the showcase against the generated lake, mounted as the default
+/// lake of `config` (whose rule files it reads).
+pub async fn run(lake: &DemoLake, mut config: RwidConfig, options: &PrintOptions) -> Result<()> {
+    config
+        .lakes
+        .insert(0, lake.root.to_string_lossy().into_owned());
     let ctx = RwidContext::new(config).await?;
     let dicom = lake.root.join("dicom").to_string_lossy().into_owned();
     for (number, (query, generated_sql)) in queries(&dicom).iter().enumerate() {
@@ -318,7 +319,7 @@ pub async fn run(lake: &DemoLake, options: &PrintOptions) -> Result<()> {
         println!(
             "The generator's ground truth ({}/{}) holds the same {cohort} patients.",
             lake.root.display(),
-            super::GROUND_TRUTH_FILE
+            rwid_demo::GROUND_TRUTH_FILE
         );
         println!("Explore: rwid --lake {}", lake.root.display());
     }

@@ -22,8 +22,10 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use dicom_dictionary_std::tags;
 use futures::{StreamExt, TryStreamExt};
 
-use super::scan::{DicomFile, FileReader, IO_CONCURRENCY, OnError, display_path};
-use super::table::{DicomTable, on_error_argument, string_argument};
+use crate::dicom::exec::{DicomFile, IO_CONCURRENCY};
+use crate::dicom::reader::{FileReader, OnError, display_path};
+use crate::dicom::table::arguments::{on_error_argument, string_argument};
+use crate::dicom::table::provider::DicomTable;
 use rwid_dicom::DicomHeader;
 use rwid_dicom::sr::{Code, SrMeasurement};
 use rwid_dicom::values::parse_date;
