@@ -72,7 +72,7 @@ pub const LISINOPRIL: Concept = concept(1308216, "lisinopril", "29046");
 // Measurements and observations, by LOINC source code.
 /// LOINC 8664-5 "Cigarettes smoked total (pack per year) - Reported".
 pub const PACK_YEARS: Concept = concept(0, "Cigarettes smoked total (pack per year)", "8664-5");
-/// LOINC 64218-1 "How many cigarettes do you smoke per day now [PhenX]".
+/// LOINC 64218-1 "How many cigarettes do you smoke per day now \[PhenX\]".
 pub const CIGARETTES_PER_DAY: Concept = concept(0, "Cigarettes smoked per day", "64218-1");
 /// LOINC 88029-4 "Tobacco use duration".
 pub const YEARS_SMOKED: Concept = concept(0, "Tobacco use duration", "88029-4");

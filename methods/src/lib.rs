@@ -10,7 +10,7 @@
 //!   neuroCombat fits it) and batch-effect ANOVA;
 //! - [`quantitative`]: Centiloid equations, PET positivity and staging,
 //!   LVEF and GLS categories;
-//! - [`clinical`]: pack-years;
+//! - [`clinical`]: pack-years from packs per day and years smoked;
 //! - [`imaging`]: the geometry of an image series (gaps, spacing, order);
 //! - [`rule_tables`]: the versioned rule files (`methods/rules/*.toml`)
 //!   these read, and users extend.

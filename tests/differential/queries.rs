@@ -61,7 +61,7 @@ impl<'a> QueryGen<'a> {
     }
 
     fn pick(&mut self, items: &[&'static str]) -> &'static str {
-        *self.rng.pick(items)
+        self.rng.pick::<&str>(items)
     }
 
     /// One to `most` different items.

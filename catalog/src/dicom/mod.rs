@@ -20,7 +20,7 @@
 //! [`DicomTable`], whose scan is a [`DicomScanExec`]. The `dicom` file
 //! format serves code that works with formats rather than tables: a
 //! `ListingTable` built in Rust plans the same [`DicomScanExec`]
-//! ([`DicomFormat::create_physical_plan`]), while a plan that carries a
+//! (its `FileFormat::create_physical_plan`), while a plan that carries a
 //! `FileScanConfig` (`DataSourceExec`, as Ballista ships plans) reads
 //! through [`DicomSource`] and its opener, one file per batch.
 

@@ -10,7 +10,7 @@
 //! adds them up: a run of n rows matching k build rows gives k rows of count
 //! n, n * k in all, as the n * k joined rows did.
 //!
-//! [`collapse_below_join`] builds that join for [`super::collapse_runs::CollapseRuns`]: its
+//! `collapse_below_join` builds that join for [`super::collapse_runs::CollapseRuns`]: its
 //! output has exactly the columns a `CollapseRunsExec` under the aggregation
 //! would have had, so the aggregation is rewritten the same way.
 

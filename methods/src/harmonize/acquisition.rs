@@ -47,9 +47,6 @@ pub fn field_strength_class(value: f64) -> &'static str {
     }
 }
 
-/// A numeric argument as Float64 values; a list (read_dicom's PixelSpacing)
-/// gives its largest value, the coarser direction.
-
 #[cfg(test)]
 mod tests {
     use super::*;

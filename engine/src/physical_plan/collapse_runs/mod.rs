@@ -73,7 +73,7 @@ const EARLY_DECISION_ROWS: usize = 4096;
 /// sums of other columns. With a predicate (a filter below fused in), only
 /// rows where it is true count: a run of kept rows becomes a row, a run of
 /// left-out rows none, and no filtered copy of the input is made. Placed under a partial aggregation (see
-/// [`super::CollapseRuns`]), it lets the aggregation hash one row per run
+/// [`crate::physical_optimizer::collapse_runs::CollapseRuns`]), it lets the aggregation hash one row per run
 /// instead of one per row: a DICOM instance index lists a series' hundreds
 /// of instances one after the other.
 #[derive(Debug)]
