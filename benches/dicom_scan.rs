@@ -15,11 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dicom_core::value::{C, PrimitiveValue};
-use dicom_core::{DataElement, VR};
+use dicom_core::VR;
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::InMemDicomObject;
-use dicom_object::meta::FileMetaTableBuilder;
+use rwid::demo::fixtures::DicomInstance;
 
 /// The attributes every tool reads.
 const KEYWORDS: &[&str] = &[
@@ -48,10 +46,6 @@ const VENDORS: &[(&str, &str, &str)] = &[
     ("Canon Medical Systems", "Aquilion Prime SP", "FC08"),
 ];
 
-fn text(object: &mut InMemDicomObject, tag: dicom_core::Tag, vr: VR, value: &str) {
-    object.put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
-}
-
 /// Writes `count` CT instances of about 9 KB (64×64 16-bit pixels), 100 per
 /// series, from 4 vendors. Reuses an existing corpus of the same size.
 fn corpus(root: &Path, count: usize) -> PathBuf {
@@ -67,155 +61,61 @@ fn corpus(root: &Path, count: usize) -> PathBuf {
         let (manufacturer, model, kernel) = VENDORS[i / 100 % VENDORS.len()];
         let series = i / 100;
         let path = folder.join(format!("p{:04}/s{series:05}/IM{i:06}.dcm", series / 4));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut o = InMemDicomObject::new_empty();
-        text(&mut o, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
-        o.put(DataElement::new(
-            tags::IMAGE_TYPE,
-            VR::CS,
-            PrimitiveValue::Strs(
-                ["ORIGINAL", "PRIMARY", "AXIAL"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            ),
-        ));
-        text(&mut o, tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE);
-        text(
-            &mut o,
-            tags::SOP_INSTANCE_UID,
-            VR::UI,
-            &format!("2.25.1{i:08}"),
-        );
-        text(&mut o, tags::STUDY_DATE, VR::DA, "20230115");
-        text(&mut o, tags::STUDY_TIME, VR::TM, "101500");
-        text(&mut o, tags::MODALITY, VR::CS, "CT");
-        text(&mut o, tags::MANUFACTURER, VR::LO, manufacturer);
-        text(&mut o, tags::INSTITUTION_NAME, VR::LO, "Benchmark Hospital");
-        text(
-            &mut o,
-            tags::STUDY_DESCRIPTION,
-            VR::LO,
-            "CT CHEST WITH CONTRAST",
-        );
-        text(&mut o, tags::SERIES_DESCRIPTION, VR::LO, "Lung 1.0");
-        text(&mut o, tags::MANUFACTURER_MODEL_NAME, VR::LO, model);
-        text(
-            &mut o,
-            tags::PATIENT_NAME,
-            VR::PN,
-            &format!("BENCH^{}", series / 4),
-        );
-        text(
-            &mut o,
-            tags::PATIENT_ID,
-            VR::LO,
-            &format!("B{:05}", series / 4),
-        );
-        text(&mut o, tags::PATIENT_SEX, VR::CS, "F");
-        text(&mut o, tags::PATIENT_AGE, VR::AS, "064Y");
-        text(&mut o, tags::BODY_PART_EXAMINED, VR::CS, "CHEST");
-        text(&mut o, tags::SLICE_THICKNESS, VR::DS, "1.25");
-        text(&mut o, tags::KVP, VR::DS, "120");
-        text(&mut o, tags::CONVOLUTION_KERNEL, VR::SH, kernel);
-        text(
-            &mut o,
+        let mut o = DicomInstance::new();
+        o.text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
+        o.texts(tags::IMAGE_TYPE, VR::CS, &["ORIGINAL", "PRIMARY", "AXIAL"]);
+        o.text(tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE);
+        o.text(tags::SOP_INSTANCE_UID, VR::UI, &format!("2.25.1{i:08}"));
+        o.text(tags::STUDY_DATE, VR::DA, "20230115");
+        o.text(tags::STUDY_TIME, VR::TM, "101500");
+        o.text(tags::MODALITY, VR::CS, "CT");
+        o.text(tags::MANUFACTURER, VR::LO, manufacturer);
+        o.text(tags::INSTITUTION_NAME, VR::LO, "Benchmark Hospital");
+        o.text(tags::STUDY_DESCRIPTION, VR::LO, "CT CHEST WITH CONTRAST");
+        o.text(tags::SERIES_DESCRIPTION, VR::LO, "Lung 1.0");
+        o.text(tags::MANUFACTURER_MODEL_NAME, VR::LO, model);
+        o.text(tags::PATIENT_NAME, VR::PN, &format!("BENCH^{}", series / 4));
+        o.text(tags::PATIENT_ID, VR::LO, &format!("B{:05}", series / 4));
+        o.text(tags::PATIENT_SEX, VR::CS, "F");
+        o.text(tags::PATIENT_AGE, VR::AS, "064Y");
+        o.text(tags::BODY_PART_EXAMINED, VR::CS, "CHEST");
+        o.text(tags::SLICE_THICKNESS, VR::DS, "1.25");
+        o.text(tags::KVP, VR::DS, "120");
+        o.text(tags::CONVOLUTION_KERNEL, VR::SH, kernel);
+        o.text(
             tags::STUDY_INSTANCE_UID,
             VR::UI,
             &format!("2.25.2{:08}", series / 4),
         );
-        text(
-            &mut o,
+        o.text(
             tags::SERIES_INSTANCE_UID,
             VR::UI,
             &format!("2.25.3{series:08}"),
         );
-        text(
-            &mut o,
-            tags::SERIES_NUMBER,
-            VR::IS,
-            &(series % 4 + 1).to_string(),
-        );
-        text(
-            &mut o,
-            tags::INSTANCE_NUMBER,
-            VR::IS,
-            &(i % 100 + 1).to_string(),
-        );
-        text(
-            &mut o,
+        o.text(tags::SERIES_NUMBER, VR::IS, &(series % 4 + 1).to_string());
+        o.text(tags::INSTANCE_NUMBER, VR::IS, &(i % 100 + 1).to_string());
+        o.text(
             tags::IMAGE_POSITION_PATIENT,
             VR::DS,
             &format!("-175\\-175\\{}", -(i as f64 % 100.0) * 1.25),
         );
-        text(
-            &mut o,
-            tags::IMAGE_ORIENTATION_PATIENT,
-            VR::DS,
-            "1\\0\\0\\0\\1\\0",
-        );
-        text(
-            &mut o,
-            tags::PIXEL_SPACING,
-            VR::DS,
-            "0.68359375\\0.68359375",
-        );
-        o.put(DataElement::new(
-            tags::SAMPLES_PER_PIXEL,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(1, 1)),
-        ));
-        text(
-            &mut o,
-            tags::PHOTOMETRIC_INTERPRETATION,
-            VR::CS,
-            "MONOCHROME2",
-        );
-        o.put(DataElement::new(
-            tags::ROWS,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(64, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::COLUMNS,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(64, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::BITS_ALLOCATED,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(16, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::BITS_STORED,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(12, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::HIGH_BIT,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(11, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::PIXEL_REPRESENTATION,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(0, 1)),
-        ));
-        o.put(DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OW,
-            PrimitiveValue::U16(C::from_vec(vec![(i % 4096) as u16; 64 * 64])),
-        ));
-        o.with_meta(FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1"))
-            .unwrap()
-            .write_to_file(&path)
-            .unwrap();
+        o.text(tags::IMAGE_ORIENTATION_PATIENT, VR::DS, "1\\0\\0\\0\\1\\0");
+        o.text(tags::PIXEL_SPACING, VR::DS, "0.68359375\\0.68359375");
+        o.unsigned(tags::SAMPLES_PER_PIXEL, 1);
+        o.text(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2");
+        o.unsigned(tags::ROWS, 64);
+        o.unsigned(tags::COLUMNS, 64);
+        o.unsigned(tags::BITS_ALLOCATED, 16);
+        o.unsigned(tags::BITS_STORED, 12);
+        o.unsigned(tags::HIGH_BIT, 11);
+        o.unsigned(tags::PIXEL_REPRESENTATION, 0);
+        o.pixels(tags::PIXEL_DATA, vec![(i % 4096) as u16; 64 * 64]);
+        o.write(&path, "1.2.840.10008.1.2.1").unwrap();
     }
     std::fs::write(&marker, b"").unwrap();
     folder
 }
 
-/// Fastest of 3 runs of `command`, which must succeed.
 /// The largest resident set size of any child process waited for so far, in MB.
 #[allow(unsafe_code)]
 fn peak_child_memory_mb() -> f64 {
@@ -228,6 +128,7 @@ fn peak_child_memory_mb() -> f64 {
     usage.ru_maxrss as f64 / 1024.0 // kilobytes on Linux
 }
 
+/// Fastest of 3 runs of `command`, which must succeed.
 fn best_of_three(name: &str, mut command: impl FnMut() -> Command) -> Option<Duration> {
     let mut best: Option<Duration> = None;
     for _ in 0..3 {

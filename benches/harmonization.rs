@@ -26,7 +26,7 @@ use rwid::datafusion::arrow::array::{
     ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use rwid::datafusion::arrow::datatypes::{Float64Type, Int64Type};
-use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::demo::fixtures::write_parquet;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
@@ -100,14 +100,7 @@ fn samples(folder: &Path, n: usize) -> PathBuf {
     let properties = rwid::datafusion::parquet::file::properties::WriterProperties::builder()
         .set_dictionary_enabled(false)
         .build();
-    let mut writer = ArrowWriter::try_new(
-        std::fs::File::create(&file).unwrap(),
-        batch.schema(),
-        Some(properties),
-    )
-    .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&file, &[batch], Some(properties)).unwrap();
     file
 }
 
@@ -260,10 +253,7 @@ fn manufacturers(folder: &Path, rows: usize) -> PathBuf {
         StringArray::from_iter_values((0..rows).map(|i| spellings[i % spellings.len()].as_str()));
     let batch =
         RecordBatch::try_from_iter([("Manufacturer", Arc::new(values) as ArrayRef)]).unwrap();
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&file, &[batch], None).unwrap();
     file
 }
 

@@ -33,10 +33,10 @@ use rwid::datafusion::arrow::array::{
     ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use rwid::datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::datafusion::parquet::basic::Compression;
 use rwid::datafusion::parquet::file::properties::WriterProperties;
 use rwid::datafusion::prelude::{SessionConfig, SessionContext};
+use rwid::demo::fixtures::write_parquet;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
@@ -170,15 +170,16 @@ fn env_count(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn write_parquet(folder: &Path, file: &str, batch: &RecordBatch) {
-    std::fs::create_dir_all(folder).unwrap();
+fn write_snappy(folder: &Path, file: &str, batch: &RecordBatch) {
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
-    let out = std::fs::File::create(folder.join(file)).unwrap();
-    let mut writer = ArrowWriter::try_new(out, batch.schema(), Some(properties)).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(
+        &folder.join(file),
+        std::slice::from_ref(batch),
+        Some(properties),
+    )
+    .unwrap();
 }
 
 fn ints(values: Vec<i64>) -> ArrayRef {
@@ -226,7 +227,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         ("ethnicity_concept_id", ints(vec![0; patients])),
     ])
     .unwrap();
-    write_parquet(&folder.join("clinical/person"), "part-0.parquet", &batch);
+    write_snappy(&folder.join("clinical/person"), "part-0.parquet", &batch);
 
     let batch = RecordBatch::try_from_iter([
         (
@@ -240,7 +241,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         ("person_id", ints(person_ids.clone())),
     ])
     .unwrap();
-    write_parquet(
+    write_snappy(
         &folder.join("imaging/patient_link"),
         "part-0.parquet",
         &batch,
@@ -270,7 +271,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         ("condition_type_concept_id", ints(vec![32817; n])),
     ])
     .unwrap();
-    write_parquet(
+    write_snappy(
         &folder.join("clinical/condition_occurrence"),
         "part-0.parquet",
         &batch,
@@ -305,7 +306,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         ("drug_type_concept_id", ints(vec![32838; n])),
     ])
     .unwrap();
-    write_parquet(
+    write_snappy(
         &folder.join("clinical/drug_exposure"),
         "part-0.parquet",
         &batch,
@@ -338,7 +339,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         ),
     ])
     .unwrap();
-    write_parquet(
+    write_snappy(
         &folder.join("clinical/measurement"),
         "part-0.parquet",
         &batch,
@@ -402,7 +403,7 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
         fields.push(("InstanceNumber", ints(numbers)));
         fields.push(("file_size", ints(sizes)));
         let batch = RecordBatch::try_from_iter(fields).unwrap();
-        write_parquet(
+        write_snappy(
             &folder.join("imaging/instances"),
             &format!("part-{file:03}.parquet"),
             &batch,

@@ -24,7 +24,7 @@ use rwid::datafusion::arrow::array::{
     StringArray,
 };
 use rwid::datafusion::arrow::datatypes::{Int32Type, Int64Type};
-use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::demo::fixtures::write_parquet;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
@@ -123,11 +123,7 @@ fn lake(root: &Path, patients: usize) -> PathBuf {
         ("non_target_status", Arc::new(StringArray::from(status))),
     ])
     .unwrap();
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&file, &[batch], None).unwrap();
     folder
 }
 

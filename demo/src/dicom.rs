@@ -10,15 +10,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use datafusion::common::{DataFusionError, Result};
-use dicom_core::value::{C, DataSetSequence, PrimitiveValue};
-use dicom_core::{DataElement, Tag, VR};
+use dicom_core::value::DataSetSequence;
+use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::{tags, uids};
-use dicom_object::InMemDicomObject;
-use dicom_object::meta::FileMetaTableBuilder;
 
 use super::patients::{Patient, Series, Study, StudyKind};
 use super::rng::Rng;
 use super::sites::Scanner;
+use crate::fixtures::DicomInstance;
 
 /// A file written broken on purpose, relative to the lake root.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -114,11 +113,7 @@ fn write_study(
                 format!("IM{n:04}")
             };
             let path = folder.join(file_name);
-            let meta = FileMetaTableBuilder::new()
-                .transfer_syntax(site.transfer_syntax)
-                .implementation_version_name("RWID_DEMO_0.1");
-            let file = object.with_meta(meta).map_err(|e| io_error(&path, e))?;
-            file.write_to_file(&path).map_err(|e| io_error(&path, e))?;
+            object.write(&path, site.transfer_syntax)?;
             written.push(path);
         }
     }
@@ -133,16 +128,6 @@ struct SeriesHabits {
     pixel_spacing: f64,
     reconstruction_diameter: f64,
     start_z: f64,
-}
-
-/// Text for a DS (decimal string) value: at most 16 characters (PS3.5 §6.2).
-fn ds(value: f64) -> String {
-    let mut text = format!("{value:.6}");
-    while text.contains('.') && (text.ends_with('0') || text.ends_with('.')) {
-        text.pop();
-    }
-    text.truncate(16);
-    text
 }
 
 fn da(date: NaiveDate) -> String {
@@ -161,40 +146,6 @@ fn slug(text: &str) -> String {
         .collect()
 }
 
-/// Accumulates the elements of one instance.
-struct Header(InMemDicomObject);
-
-impl Header {
-    fn text(&mut self, tag: Tag, vr: VR, value: &str) {
-        self.0
-            .put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
-    }
-    fn texts(&mut self, tag: Tag, vr: VR, values: &[String]) {
-        self.0.put(DataElement::new(
-            tag,
-            vr,
-            PrimitiveValue::Strs(values.iter().cloned().collect()),
-        ));
-    }
-    fn decimal(&mut self, tag: Tag, value: f64) {
-        self.text(tag, VR::DS, &ds(value));
-    }
-    fn decimals(&mut self, tag: Tag, values: &[f64]) {
-        let values: Vec<String> = values.iter().map(|v| ds(*v)).collect();
-        self.texts(tag, VR::DS, &values);
-    }
-    fn integer(&mut self, tag: Tag, value: i64) {
-        self.text(tag, VR::IS, &value.to_string());
-    }
-    fn unsigned(&mut self, tag: Tag, value: u16) {
-        self.0.put(DataElement::new(
-            tag,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(value, 1)),
-        ));
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn instance(
     patient: &Patient,
@@ -206,9 +157,9 @@ fn instance(
     number: usize,
     habits: &SeriesHabits,
     rng: &mut Rng,
-) -> InMemDicomObject {
+) -> DicomInstance {
     let site = patient.site;
-    let mut h = Header(InMemDicomObject::new_empty());
+    let mut h = DicomInstance::new();
     let modality = series.modality;
     let sop_class = match modality {
         "CT" => uids::CT_IMAGE_STORAGE,
@@ -217,11 +168,7 @@ fn instance(
     };
 
     h.text(tags::SPECIFIC_CHARACTER_SET, VR::CS, site.character_set);
-    h.texts(
-        tags::IMAGE_TYPE,
-        VR::CS,
-        &["ORIGINAL".into(), "PRIMARY".into(), "AXIAL".into()],
-    );
+    h.texts(tags::IMAGE_TYPE, VR::CS, &["ORIGINAL", "PRIMARY", "AXIAL"]);
     h.text(tags::SOP_CLASS_UID, VR::UI, sop_class);
     h.text(tags::SOP_INSTANCE_UID, VR::UI, &rng.uid());
     let date = da(study.date);
@@ -256,18 +203,13 @@ fn instance(
     );
     h.text(tags::STUDY_DESCRIPTION, VR::LO, study.description);
     h.text(tags::SERIES_DESCRIPTION, VR::LO, series.description);
-    match site.code {
-        "RUH" => h.text(
-            tags::INSTITUTIONAL_DEPARTMENT_NAME,
-            VR::LO,
-            "Radiologie Süd",
-        ),
-        "NCI" => h.text(
-            tags::INSTITUTIONAL_DEPARTMENT_NAME,
-            VR::LO,
-            "Département d'imagerie",
-        ),
-        _ => {}
+    let department = match site.code {
+        "RUH" => Some("Radiologie Süd"),
+        "NCI" => Some("Département d'imagerie"),
+        _ => None,
+    };
+    if let Some(department) = department {
+        h.text(tags::INSTITUTIONAL_DEPARTMENT_NAME, VR::LO, department);
     }
     if !habits.drop_model {
         h.text(tags::MANUFACTURER_MODEL_NAME, VR::LO, scanner.model);
@@ -336,8 +278,7 @@ fn instance(
                     "AX T2 FLAIR" => (&["SE", "IR"], "*tir2d1_16", 9000.0, 81.0, 150.0),
                     _ => (&["GR"], "*tfi2d1_12", 41.0, 1.3, 50.0),
                 };
-            let sequence: Vec<String> = sequence.iter().map(|s| s.to_string()).collect();
-            h.texts(tags::SCANNING_SEQUENCE, VR::CS, &sequence);
+            h.texts(tags::SCANNING_SEQUENCE, VR::CS, sequence);
             h.text(tags::SEQUENCE_NAME, VR::SH, name);
             h.decimal(tags::REPETITION_TIME, tr);
             h.decimal(tags::ECHO_TIME, te);
@@ -346,25 +287,21 @@ fn instance(
         _ => {
             h.text(tags::UNITS, VR::CS, "BQML");
             h.text(tags::DECAY_CORRECTION, VR::CS, "START");
-            h.texts(
-                tags::CORRECTED_IMAGE,
-                VR::CS,
-                &["ATTN".into(), "DECY".into(), "NORM".into()],
-            );
+            h.texts(tags::CORRECTED_IMAGE, VR::CS, &["ATTN", "DECY", "NORM"]);
             let (tracer, half_life) = match study.kind {
                 StudyKind::AmyloidPet => ("Florbetapir", 6586.2),
                 _ => ("Fluorodeoxyglucose", 6586.2),
             };
             let dose_mbq = rng.float(250.0, 420.0);
-            let mut item = Header(InMemDicomObject::new_empty());
+            let mut item = DicomInstance::new();
             item.text(tags::RADIOPHARMACEUTICAL, VR::LO, tracer);
             item.text(tags::RADIOPHARMACEUTICAL_START_TIME, VR::TM, "073000");
             item.decimal(tags::RADIONUCLIDE_TOTAL_DOSE, (dose_mbq * 1e6).round());
             item.decimal(tags::RADIONUCLIDE_HALF_LIFE, half_life);
-            h.0.put(DataElement::new(
+            h.put(DataElement::new(
                 tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE,
                 VR::SQ,
-                DataSetSequence::from(vec![item.0]),
+                DataSetSequence::from(vec![item.into_object()]),
             ));
         }
     }
@@ -400,16 +337,12 @@ fn instance(
     h.unsigned(tags::BITS_STORED, if modality == "CT" { 12 } else { 16 });
     h.unsigned(tags::HIGH_BIT, if modality == "CT" { 11 } else { 15 });
     h.unsigned(tags::PIXEL_REPRESENTATION, 0);
-    h.0.put(DataElement::new(
-        tags::PIXEL_DATA,
-        VR::OW,
-        pixels(matrix, rng),
-    ));
-    h.0
+    h.pixels(tags::PIXEL_DATA, pixels(matrix, rng));
+    h
 }
 
 /// A bright disc on a dark background with noise: enough to look like an image.
-fn pixels(matrix: u16, rng: &mut Rng) -> PrimitiveValue {
+fn pixels(matrix: u16, rng: &mut Rng) -> Vec<u16> {
     let n = matrix as i64;
     let center = n / 2;
     let radius2 = (n * n) / 9;
@@ -421,7 +354,7 @@ fn pixels(matrix: u16, rng: &mut Rng) -> PrimitiveValue {
             values.push((base + rng.int(0, 60)) as u16);
         }
     }
-    PrimitiveValue::U16(C::from_vec(values))
+    values
 }
 
 /// Breaks a few files the way real archives hold broken files: transfers cut
@@ -477,18 +410,4 @@ fn break_some_files(lake: &Path, written: &[PathBuf], seed: u64) -> Result<Vec<B
         kind: "empty",
     });
     Ok(broken)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_strings_fit_the_vr() {
-        assert_eq!(ds(1.0), "1");
-        assert_eq!(ds(0.625), "0.625");
-        assert_eq!(ds(-1024.0), "-1024");
-        assert_eq!(ds(370_000_000.0), "370000000");
-        assert!(ds(123456789.123456).len() <= 16);
-    }
 }

@@ -21,6 +21,7 @@ use datafusion::common::{DataFusionError, Result};
 mod clinical;
 pub mod concepts;
 mod dicom;
+pub mod fixtures;
 pub mod patients;
 mod radiomics;
 pub mod rng;

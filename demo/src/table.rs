@@ -1,6 +1,5 @@
 //! Writing rows of a standard table to Parquet, checked against its spec.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,11 +10,12 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::Date32Type;
 use datafusion::common::{DataFusionError, Result, exec_err};
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 
 use rwid_catalog::specs::{ColumnType, TableSpec};
+
+use crate::fixtures::write_parquet;
 
 /// A cell value before it is typed by the table's spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,17 +221,14 @@ impl TableRows {
 
     /// Writes the table as `DIR/<schema>/<table>/part-0.parquet`.
     pub fn write(&self, lake: &Path) -> Result<()> {
-        let folder = lake.join(&self.spec.schema).join(&self.spec.name);
-        std::fs::create_dir_all(&folder)?;
-        let batch = self.to_batch()?;
-        let file = File::create(folder.join("part-0.parquet"))?;
+        let path = lake
+            .join(&self.spec.schema)
+            .join(&self.spec.name)
+            .join("part-0.parquet");
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))?;
-        writer.write(&batch)?;
-        writer.close()?;
-        Ok(())
+        write_parquet(&path, &[self.to_batch()?], Some(properties))
     }
 }
 

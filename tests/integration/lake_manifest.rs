@@ -6,16 +6,12 @@ use std::sync::Arc;
 
 use rwid::datafusion::arrow::array::{ArrayRef, AsArray, Int64Array, RecordBatch};
 use rwid::datafusion::arrow::datatypes::Int64Type;
-use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::demo::fixtures::write_parquet;
 use rwid::{RwidConfig, RwidContext};
 
-fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+fn write_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
     let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(path, &[batch], None).unwrap();
 }
 
 async fn mount(root: &Path) -> Result<RwidContext, String> {
@@ -43,7 +39,7 @@ async fn manifest_maps_tables_and_the_dicom_folder() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let ids: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3]));
-    write_parquet(
+    write_columns(
         &root.join("ehr/patients/part-0.parquet"),
         vec![("person_id", ids)],
     );

@@ -9,12 +9,13 @@ use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use dicom_core::value::{C, PrimitiveValue};
+use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
-use rwid_catalog::dicom::{DicomTableFactory, ReadDicom};
+use rwid::catalog::dicom::{DicomTableFactory, ReadDicom};
+use rwid::demo::fixtures::DicomInstance;
 
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
@@ -24,92 +25,60 @@ fn text(tag: Tag, vr: VR, value: &str) -> DataElement<InMemDicomObject> {
     DataElement::new(tag, vr, PrimitiveValue::from(value))
 }
 
-/// A CT instance with the attributes the tests read.
+/// A CT instance with the attributes the tests read, and `extra`.
 fn ct(
     sop_instance: &str,
     patient: &str,
     extra: Vec<DataElement<InMemDicomObject>>,
-) -> InMemDicomObject {
-    let mut object = InMemDicomObject::from_element_iter([
-        text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100"),
-        DataElement::new(
-            tags::IMAGE_TYPE,
-            VR::CS,
-            PrimitiveValue::Strs(
-                ["ORIGINAL", "PRIMARY", "AXIAL"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            ),
-        ),
-        text(tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE),
-        text(tags::SOP_INSTANCE_UID, VR::UI, sop_instance),
-        text(tags::STUDY_DATE, VR::DA, "20230115"),
-        text(tags::STUDY_TIME, VR::TM, "073015.5"),
-        text(tags::MODALITY, VR::CS, "CT"),
-        text(tags::MANUFACTURER, VR::LO, "SIEMENS"),
-        text(
+) -> DicomInstance {
+    let mut instance = DicomInstance::new();
+    instance
+        .text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100")
+        .texts(tags::IMAGE_TYPE, VR::CS, &["ORIGINAL", "PRIMARY", "AXIAL"])
+        .text(tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE)
+        .text(tags::SOP_INSTANCE_UID, VR::UI, sop_instance)
+        .text(tags::STUDY_DATE, VR::DA, "20230115")
+        .text(tags::STUDY_TIME, VR::TM, "073015.5")
+        .text(tags::MODALITY, VR::CS, "CT")
+        .text(tags::MANUFACTURER, VR::LO, "SIEMENS")
+        .text(
             tags::INSTITUTIONAL_DEPARTMENT_NAME,
             VR::LO,
             "Radiologie Süd",
-        ),
-        text(tags::PATIENT_ID, VR::LO, patient),
-        text(tags::PATIENT_AGE, VR::AS, "065Y"),
-        text(tags::BODY_PART_EXAMINED, VR::CS, "CHEST"),
-        text(tags::SLICE_THICKNESS, VR::DS, "1.25"),
-        text(tags::KVP, VR::DS, "120"),
-        text(tags::CONVOLUTION_KERNEL, VR::SH, "B30f"),
-        text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4"),
-        text(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4.5"),
-        text(tags::SERIES_NUMBER, VR::IS, "2"),
-        text(tags::INSTANCE_NUMBER, VR::IS, " 7"),
-        text(tags::PIXEL_SPACING, VR::DS, "0.703125\\0.703125"),
-        DataElement::new(tags::ROWS, VR::US, PrimitiveValue::U16(C::from_elem(4, 1))),
-        DataElement::new(
-            tags::COLUMNS,
-            VR::US,
-            PrimitiveValue::U16(C::from_elem(4, 1)),
-        ),
-        DataElement::new(
-            tags::PIXEL_DATA,
-            VR::OW,
-            PrimitiveValue::U16(C::from_vec(vec![0; 16])),
-        ),
-    ]);
+        )
+        .text(tags::PATIENT_ID, VR::LO, patient)
+        .text(tags::PATIENT_AGE, VR::AS, "065Y")
+        .text(tags::BODY_PART_EXAMINED, VR::CS, "CHEST")
+        .text(tags::SLICE_THICKNESS, VR::DS, "1.25")
+        .text(tags::KVP, VR::DS, "120")
+        .text(tags::CONVOLUTION_KERNEL, VR::SH, "B30f")
+        .text(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3.4")
+        .text(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4.5")
+        .text(tags::SERIES_NUMBER, VR::IS, "2")
+        .text(tags::INSTANCE_NUMBER, VR::IS, " 7")
+        .text(tags::PIXEL_SPACING, VR::DS, "0.703125\\0.703125")
+        .unsigned(tags::ROWS, 4)
+        .unsigned(tags::COLUMNS, 4)
+        .pixels(tags::PIXEL_DATA, vec![0; 16]);
     for element in extra {
-        object.put(element);
+        instance.put(element);
     }
-    object
-}
-
-fn write(object: InMemDicomObject, transfer_syntax: &str, path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    object
-        .with_meta(FileMetaTableBuilder::new().transfer_syntax(transfer_syntax))
-        .unwrap()
-        .write_to_file(path)
-        .unwrap();
+    instance
 }
 
 /// The fixture folder: good files in three encodings, one without preamble,
 /// one whose standard attributes sit behind 300 KB of private data, and
 /// broken files.
 fn fixtures(root: &Path) {
-    write(
-        ct("1.1", "EXPLICIT", vec![]),
-        EXPLICIT_LE,
-        &root.join("a/explicit.dcm"),
-    );
-    write(
-        ct("1.2", "IMPLICIT", vec![]),
-        IMPLICIT_LE,
-        &root.join("a/implicit"),
-    );
-    write(
-        ct("1.3", "BIGENDIAN", vec![]),
-        EXPLICIT_BE,
-        &root.join("b/big_endian.dcm"),
-    );
+    ct("1.1", "EXPLICIT", vec![])
+        .write(&root.join("a/explicit.dcm"), EXPLICIT_LE)
+        .unwrap();
+    ct("1.2", "IMPLICIT", vec![])
+        .write(&root.join("a/implicit"), IMPLICIT_LE)
+        .unwrap();
+    ct("1.3", "BIGENDIAN", vec![])
+        .write(&root.join("b/big_endian.dcm"), EXPLICIT_BE)
+        .unwrap();
     // Private data in group 0009 before the attributes in group 0010 and
     // later: the first ranged read is too short and must grow.
     let private = vec![
@@ -120,14 +89,13 @@ fn fixtures(root: &Path) {
             PrimitiveValue::from(vec![7u8; 300_000]),
         ),
     ];
-    write(
-        ct("1.4", "LARGEPRIVATE", private),
-        EXPLICIT_LE,
-        &root.join("b/c/large_private.dcm"),
-    );
+    ct("1.4", "LARGEPRIVATE", private)
+        .write(&root.join("b/c/large_private.dcm"), EXPLICIT_LE)
+        .unwrap();
     // No 128-byte preamble: the file starts with "DICM".
     let mut bytes = Vec::new();
     ct("1.5", "NOPREAMBLE", vec![])
+        .into_object()
         .with_meta(FileMetaTableBuilder::new().transfer_syntax(EXPLICIT_LE))
         .unwrap()
         .write_all(&mut bytes)
@@ -374,21 +342,18 @@ async fn run(ctx: &SessionContext, sql: &str) -> Vec<RecordBatch> {
 async fn external_table_with_partitions_prunes_files() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        ct("2.1", "A1", vec![]),
-        EXPLICIT_LE,
-        &root.join("site=RUH/modality=CT/one.dcm"),
-    );
-    write(
-        ct("2.2", "A2", vec![]),
-        EXPLICIT_LE,
-        &root.join("site=RUH/modality=CT/two.dcm"),
-    );
-    write(
-        ct("2.3", "B1", vec![]),
-        IMPLICIT_LE,
-        &root.join("site=LRC/modality=CT/deep/er/three"),
-    );
+    ct("2.1", "A1", vec![])
+        .write(&root.join("site=RUH/modality=CT/one.dcm"), EXPLICIT_LE)
+        .unwrap();
+    ct("2.2", "A2", vec![])
+        .write(&root.join("site=RUH/modality=CT/two.dcm"), EXPLICIT_LE)
+        .unwrap();
+    ct("2.3", "B1", vec![])
+        .write(
+            &root.join("site=LRC/modality=CT/deep/er/three"),
+            IMPLICIT_LE,
+        )
+        .unwrap();
     std::fs::write(root.join("site=LRC/modality=CT/broken.dcm"), b"nope").unwrap();
 
     let ctx = session();
@@ -504,7 +469,7 @@ async fn extra_attributes_by_keyword_and_private_tag() {
 
 #[tokio::test]
 async fn ingest_reads_only_new_and_changed_files() {
-    use rwid_catalog::dicom::ingest::ingest;
+    use rwid::catalog::dicom::ingest::ingest;
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
     fixtures(&archive);
@@ -527,20 +492,16 @@ async fn ingest_reads_only_new_and_changed_files() {
     assert_eq!((again.read, again.unchanged, again.removed), (0, 8, 0));
 
     // One file changes, one appears, one goes.
-    write(
-        ct(
-            "1.1",
-            "EXPLICIT-V2",
-            vec![text(tags::STUDY_DESCRIPTION, VR::LO, "changed")],
-        ),
-        EXPLICIT_LE,
-        &archive.join("a/explicit.dcm"),
-    );
-    write(
-        ct("9.9", "NEW", vec![]),
-        EXPLICIT_LE,
-        &archive.join("a/new.dcm"),
-    );
+    ct(
+        "1.1",
+        "EXPLICIT-V2",
+        vec![text(tags::STUDY_DESCRIPTION, VR::LO, "changed")],
+    )
+    .write(&archive.join("a/explicit.dcm"), EXPLICIT_LE)
+    .unwrap();
+    ct("9.9", "NEW", vec![])
+        .write(&archive.join("a/new.dcm"), EXPLICIT_LE)
+        .unwrap();
     std::fs::remove_file(archive.join("b/empty")).unwrap();
     let third = ingest(&ctx, &source, &index_dir).await.unwrap();
     assert_eq!(
@@ -591,11 +552,9 @@ async fn deflated_and_bare_data_sets() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     // Deflated Explicit VR Little Endian (PS3.5 A.5).
-    write(
-        ct("3.1", "DEFLATED", vec![]),
-        "1.2.840.10008.1.2.1.99",
-        &root.join("deflated.dcm"),
-    );
+    ct("3.1", "DEFLATED", vec![])
+        .write(&root.join("deflated.dcm"), "1.2.840.10008.1.2.1.99")
+        .unwrap();
     // Data sets with neither preamble nor file meta, as old archives hold them.
     for (name, ts) in [
         ("bare_implicit", entries::IMPLICIT_VR_LITTLE_ENDIAN.erased()),
@@ -603,6 +562,7 @@ async fn deflated_and_bare_data_sets() {
     ] {
         let mut bytes = Vec::new();
         ct("3.2", &name.to_uppercase(), vec![])
+            .into_object()
             .write_dataset_with_ts(&mut bytes, &ts)
             .unwrap();
         std::fs::write(root.join(name), bytes).unwrap();
@@ -631,20 +591,16 @@ async fn dicom_file_format_in_a_listing_table() {
     use datafusion::datasource::listing::{
         ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
     };
-    use rwid_catalog::dicom::DicomFormat;
+    use rwid::catalog::dicom::DicomFormat;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(
-        ct("3.1", "L1", vec![]),
-        EXPLICIT_LE,
-        &root.join("site=RUH/one"),
-    );
-    write(
-        ct("3.2", "L2", vec![]),
-        IMPLICIT_LE,
-        &root.join("site=LRC/two.dcm"),
-    );
+    ct("3.1", "L1", vec![])
+        .write(&root.join("site=RUH/one"), EXPLICIT_LE)
+        .unwrap();
+    ct("3.2", "L2", vec![])
+        .write(&root.join("site=LRC/two.dcm"), IMPLICIT_LE)
+        .unwrap();
     std::fs::write(root.join("site=LRC/three.dcm"), b"not dicom").unwrap();
 
     let ctx = session();
@@ -698,7 +654,7 @@ async fn dicom_file_source_in_a_data_source_exec() {
     use datafusion::datasource::table_schema::TableSchema;
     use datafusion::execution::object_store::ObjectStoreUrl;
     use datafusion::physical_plan::collect;
-    use rwid_catalog::dicom::{DicomSource, OnError};
+    use rwid::catalog::dicom::{DicomSource, OnError};
 
     let dir = tempfile::tempdir().unwrap();
     fixtures(dir.path());
@@ -767,11 +723,9 @@ async fn dicom_json_column() {
         (EXPLICIT_BE, "b.dcm"),
     ] {
         let utf8 = text(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192");
-        write(
-            ct("4.1", "JSON", vec![utf8, name.clone(), dose.clone()]),
-            ts,
-            &root.join(file),
-        );
+        ct("4.1", "JSON", vec![utf8, name.clone(), dose.clone()])
+            .write(&root.join(file), ts)
+            .unwrap();
     }
     let batches = query(&format!(
         "SELECT dicom_json FROM read_dicom('{}/') ORDER BY file_path",
@@ -826,18 +780,14 @@ async fn dicom_json_column() {
 async fn a_symlink_loop_lists_each_file_once() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("archive");
-    write(
-        ct("1.1", "LOOPED", vec![]),
-        EXPLICIT_LE,
-        &root.join("a/IM0001.dcm"),
-    );
+    ct("1.1", "LOOPED", vec![])
+        .write(&root.join("a/IM0001.dcm"), EXPLICIT_LE)
+        .unwrap();
     std::os::unix::fs::symlink("..", root.join("a/back")).unwrap();
     let elsewhere = dir.path().join("elsewhere");
-    write(
-        ct("1.2", "LINKED", vec![]),
-        EXPLICIT_LE,
-        &elsewhere.join("IM0002.dcm"),
-    );
+    ct("1.2", "LINKED", vec![])
+        .write(&elsewhere.join("IM0002.dcm"), EXPLICIT_LE)
+        .unwrap();
     std::os::unix::fs::symlink(&elsewhere, root.join("linked")).unwrap();
     let batches = query(&format!(
         "SELECT PatientID, count(*) AS files FROM read_dicom('{}') GROUP BY PatientID ORDER BY PatientID",

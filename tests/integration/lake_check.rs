@@ -9,17 +9,13 @@ use std::sync::Arc;
 
 use rwid::datafusion::arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
 use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
-use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::demo::fixtures::write_parquet;
 use rwid::{RwidConfig, RwidContext};
 
 fn write_table(root: &Path, schema: &str, table: &str, columns: Vec<(&str, ArrayRef)>) {
-    let folder = root.join(schema).join(table);
-    std::fs::create_dir_all(&folder).unwrap();
+    let path = root.join(schema).join(table).join("part-0.parquet");
     let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(folder.join("part-0.parquet")).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &[batch], None).unwrap();
 }
 
 fn ints(values: &[i64]) -> ArrayRef {

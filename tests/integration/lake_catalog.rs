@@ -8,17 +8,13 @@ use std::sync::Arc;
 
 use rwid::datafusion::arrow::array::{ArrayRef, AsArray, Int64Array, RecordBatch};
 use rwid::datafusion::arrow::datatypes::Int64Type;
-use rwid::datafusion::parquet::arrow::ArrowWriter;
+use rwid::demo::fixtures::write_parquet;
 use rwid::{RwidConfig, RwidContext};
 
 fn write_ids(path: &Path, ids: Vec<i64>) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let ids: ArrayRef = Arc::new(Int64Array::from(ids));
     let batch = RecordBatch::try_from_iter([("person_id", ids)]).unwrap();
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(path, &[batch], None).unwrap();
 }
 
 async fn open(lakes: &[String]) -> RwidContext {

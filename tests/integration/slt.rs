@@ -1,18 +1,19 @@
-//! Runs the SQL behaviour tests in `tests/slt/*.slt` (sqllogictest format, as
-//! DataFusion's own suite) against a session built by rwid's one session
-//! builder.
+//! The SQL behaviour tests in `tests/slt/*.slt` (sqllogictest format, as
+//! DataFusion's own suite), run against a session built by rwid's one
+//! session builder, one test per file:
 //!
-//! - `cargo test --test sqllogictests` runs every file;
-//! - `cargo test --test sqllogictests -- NAME` runs files whose name contains NAME;
-//! - `COMPLETE=1 cargo test --test sqllogictests -- NAME` rewrites expected results.
+//! - `cargo test --test integration slt::` runs every file;
+//! - `cargo test --test integration slt::NAME` runs one;
+//! - `COMPLETE=1 cargo test --test integration slt::NAME` rewrites its
+//!   expected results.
 //!
 //! Files named `demo_*.slt` run with the demo lake (seed 7, 40 patients)
-//! mounted, generated once per run into a temporary folder whose path they
-//! can name as `$DEMO_LAKE` after `control substitution on`. Every file can
-//! name the committed fixtures folder (`tests/fixtures`) as `$FIXTURES`.
+//! mounted, generated once per test run, and can name its folder as
+//! `$DEMO_LAKE` after `control substitution on`. Every file can name the
+//! committed fixtures folder (`tests/fixtures`) as `$FIXTURES`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use rwid::datafusion::arrow::datatypes::DataType;
@@ -98,23 +99,6 @@ impl AsyncDB for Rwid {
     }
 }
 
-fn slt_files(filters: &[String]) -> Vec<PathBuf> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("slt");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .expect("tests/slt exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
-        .filter(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy();
-            filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 async fn run_file(path: &Path, lake: Option<&Path>) -> Result<(), String> {
     let config = RwidConfig {
         lakes: lake
@@ -160,49 +144,75 @@ async fn run_file(path: &Path, lake: Option<&Path>) -> Result<(), String> {
     }
 }
 
-fn main() -> ExitCode {
-    // libtest flags (`--nocapture`, `--test-threads`...) may be passed by cargo; keep only filters.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let files = slt_files(&filters);
-    let lake_dir = tempfile::tempdir().expect("temporary folder");
-    let lake = lake_dir.path().join("demo-lake");
-    if files.iter().any(|f| {
-        f.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("demo_"))
-    }) {
+/// The demo lake of `demo_*.slt`, generated on first use into the test
+/// target's temporary folder (replaced whole on every run).
+fn shared_demo_lake() -> &'static Path {
+    static LAKE: OnceLock<PathBuf> = OnceLock::new();
+    LAKE.get_or_init(|| {
+        let lake = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slt-demo-lake");
         rwid::demo::generate(&lake, DEMO_PATIENTS, DEMO_SEED).expect("demo lake generates");
-    }
+        lake
+    })
+}
 
-    let (mut passed, mut failed) = (0, 0);
-    for file in &files {
-        let name = file
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let lake = name.starts_with("demo_").then_some(lake.as_path());
-        match runtime.block_on(run_file(file, lake)) {
-            Ok(()) => {
-                passed += 1;
-                println!("slt {name} ... ok");
-            }
-            Err(e) => {
-                failed += 1;
-                println!("slt {name} ... FAILED\n{e}");
-            }
-        }
+async fn run_named(name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/slt")
+        .join(format!("{name}.slt"));
+    let lake = name.starts_with("demo_").then(shared_demo_lake);
+    if let Err(error) = run_file(&path, lake).await {
+        panic!("{}:\n{error}", path.display());
     }
-    println!("\nsqllogictests: {passed} passed, {failed} failed");
-    if failed > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+}
+
+/// One test per file; [`every_file_has_its_test`] keeps the list whole.
+macro_rules! slt_files {
+    ($($name:ident),* $(,)?) => {
+        const FILES: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $name() {
+                run_named(stringify!($name)).await;
+            }
+        )*
+    };
+}
+
+slt_files!(
+    demo_dicom,
+    demo_lake,
+    demo_run_scan,
+    demo_scan_pieces,
+    dicom_encodings,
+    dicom_sr,
+    errors,
+    functions_builtin,
+    functions_clinical,
+    functions_dicom,
+    functions_harmonize,
+    functions_quantitative,
+    functions_recist,
+    information_schema,
+);
+
+#[test]
+fn every_file_has_its_test() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut found: Vec<String> = std::fs::read_dir(&folder)
+        .expect("tests/slt exists")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            if path.extension()? != "slt" {
+                return None;
+            }
+            Some(path.file_stem()?.to_string_lossy().into_owned())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        FILES,
+        "add new .slt files to slt_files! in {}",
+        file!()
+    );
 }

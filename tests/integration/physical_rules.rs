@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 use rwid::datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
 use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
-use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::datafusion::parquet::file::properties::WriterProperties;
 use rwid::datafusion::prelude::{SessionConfig, SessionContext};
+use rwid::demo::fixtures::write_parquet;
+
+use crate::support::sorted_text;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
@@ -368,13 +370,10 @@ fn patients() -> RecordBatch {
     .unwrap()
 }
 
-/// Two files of small row groups, so several partitions and batches meet
-/// runs that cross batch boundaries.
 /// Two Parquet files: the first two thirds of the rows as one row group
 /// (split into pieces when the rows exceed `PIECE_MIN_ROWS`), the rest in
 /// row groups of 1,000.
 fn write_index(folder: &Path, batch: &RecordBatch) {
-    std::fs::create_dir_all(folder).unwrap();
     let first = batch.num_rows() * 2 / 3;
     for (file, (part, row_group_rows)) in [
         (batch.slice(0, first), first.max(1)),
@@ -386,20 +385,9 @@ fn write_index(folder: &Path, batch: &RecordBatch) {
         let properties = WriterProperties::builder()
             .set_max_row_group_row_count(Some(*row_group_rows))
             .build();
-        let out = std::fs::File::create(folder.join(format!("part-{file}.parquet"))).unwrap();
-        let mut writer = ArrowWriter::try_new(out, part.schema(), Some(properties)).unwrap();
-        writer.write(part).unwrap();
-        writer.close().unwrap();
+        let path = folder.join(format!("part-{file}.parquet"));
+        write_parquet(&path, std::slice::from_ref(part), Some(properties)).unwrap();
     }
-}
-
-/// The result's table lines, sorted: engines may emit groups in any order.
-async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
-    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-    let text = pretty_format_batches(&batches).unwrap().to_string();
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort_unstable();
-    lines.join("\n")
 }
 
 async fn explain(ctx: &SessionContext, sql: &str) -> String {

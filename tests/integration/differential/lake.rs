@@ -28,12 +28,12 @@ use rwid::datafusion::arrow::array::{
     LargeStringArray, RecordBatch, StringArray, StringViewArray,
 };
 use rwid::datafusion::arrow::datatypes::{DataType, Field, Schema};
-use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::datafusion::parquet::basic::{Compression, ZstdLevel};
 use rwid::datafusion::parquet::file::properties::{
     EnabledStatistics, WriterProperties, WriterVersion,
 };
 use rwid::datafusion::parquet::schema::types::ColumnPath;
+use rwid::demo::fixtures::write_parquet;
 use rwid::demo::rng::Rng;
 
 /// One logical value of a column.
@@ -615,18 +615,15 @@ fn write_file(table: &Table, file: &FileLayout, path: &Path) {
             array(&values, data_type)
         })
         .collect();
-    let batch = RecordBatch::try_new(Arc::clone(&schema), arrays).unwrap();
-    let out = std::fs::File::create(path).unwrap();
-    let mut writer = ArrowWriter::try_new(out, schema, Some(properties(&file.writer))).unwrap();
+    let batch = RecordBatch::try_new(schema, arrays).unwrap();
+    // Written in several calls, as a writer that receives rows over time.
     let rows = batch.num_rows();
     let step = rows.div_ceil(file.writer.write_batches).max(1);
-    let mut start = 0;
-    while start < rows {
-        let length = step.min(rows - start);
-        writer.write(&batch.slice(start, length)).unwrap();
-        start += length;
-    }
-    writer.close().unwrap();
+    let slices: Vec<RecordBatch> = (0..rows.max(1))
+        .step_by(step)
+        .map(|start| batch.slice(start.min(rows), step.min(rows - start.min(rows))))
+        .collect();
+    write_parquet(path, &slices, Some(properties(&file.writer))).unwrap();
 }
 
 fn properties(choice: &WriterChoice) -> WriterProperties {

@@ -16,10 +16,12 @@ use rwid::datafusion::arrow::array::{
     ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch, StringArray,
 };
 use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
-use rwid::datafusion::parquet::arrow::ArrowWriter;
 use rwid::datafusion::parquet::basic::Compression;
 use rwid::datafusion::parquet::file::properties::{WriterProperties, WriterVersion};
 use rwid::datafusion::prelude::{SessionConfig, SessionContext};
+use rwid::demo::fixtures::write_parquet;
+
+use crate::support::sorted_text;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
 
@@ -273,25 +275,14 @@ async fn run(ctx: &SessionContext, sql: &str) -> String {
     pretty_format_batches(&batches).unwrap().to_string()
 }
 
-/// The result's table lines, sorted: engines may emit rows in any order.
-async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
-    let text = run(ctx, sql).await;
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort_unstable();
-    lines.join("\n")
-}
-
 /// `batch` split evenly over one file per entry of `files`, each written
 /// with its properties.
 fn write(folder: &Path, batch: &RecordBatch, files: &[fn() -> WriterProperties]) {
-    std::fs::create_dir_all(folder).unwrap();
     let rows = batch.num_rows().div_ceil(files.len());
     for (index, properties) in files.iter().enumerate() {
         let part = batch.slice(index * rows, rows.min(batch.num_rows() - index * rows));
-        let out = std::fs::File::create(folder.join(format!("part-{index}.parquet"))).unwrap();
-        let mut writer = ArrowWriter::try_new(out, part.schema(), Some(properties())).unwrap();
-        writer.write(&part).unwrap();
-        writer.close().unwrap();
+        let path = folder.join(format!("part-{index}.parquet"));
+        write_parquet(&path, &[part], Some(properties())).unwrap();
     }
 }
 
@@ -416,10 +407,7 @@ async fn files_with_other_column_orders_answer_as_datafusion() {
                 .unwrap(),
             ),
         ] {
-            let out = std::fs::File::create(table.join(file)).unwrap();
-            let mut writer = ArrowWriter::try_new(out, batch.schema(), None).unwrap();
-            writer.write(&batch).unwrap();
-            writer.close().unwrap();
+            write_parquet(&table.join(file), &[batch], None).unwrap();
         }
         let rwid = RwidContext::new(RwidConfig::default()).await.unwrap();
         let create = format!(
