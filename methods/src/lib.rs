@@ -13,13 +13,16 @@
 //! - [`clinical`]: pack-years from packs per day and years smoked;
 //! - [`imaging`]: the geometry of an image series (gaps, spacing, order);
 //! - [`rule_tables`]: the versioned rule files (`methods/rules/*.toml`)
-//!   these read, and users extend.
+//!   these read, and users extend; [`rule_source`]: where a table's rules
+//!   came from, and a rule file's errors.
 
 pub mod clinical;
 pub mod harmonize;
 pub mod imaging;
 pub mod quantitative;
 pub mod recist;
+pub mod rule_source;
 pub mod rule_tables;
 
-pub use rule_tables::{RuleError, RuleSource, RuleTables};
+pub use rule_source::{RuleError, RuleSource};
+pub use rule_tables::RuleTables;

@@ -3,7 +3,6 @@
 //! user adds (`rwid --rules FILE`), whose entries are tried before the
 //! shipped ones.
 
-use std::fmt;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -12,20 +11,7 @@ use crate::harmonize::body_parts::{BodyPartEntry, BodyPartRules};
 use crate::harmonize::kernels::{KernelRule, KernelRules};
 use crate::harmonize::vendors::{SoftwareEntry, UnknownEntry, VendorEntry, VendorRules};
 use crate::quantitative::centiloid::{CentiloidRules, EquationEntry};
-
-/// A rule file that cannot be read or used, with the file and the entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError(pub String);
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RuleError {}
-
-pub type Result<T, E = RuleError> = std::result::Result<T, E>;
+use crate::rule_source::{Result, RuleError, RuleSource};
 
 /// The shipped scanner vendor rules.
 const SCANNER_VENDORS: &str = include_str!("../rules/scanner_vendors.toml");
@@ -56,15 +42,6 @@ struct RuleFile {
     equation: Vec<EquationEntry>,
     #[serde(default)]
     body_part: Vec<BodyPartEntry>,
-}
-
-/// Where a set of rules came from, as results report it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleSource {
-    pub name: String,
-    pub version: String,
-    /// `builtin` or the file's path.
-    pub origin: String,
 }
 
 /// Every rule table harmonization and the quantitative methods use,

@@ -15,7 +15,6 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, internal_err};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::object_store::ObjectMeta;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -27,17 +26,12 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::dicom::batch::build_batch;
 use crate::dicom::columns::{Column, schema_of};
-use crate::dicom::reader::{FileReader, OnError, apply_on_error, header_stop_tag, needs_header};
+use crate::dicom::reader::{
+    DicomFile, FileReader, OnError, apply_on_error, header_stop_tag, needs_header,
+};
 
 /// Files read at once per partition; hides object-store latency.
 pub(crate) const IO_CONCURRENCY: usize = 16;
-
-/// A file to scan, with its partition column values.
-#[derive(Debug, Clone)]
-pub struct DicomFile {
-    pub meta: ObjectMeta,
-    pub partition_values: Arc<[Option<String>]>,
-}
 
 #[derive(Debug)]
 pub struct DicomScanExec {

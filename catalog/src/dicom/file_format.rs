@@ -15,17 +15,17 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
-use datafusion::common::{GetExt, Result, ScalarValue, Statistics, plan_datafusion_err, plan_err};
+use datafusion::common::{GetExt, Result, Statistics, plan_datafusion_err, plan_err};
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::{FileFormat, FileFormatFactory};
-use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileScanConfig, FileSource};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::object_store::{ObjectMeta, ObjectStore};
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::dicom::columns::{schema_of, table_columns};
-use crate::dicom::exec::{DicomFile, DicomScanExec};
+use crate::dicom::exec::DicomScanExec;
+use crate::dicom::reader::DicomFile;
 use crate::dicom::reader::OnError;
 use crate::dicom::source::DicomSource;
 use crate::dicom::table::arguments::parse_dicom_options;
@@ -132,7 +132,7 @@ impl FileFormat for DicomFormat {
         let file_groups = conf
             .file_groups
             .iter()
-            .map(|group| group.iter().map(dicom_file).collect())
+            .map(|group| group.iter().map(DicomFile::from).collect())
             .collect();
         Ok(Arc::new(DicomScanExec::new(
             conf.object_store_url.clone(),
@@ -145,24 +145,5 @@ impl FileFormat for DicomFormat {
 
     fn file_source(&self, table_schema: TableSchema) -> Arc<dyn FileSource> {
         Arc::new(DicomSource::new(table_schema, &self.custom, self.on_error))
-    }
-}
-
-/// A listed file as the DICOM scan takes it: partition values as text.
-pub(crate) fn dicom_file(file: &PartitionedFile) -> DicomFile {
-    DicomFile {
-        meta: file.object_meta.clone(),
-        partition_values: file
-            .partition_values
-            .iter()
-            .map(|value| (!value.is_null()).then(|| partition_text(value)))
-            .collect(),
-    }
-}
-
-fn partition_text(value: &ScalarValue) -> String {
-    match value {
-        ScalarValue::Dictionary(_, inner) => partition_text(inner),
-        other => other.to_string(),
     }
 }

@@ -35,9 +35,9 @@ pub mod reader;
 pub mod source;
 pub mod table;
 
-pub use exec::{DicomFile, DicomScanExec};
+pub use exec::DicomScanExec;
 pub use file_format::{DicomFormat, DicomFormatFactory};
-pub use reader::OnError;
+pub use reader::{DicomFile, OnError};
 pub use rwid_dicom::CustomAttribute;
 pub use source::DicomSource;
 pub use table::{DicomSeries, DicomStudies, DicomTable, DicomTableFactory, ReadDicom, ReadDicomSr};

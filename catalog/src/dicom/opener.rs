@@ -11,8 +11,7 @@ use futures::{FutureExt, StreamExt};
 
 use crate::dicom::batch::build_batch;
 use crate::dicom::columns::Column;
-use crate::dicom::file_format::dicom_file;
-use crate::dicom::reader::{FileReader, OnError, apply_on_error};
+use crate::dicom::reader::{DicomFile, FileReader, OnError, apply_on_error};
 
 /// Reads one file into a one-row batch (none when the file is skipped).
 pub(crate) struct DicomOpener {
@@ -31,7 +30,7 @@ impl FileOpener for DicomOpener {
             self.on_error,
         );
         Ok(async move {
-            let scanned = reader.read(dicom_file(&file)).await;
+            let scanned = reader.read(DicomFile::from(&file)).await;
             let rows: Vec<_> = apply_on_error(scanned, on_error)?.into_iter().collect();
             let batch = build_batch(&schema, &columns, &rows)?;
             Ok(futures::stream::once(async move { Ok(batch) }).boxed())

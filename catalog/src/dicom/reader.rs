@@ -5,7 +5,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
+use datafusion::datasource::listing::PartitionedFile;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
@@ -13,8 +14,34 @@ use dicom_core::Tag;
 
 use crate::dicom::batch::{Outcome, ScannedFile, header_values};
 use crate::dicom::columns::Column;
-use crate::dicom::exec::DicomFile;
 use rwid_dicom::header::{DicomHeader, HeaderError, stop_tag};
+
+/// A file to scan, with its partition column values as text.
+#[derive(Debug, Clone)]
+pub struct DicomFile {
+    pub meta: ObjectMeta,
+    pub partition_values: Arc<[Option<String>]>,
+}
+
+impl From<&PartitionedFile> for DicomFile {
+    /// A file DataFusion listed (a `ListingTable`'s or a shipped plan's).
+    fn from(file: &PartitionedFile) -> Self {
+        fn text(value: &ScalarValue) -> String {
+            match value {
+                ScalarValue::Dictionary(_, inner) => text(inner),
+                other => other.to_string(),
+            }
+        }
+        DicomFile {
+            meta: file.object_meta.clone(),
+            partition_values: file
+                .partition_values
+                .iter()
+                .map(|value| (!value.is_null()).then(|| text(value)))
+                .collect(),
+        }
+    }
+}
 
 /// First bytes fetched per file; enough for the standard attributes of most
 /// files, which sit before the large private groups and pixel data.

@@ -9,38 +9,12 @@ use std::sync::{Arc, RwLock};
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::common::{Result, plan_datafusion_err};
 use datafusion::datasource::listing::ListingTableUrl;
-use datafusion::execution::runtime_env::RuntimeEnv;
-use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
-use datafusion::object_store::ObjectStore;
-use datafusion::prelude::SessionConfig;
+use datafusion::execution::session_state::SessionState;
 
 use super::discovery::{self, LakeManifest};
+use super::root::LakeRoot;
 use super::schema::LakeSchema;
 use crate::conformance::{Finding, Status};
-
-/// What every schema of a lake shares: where the lake is, and what reading
-/// it needs outside a query.
-#[derive(Debug)]
-pub(crate) struct LakeRoot {
-    pub(crate) url: ListingTableUrl,
-    pub(crate) store: Arc<dyn ObjectStore>,
-    /// The session's object stores and file caches, and its options: a
-    /// table's schema is inferred when a query first names it, before any
-    /// session state reaches the catalog.
-    runtime: Arc<RuntimeEnv>,
-    config: SessionConfig,
-}
-
-impl LakeRoot {
-    /// A bare session state over the session's runtime, enough to list and
-    /// read Parquet footers.
-    pub(crate) fn inference_state(&self) -> SessionState {
-        SessionStateBuilder::new()
-            .with_config(self.config.clone())
-            .with_runtime_env(Arc::clone(&self.runtime))
-            .build()
-    }
-}
 
 /// A mounted lake.
 #[derive(Debug)]
@@ -67,17 +41,7 @@ impl LakeCatalog {
         for (schema, tables) in manifest.layout(&root_url)? {
             layout.entry(schema).or_default().extend(tables);
         }
-        let config = state
-            .config()
-            .clone()
-            .with_create_default_catalog_and_schema(false)
-            .with_information_schema(false);
-        let lake = Arc::new(LakeRoot {
-            url,
-            store,
-            runtime: Arc::clone(state.runtime_env()),
-            config,
-        });
+        let lake = Arc::new(LakeRoot::new(url, store, state));
         let schemas = layout
             .into_iter()
             .map(|(name, tables)| {

@@ -14,6 +14,7 @@
 
 pub mod catalog;
 pub mod discovery;
+mod root;
 pub mod schema;
 pub mod views;
 

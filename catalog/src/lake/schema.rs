@@ -17,8 +17,8 @@ use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::logical_expr::TableType;
 
-use super::catalog::LakeRoot;
 use super::discovery;
+use super::root::LakeRoot;
 
 /// A table of the schema.
 #[derive(Debug, Clone)]

@@ -23,7 +23,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 
-use super::collapse_runs::{fuse_filter, remap_columns};
+use super::fuse_filter::{fuse_filter, remap_columns};
 use crate::physical_plan::collapse_runs::{CollapseRunsExec, RunColumn};
 
 /// Where a column of the aggregation's input comes from in the new join.

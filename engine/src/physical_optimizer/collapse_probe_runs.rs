@@ -46,7 +46,7 @@ use datafusion::physical_plan::{
     ExecutionPlan, ExecutionPlanProperties, replace_children_if_necessary,
 };
 
-use super::collapse_runs::fuse_filter;
+use super::fuse_filter::fuse_filter;
 use crate::options::physical_rules_enabled;
 use crate::physical_plan::collapse_runs::{CollapseRunsExec, RunColumn};
 

@@ -34,6 +34,7 @@ use crate::options::physical_rules_enabled;
 pub mod collapse_below_join;
 pub mod collapse_probe_runs;
 pub mod collapse_runs;
+mod fuse_filter;
 pub mod scan_runs;
 pub mod sorted_windows;
 pub mod split_row_groups;

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::rule_tables::{Result, RuleError};
+use crate::rule_source::{Result, RuleError};
 use serde::Deserialize;
 
-use crate::rule_tables::RuleSource;
+use crate::rule_source::RuleSource;
 
 /// One `[[body_part]]` entry of a rule file.
 #[derive(Debug, Clone, Deserialize)]

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::rule_tables::{Result, RuleError};
+use crate::rule_source::{Result, RuleError};
 use regex::Regex;
 use serde::Deserialize;
 
 use super::vendors::normalize;
-use crate::rule_tables::RuleSource;
+use crate::rule_source::RuleSource;
 
 /// A `[[kernel]]` entry as written.
 #[derive(Debug, Deserialize)]

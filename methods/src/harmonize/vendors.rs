@@ -5,10 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::rule_tables::{Result, RuleError};
+use crate::rule_source::{Result, RuleError};
 use serde::Deserialize;
 
-use crate::rule_tables::RuleSource;
+use crate::rule_source::RuleSource;
 
 /// A `[[scanner]]` entry: spellings of one device maker.
 #[derive(Debug, Deserialize)]

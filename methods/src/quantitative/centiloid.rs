@@ -1,10 +1,10 @@
 //! Centiloid equations as plain Rust over the rule table in
 //! `methods/rules/centiloid.toml` (its header gives the sources and the form).
 
-use crate::rule_tables::{Result, RuleError};
+use crate::rule_source::{Result, RuleError};
 use serde::Deserialize;
 
-use crate::rule_tables::RuleSource;
+use crate::rule_source::RuleSource;
 
 /// An `[[equation]]` entry as written.
 #[derive(Debug, Deserialize)]

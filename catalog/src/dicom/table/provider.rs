@@ -23,8 +23,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 
 use crate::dicom::columns::{Column, schema_of, table_columns};
-use crate::dicom::exec::{DicomFile, DicomScanExec};
+use crate::dicom::exec::DicomScanExec;
 use crate::dicom::listing::{is_hidden, list_local_folder};
+use crate::dicom::reader::DicomFile;
 use crate::dicom::reader::OnError;
 use rwid_dicom::CustomAttribute;
 

@@ -22,7 +22,8 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use dicom_dictionary_std::tags;
 use futures::{StreamExt, TryStreamExt};
 
-use crate::dicom::exec::{DicomFile, IO_CONCURRENCY};
+use crate::dicom::exec::IO_CONCURRENCY;
+use crate::dicom::reader::DicomFile;
 use crate::dicom::reader::{FileReader, OnError, display_path};
 use crate::dicom::table::arguments::{on_error_argument, string_argument};
 use crate::dicom::table::provider::DicomTable;
