@@ -155,7 +155,11 @@ impl DicomTable {
         Ok(files)
     }
 
-    /// Partition values from `name=value` folders between the location and the file.
+    /// Partition values from `name=value` folders between the location and
+    /// the file, in any order and at any depth, NULL where a file has none:
+    /// as DuckDB reads hive folders. DataFusion's `ListingTable` wants them
+    /// first and in the declared order and leaves other files out, which
+    /// would drop files an archive keeps beside its partition folders.
     fn partition_values(&self, url: &ListingTableUrl, file: &Path) -> Arc<[Option<String>]> {
         let folders: Vec<String> = url
             .strip_prefix(file)
