@@ -26,7 +26,9 @@ fn cargo_tree(args: &[&str]) -> String {
 /// The depth and crate name of a line of [`cargo_tree`].
 fn depth_and_crate(line: &str) -> (usize, &str) {
     let name = line.trim_start_matches(|c: char| c.is_ascii_digit());
-    let depth = line[..line.len() - name.len()].parse().unwrap_or(usize::MAX);
+    let depth = line[..line.len() - name.len()]
+        .parse()
+        .unwrap_or(usize::MAX);
     (depth, name.split_whitespace().next().unwrap_or_default())
 }
 
@@ -61,7 +63,10 @@ fn no_second_copy_of_arrow_object_store_or_datafusion() {
     );
     // The lines are read as they are written: a duplicated crate is found.
     assert_eq!(depth_and_crate("0arrow-array v58.0.0"), (0, "arrow-array"));
-    assert_eq!(depth_and_crate("12object_store v0.12.4"), (12, "object_store"));
+    assert_eq!(
+        depth_and_crate("12object_store v0.12.4"),
+        (12, "object_store")
+    );
 }
 
 /// The pure domain logic (the DICOM decoder, the published methods) builds
@@ -84,7 +89,11 @@ fn pure_logic_crates_depend_on_no_datafusion() {
     }
     // And the engine's crates are found where they are.
     let udfs = cargo_tree(&["--package", "rwid-udfs"]);
-    assert!(udfs.lines().map(crate_name).any(|name| name == "datafusion"));
+    assert!(
+        udfs.lines()
+            .map(crate_name)
+            .any(|name| name == "datafusion")
+    );
 }
 
 /// `cargo run` and `cargo test` build every shared crate with the same
