@@ -9,7 +9,7 @@ use datafusion::common::Result;
 /// Markdown for every rwid SQL function, grouped by documentation section.
 pub fn functions_markdown() -> Result<String> {
     let mut sections: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    for (name, _, doc) in crate::catalog::table_functions() {
+    for (name, _, doc) in crate::engine::table_functions() {
         sections
             .entry(doc.doc_section.label)
             .or_default()

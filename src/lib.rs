@@ -15,6 +15,7 @@ pub use rwid_demo as demo;
 pub use rwid_dicom as dicom;
 pub use rwid_engine as engine;
 pub use rwid_engine::{RwidConfig, RwidContext, datafusion, session_state};
+pub use rwid_fitness as fitness;
 pub use rwid_methods as methods;
 pub use rwid_udfs as udfs;
 

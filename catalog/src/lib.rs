@@ -10,7 +10,7 @@ pub mod specs;
 /// The reference documentation of a table function (DataFusion gives table
 /// functions no `documentation()` hook, so each keeps its own), filed under
 /// "Table Functions" with the scalar and aggregate functions' sections.
-pub(crate) fn table_function_documentation(
+pub fn table_function_documentation(
     description: &str,
     syntax: &str,
 ) -> datafusion::logical_expr::DocumentationBuilder {

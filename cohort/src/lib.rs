@@ -24,6 +24,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err, plan_err};
 use datafusion::parquet::arrow::ArrowWriter;
 
+use rwid_catalog::lake::replace_folder;
 use rwid_engine::RwidContext;
 
 /// One criterion of a cohort.
@@ -252,46 +253,19 @@ async fn step_persons(ctx: &RwidContext, step: &Step) -> Result<HashSet<i64>> {
     Ok(persons)
 }
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> DataFusionError {
-    DataFusionError::Execution(format!("'{}': {e}", path.display()))
-}
-
 /// Replaces `folder` with a folder holding one Parquet file of `batch`.
 fn replace_table_folder(folder: &Path, batch: &RecordBatch) -> Result<()> {
-    let parent = folder
-        .parent()
-        .ok_or_else(|| plan_datafusion_err!("'{}' has no parent folder", folder.display()))?;
-    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-    let name = folder
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Dot-named folders are invisible to the lake while they are written.
-    let staging = parent.join(format!(".{name}.{}.new", std::process::id()));
-    let previous = parent.join(format!(".{name}.{}.old", std::process::id()));
-    let result = (|| -> Result<()> {
-        std::fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+    replace_folder(folder, |staging| {
         let file_path = staging.join("part-0.parquet");
-        let file = std::fs::File::create(&file_path).map_err(|e| io_error(&file_path, e))?;
+        let io = |e: &dyn std::fmt::Display| {
+            DataFusionError::Execution(format!("'{}': {e}", file_path.display()))
+        };
+        let file = std::fs::File::create(&file_path).map_err(|e| io(&e))?;
         let schema: SchemaRef = batch.schema();
         let mut writer = ArrowWriter::try_new(file, schema, None)?;
         writer.write(batch)?;
-        writer
-            .into_inner()?
-            .sync_all()
-            .map_err(|e| io_error(&file_path, e))?;
-        if folder.exists() {
-            std::fs::rename(folder, &previous).map_err(|e| io_error(folder, e))?;
-        }
-        std::fs::rename(&staging, folder).map_err(|e| io_error(folder, e))?;
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&staging);
-    if result.is_err() && previous.exists() && !folder.exists() {
-        let _ = std::fs::rename(&previous, folder);
-    }
-    let _ = std::fs::remove_dir_all(&previous);
-    result
+        writer.into_inner()?.sync_all().map_err(|e| io(&e))
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use datafusion::common::Result;
 use rwid_catalog::specs::standard_table;
 use rwid_dicom::uid::uid_id;
@@ -11,7 +11,8 @@ use rwid_dicom::uid::uid_id;
 use super::concepts;
 use super::patients::Patient;
 use super::sites::SmokingRecord;
-use super::table::TableRows;
+use super::table::{TableRows, Value};
+use super::vocabulary;
 
 /// Writes every table; returns (table, rows) for the summary.
 pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, usize)>> {
@@ -29,6 +30,8 @@ pub fn write_tables(lake: &Path, patients: &[Patient]) -> Result<Vec<(String, us
         death(patients)?,
         patient_link(patients)?,
         lesion_measurement(patients)?,
+        concept()?,
+        concept_relationship()?,
     ];
     let mut summary = Vec::new();
     for table in &tables {
@@ -98,7 +101,12 @@ fn condition_occurrence(patients: &[Patient]) -> Result<TableRows> {
                 ("condition_start_date", c.date.into()),
                 ("condition_type_concept_id", c.type_concept_id.into()),
                 ("condition_source_value", c.source_value.clone().into()),
-                ("condition_source_concept_id", 0.into()),
+                (
+                    "condition_source_concept_id",
+                    vocabulary::local_concept(&c.source_value)
+                        .unwrap_or(0)
+                        .into(),
+                ),
             ]);
         }
     }
@@ -170,6 +178,10 @@ fn measurement(patients: &[Patient]) -> Result<TableRows> {
                         "measurement_source_value",
                         concepts::PACK_YEARS.source_code.into(),
                     ),
+                    (
+                        "measurement_source_concept_id",
+                        vocabulary::local_concept(concepts::PACK_YEARS.source_code).into(),
+                    ),
                     ("unit_source_value", "{pack-years}".into()),
                     ("value_source_value", format!("{}", s.pack_years()).into()),
                 ]);
@@ -182,14 +194,17 @@ fn measurement(patients: &[Patient]) -> Result<TableRows> {
                 ("person_id", p.person_id.into()),
                 ("measurement_concept_id", lab.concept.id.into()),
                 ("measurement_date", lab.date.into()),
-                // Lab result.
-                ("measurement_type_concept_id", 32856.into()),
+                ("measurement_type_concept_id", lab.type_concept_id.into()),
                 ("value_as_number", lab.value_as_number.into()),
                 (
                     "value_as_concept_id",
                     lab.value_as_concept.map(|c| c.id).into(),
                 ),
                 ("measurement_source_value", lab.concept.source_code.into()),
+                (
+                    "measurement_source_concept_id",
+                    vocabulary::local_concept(lab.concept.source_code).into(),
+                ),
                 ("unit_source_value", lab.unit.into()),
                 (
                     "value_source_value",
@@ -286,10 +301,67 @@ fn observation(patients: &[Patient]) -> Result<TableRows> {
                     ("observation_type_concept_id", concepts::TYPE_EHR.into()),
                     ("value_as_number", value.into()),
                     ("observation_source_value", concept.source_code.into()),
+                    (
+                        "observation_source_concept_id",
+                        vocabulary::local_concept(concept.source_code).into(),
+                    ),
                     ("unit_source_value", unit.into()),
                 ]);
             }
         }
+    }
+    Ok(rows)
+}
+
+/// The demo's concepts (`vocabulary.rs`): verified rows, with what no
+/// verified file gives left empty, and the local source concepts.
+fn concept() -> Result<TableRows> {
+    let mut rows = TableRows::incomplete(standard_table("clinical", "concept")?);
+    let day = |text: Option<&str>| -> Value {
+        text.and_then(|t| NaiveDate::parse_from_str(t, "%Y%m%d").ok())
+            .into()
+    };
+    for c in vocabulary::VERIFIED
+        .iter()
+        .copied()
+        .chain(vocabulary::local_concepts())
+    {
+        rows.push(vec![
+            ("concept_id", c.id.into()),
+            ("concept_name", c.name.into()),
+            ("domain_id", c.domain.into()),
+            ("vocabulary_id", c.vocabulary.into()),
+            ("concept_class_id", c.class.into()),
+            ("standard_concept", c.standard.into()),
+            ("concept_code", c.code.into()),
+            ("valid_start_date", day(c.valid_start)),
+            ("valid_end_date", day(c.valid_end)),
+        ]);
+    }
+    Ok(rows)
+}
+
+/// `Maps to` rows: the verified ones (their validity dates not given in the
+/// files they come from) and the local ICD-O-3 concepts' maps.
+fn concept_relationship() -> Result<TableRows> {
+    let mut rows = TableRows::incomplete(standard_table("clinical", "concept_relationship")?);
+    let local = |id: i64| id >= vocabulary::FIRST_LOCAL_ID;
+    for (from, to) in vocabulary::maps_to() {
+        let valid: (Value, Value) = if local(from) {
+            (
+                NaiveDate::from_ymd_opt(1970, 1, 1).into(),
+                NaiveDate::from_ymd_opt(2099, 12, 31).into(),
+            )
+        } else {
+            (Value::Null, Value::Null)
+        };
+        rows.push(vec![
+            ("concept_id_1", from.into()),
+            ("concept_id_2", to.into()),
+            ("relationship_id", "Maps to".into()),
+            ("valid_start_date", valid.0),
+            ("valid_end_date", valid.1),
+        ]);
     }
     Ok(rows)
 }

@@ -33,6 +33,7 @@ pub const HISPANIC: Concept = concept(38003563, "Hispanic or Latino", "2135-2");
 
 // Provenance (Type Concept vocabulary).
 pub const TYPE_EHR: i64 = 32817;
+pub const TYPE_LAB: i64 = 32856;
 pub const TYPE_REGISTRY: i64 = 32879;
 
 // Conditions: SNOMED standard concepts; source codes are ICD-10-CM.
@@ -78,6 +79,15 @@ pub const CIGARETTES_PER_DAY: Concept = concept(0, "Cigarettes smoked per day", 
 pub const YEARS_SMOKED: Concept = concept(0, "Tobacco use duration", "88029-4");
 pub const PD_L1_TPS: Concept = concept(0, "PD-L1 tumor proportion score (22C3)", "PD-L1 TPS");
 pub const EGFR_MUTATION: Concept = concept(0, "EGFR gene mutation analysis", "EGFR");
+/// Quantitative imaging results, by the reading site's own names: no
+/// verified standard concept, so concept 0 with the source value.
+pub const AMYLOID_SUVR: Concept = concept(0, "Amyloid PET SUVR (florbetapir)", "amyloid PET SUVR");
+pub const LVEF_DISKS: Concept = concept(
+    0,
+    "LVEF by cardiac MR, short-axis method of disks",
+    "LVEF (short-axis method of disks)",
+);
+pub const LVEF_VISUAL: Concept = concept(0, "LVEF, visual estimate", "LVEF (visual estimate)");
 /// LOINC answer concepts used as `value_as_concept_id`.
 pub const POSITIVE: Concept = concept(45884084, "Positive", "LA6576-8");
 pub const NEGATIVE: Concept = concept(45878583, "Negative", "LA6577-6");

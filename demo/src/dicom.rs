@@ -39,8 +39,18 @@ pub fn write_dicom(lake: &Path, patients: &[Patient], seed: u64) -> Result<Dicom
     let mut written: Vec<PathBuf> = Vec::new();
     for patient in patients {
         let mut rng = Rng::stream(seed ^ 0xD1C0, patient.person_id as u64);
+        // Habits added later draw from their own stream, so the files
+        // written before them stay as they were.
+        let mut export_rng = Rng::stream(seed ^ 0xD1C1, patient.person_id as u64);
         for study in &patient.studies {
-            write_study(lake, patient, study, &mut rng, &mut written)?;
+            write_study(
+                lake,
+                patient,
+                study,
+                &mut rng,
+                &mut export_rng,
+                &mut written,
+            )?;
         }
     }
     let broken = break_some_files(lake, &written, seed)?;
@@ -57,6 +67,7 @@ fn write_study(
     patient: &Patient,
     study: &Study,
     rng: &mut Rng,
+    export_rng: &mut Rng,
     written: &mut Vec<PathBuf>,
 ) -> Result<()> {
     let site = patient.site;
@@ -76,6 +87,16 @@ fn write_study(
         rng.int(0, 59)
     );
     let frame_of_reference = rng.uid();
+    // Minutes from tracer injection to the PET acquisition: LRC starts its
+    // amyloid scans late, outside florbetapir's 30 to 50 minutes.
+    let uptake_minutes = match (study.kind, site.code) {
+        (StudyKind::AmyloidPet, "LRC") => export_rng.int(70, 100),
+        (StudyKind::AmyloidPet, _) => export_rng.int(32, 48),
+        _ => 60 + export_rng.int(0, 15),
+    };
+    let injection_time = earlier_time(&study_time, uptake_minutes);
+    // LRC exports without de-identification: names stay in some headers.
+    let deidentified = site.code != "LRC" || export_rng.chance(0.5);
     for series in &study.series {
         let scanner = if series.modality == "CT" {
             study.ct_scanner.unwrap_or(study.scanner)
@@ -102,6 +123,8 @@ fn write_study(
                 series,
                 scanner,
                 &study_time,
+                &injection_time,
+                deidentified,
                 &frame_of_reference,
                 n,
                 &habits,
@@ -130,6 +153,22 @@ struct SeriesHabits {
     start_z: f64,
 }
 
+/// `time` (HHMMSS) less `minutes`, as HHMMSS (same day).
+fn earlier_time(time: &str, minutes: i64) -> String {
+    let part = |range: std::ops::Range<usize>| {
+        time.get(range)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let seconds = (part(0..2) * 3600 + part(2..4) * 60 + part(4..6) - minutes * 60).max(0);
+    format!(
+        "{:02}{:02}{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
 fn da(date: NaiveDate) -> String {
     date.format("%Y%m%d").to_string()
 }
@@ -153,6 +192,8 @@ fn instance(
     series: &Series,
     scanner: &Scanner,
     study_time: &str,
+    injection_time: &str,
+    deidentified: bool,
     frame_of_reference: &str,
     number: usize,
     habits: &SeriesHabits,
@@ -214,19 +255,29 @@ fn instance(
     if !habits.drop_model {
         h.text(tags::MANUFACTURER_MODEL_NAME, VR::LO, scanner.model);
     }
-    h.text(
-        tags::PATIENT_NAME,
-        VR::PN,
-        &format!("DEMO^{}", patient.person_source_value),
-    );
+    // De-identified exports (DICOM PS3.15 Annex E, the basic profile) empty
+    // the name and say so; NCI also blanks birth dates.
+    let name = if deidentified {
+        String::new()
+    } else {
+        format!("DEMO^{}", patient.person_source_value)
+    };
+    h.text(tags::PATIENT_NAME, VR::PN, &name);
     h.text(tags::PATIENT_ID, VR::LO, &patient.dicom_patient_id);
-    // One site blanks birth dates on export.
     let birth = if site.code == "NCI" {
         String::new()
     } else {
         da(patient.birth_date)
     };
     h.text(tags::PATIENT_BIRTH_DATE, VR::DA, &birth);
+    if deidentified {
+        h.text(tags::PATIENT_IDENTITY_REMOVED, VR::CS, "YES");
+        h.text(
+            tags::DEIDENTIFICATION_METHOD,
+            VR::LO,
+            "DICOM PS3.15 Basic Application Confidentiality Profile",
+        );
+    }
     h.text(
         tags::PATIENT_SEX,
         VR::CS,
@@ -295,7 +346,7 @@ fn instance(
             let dose_mbq = rng.float(250.0, 420.0);
             let mut item = DicomInstance::new();
             item.text(tags::RADIOPHARMACEUTICAL, VR::LO, tracer);
-            item.text(tags::RADIOPHARMACEUTICAL_START_TIME, VR::TM, "073000");
+            item.text(tags::RADIOPHARMACEUTICAL_START_TIME, VR::TM, injection_time);
             item.decimal(tags::RADIONUCLIDE_TOTAL_DOSE, (dose_mbq * 1e6).round());
             item.decimal(tags::RADIONUCLIDE_HALF_LIFE, half_life);
             h.put(DataElement::new(

@@ -28,6 +28,7 @@ pub mod rng;
 pub mod sites;
 mod table;
 pub mod truth;
+pub mod vocabulary;
 
 pub use truth::GroundTruth;
 

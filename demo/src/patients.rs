@@ -81,6 +81,8 @@ impl SmokingEvent {
 #[derive(Debug, Clone)]
 pub struct LabEvent {
     pub concept: Concept,
+    /// How it was recorded: a lab result (32856) or an EHR record (32817).
+    pub type_concept_id: i64,
     pub date: NaiveDate,
     pub value_as_number: Option<f64>,
     pub value_as_concept: Option<Concept>,
@@ -221,8 +223,63 @@ fn days(n: i64) -> Duration {
 /// Simulates `count` patients from `seed`.
 pub fn simulate(count: usize, seed: u64) -> Vec<Patient> {
     (1..=count as i64)
-        .map(|id| simulate_patient(id, seed))
+        .map(|id| {
+            let mut patient = simulate_patient(id, seed);
+            add_site_habits(&mut patient, seed);
+            patient
+        })
         .collect()
+}
+
+/// What each site records besides the patient's course, drawn from a
+/// stream of its own so the rest of the patient stays as it was: SMC
+/// rarely records smoking history; amyloid PET SUVRs and cardiac MR LVEFs
+/// as the reading sites report them (SMC estimates LVEF visually, and a
+/// few LVEFs are entered as fractions).
+fn add_site_habits(patient: &mut Patient, seed: u64) {
+    let mut rng = Rng::stream(seed ^ 0x517E_4AB1, patient.person_id as u64);
+    if patient.site.code == "SMC" && rng.chance(0.8) {
+        patient.smoking.clear();
+    }
+    let results: Vec<LabEvent> = patient
+        .studies
+        .iter()
+        .filter_map(|study| match study.kind {
+            StudyKind::AmyloidPet => {
+                let suvr = if rng.chance(0.7) {
+                    rng.float(1.15, 1.9)
+                } else {
+                    rng.float(0.85, 1.08)
+                };
+                Some(LabEvent {
+                    concept: concepts::AMYLOID_SUVR,
+                    type_concept_id: concepts::TYPE_EHR,
+                    date: study.date,
+                    value_as_number: Some((suvr * 1000.0).round() / 1000.0),
+                    value_as_concept: None,
+                    unit: Some("{ratio}"),
+                })
+            }
+            StudyKind::CardiacMr => {
+                let lvef = rng.int(18, 68) as f64;
+                let fraction = rng.chance(0.06);
+                Some(LabEvent {
+                    concept: if patient.site.code == "SMC" {
+                        concepts::LVEF_VISUAL
+                    } else {
+                        concepts::LVEF_DISKS
+                    },
+                    type_concept_id: concepts::TYPE_EHR,
+                    date: study.date,
+                    value_as_number: Some(if fraction { lvef / 100.0 } else { lvef }),
+                    value_as_concept: None,
+                    unit: Some("%"),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    patient.labs.extend(results);
 }
 
 fn simulate_patient(person_id: i64, seed: u64) -> Patient {
@@ -405,6 +462,7 @@ fn add_cancer(patient: &mut Patient, rng: &mut Rng, diagnosis: NaiveDate) {
         if rng.chance(0.8) {
             patient.labs.push(LabEvent {
                 concept: concepts::PD_L1_TPS,
+                type_concept_id: concepts::TYPE_LAB,
                 date: diagnosis + days(rng.int(5, 25)),
                 value_as_number: Some(*rng.pick(&[0.0, 1.0, 5.0, 20.0, 50.0, 60.0, 80.0, 95.0])),
                 value_as_concept: None,
@@ -415,6 +473,7 @@ fn add_cancer(patient: &mut Patient, rng: &mut Rng, diagnosis: NaiveDate) {
             let positive = rng.chance(0.15);
             patient.labs.push(LabEvent {
                 concept: concepts::EGFR_MUTATION,
+                type_concept_id: concepts::TYPE_LAB,
                 date: diagnosis + days(rng.int(5, 30)),
                 value_as_number: None,
                 value_as_concept: Some(if positive {
@@ -447,8 +506,14 @@ fn add_cancer(patient: &mut Patient, rng: &mut Rng, diagnosis: NaiveDate) {
         cycle_date += days(21);
     }
 
-    // Imaging: baseline before treatment, then restaging every 6 to 9 weeks.
-    let baseline = diagnosis - days(rng.int(0, 21));
+    // Imaging: a baseline within four weeks before treatment (RECIST 1.1),
+    // but at RUH, whose baselines are the diagnostic CT weeks earlier; then
+    // restaging every 6 to 9 weeks.
+    let baseline = if patient.site.code == "RUH" {
+        treatment_start - days(rng.int(35, 70))
+    } else {
+        treatment_start - days(rng.int(1, 28))
+    };
     let pet_baseline = profile != Profile::BreastCancer && rng.chance(0.4);
     let mut dates = vec![baseline];
     let follow_ups = if cycles > 0 {
@@ -636,13 +701,13 @@ fn new_study(patient: &Patient, rng: &mut Rng, kind: StudyKind, date: NaiveDate)
                 &[0.625, 1.0, 1.25],
             );
             if rng.chance(0.6) {
-                add(
-                    rng,
-                    "CT",
-                    "Mediastinum 3.0",
-                    Some(kernels[0]),
-                    &[2.5, 3.0, 5.0],
-                );
+                // NCI reconstructs its soft-tissue series thick.
+                let thicknesses: &[f64] = if site.code == "NCI" {
+                    &[5.0, 7.0, 8.0]
+                } else {
+                    &[2.5, 3.0, 5.0]
+                };
+                add(rng, "CT", "Mediastinum 3.0", Some(kernels[0]), thicknesses);
             }
         }
         StudyKind::FdgPetCt => {

@@ -17,7 +17,7 @@ mod session;
 pub use context::RwidContext;
 pub use object_stores::RwidObjectStoreRegistry;
 pub use options::RwidOptions;
-pub use session::{RwidConfig, session_state};
+pub use session::{RwidConfig, session_state, table_functions};
 
 /// Re-exported so users of the engine need no direct DataFusion dependency.
 pub use datafusion;

@@ -59,6 +59,23 @@ impl RwidConfig {
     }
 }
 
+/// Every table function a session has: the catalog's (DICOM tables, the
+/// lake check, the standard columns) and `assess`, with their reference
+/// documentation.
+pub fn table_functions() -> Vec<(
+    &'static str,
+    Arc<dyn datafusion::catalog::TableFunctionImpl>,
+    &'static datafusion::logical_expr::Documentation,
+)> {
+    let mut functions = rwid_catalog::table_functions();
+    functions.push((
+        "assess",
+        Arc::new(rwid_fitness::Assess),
+        rwid_fitness::Assess::documentation(),
+    ));
+    functions
+}
+
 /// [`session_state`] with `functions` (from [`RwidConfig::functions`]).
 pub(crate) fn session_state_with(
     config: &RwidConfig,
@@ -112,7 +129,7 @@ pub(crate) fn session_state_with(
         .with_physical_optimizer_rules(physical_optimizer_rules(metadata))
         .build();
     functions.register(&mut state)?;
-    for (name, function, _) in rwid_catalog::table_functions() {
+    for (name, function, _) in table_functions() {
         state.register_udtf(name, function);
     }
     // `CREATE EXTERNAL TABLE ... STORED AS DICOM`: factories are keyed by the

@@ -12,6 +12,8 @@
 //!   LVEF and GLS categories;
 //! - [`clinical`]: pack-years from packs per day and years smoked;
 //! - [`imaging`]: the geometry of an image series (gaps, spacing, order);
+//! - [`statistics`]: Wilson score intervals, chi-square and Cramér's V, as
+//!   a fit-for-purpose assessment reports them;
 //! - [`rule_tables`]: the versioned rule files (`methods/rules/*.toml`)
 //!   these read, and users extend; [`rule_source`]: where a table's rules
 //!   came from, and a rule file's errors.
@@ -23,6 +25,7 @@ pub mod quantitative;
 pub mod recist;
 pub mod rule_source;
 pub mod rule_tables;
+pub mod statistics;
 
 pub use rule_source::{RuleError, RuleSource};
 pub use rule_tables::RuleTables;

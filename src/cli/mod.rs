@@ -11,6 +11,7 @@ use crate::catalog::conformance;
 use crate::{RwidConfig, RwidContext};
 use rwid_cohort::{Cohort, CohortDefinition};
 
+mod assess;
 mod demo;
 mod exec;
 mod print;
@@ -79,6 +80,9 @@ pub enum Command {
         #[arg(long)]
         no_write: bool,
     },
+    /// Assess the lake's fitness for a context-of-use profile: run its checks,
+    /// print the verdict per requirement, write the results (JSON and Parquet).
+    Assess(assess::AssessArgs),
     /// Lake maintenance.
     #[command(subcommand)]
     Lake(LakeCommand),
@@ -183,6 +187,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Assess(args)) => {
+            return assess::run(args, cli.config(), cli.quiet).await;
         }
         Some(Command::Lake(LakeCommand::Check { root })) => {
             let mut config = cli.config();

@@ -321,6 +321,26 @@ pub async fn run(lake: &DemoLake, mut config: RwidConfig, options: &PrintOptions
             lake.root.display(),
             rwid_demo::GROUND_TRUTH_FILE
         );
+    }
+    // The point of it all: is the lake fit for the worked example's purpose?
+    let profile = crate::fitness::read_profile("builtin:nsclc_pembrolizumab_recist")
+        .map_err(|e| datafusion::common::DataFusionError::Plan(e.0))?;
+    let assessment = crate::fitness::assess(ctx.session(), &profile).await?;
+    if !options.quiet {
+        println!("\n── Fit for purpose? {} ──", profile.profile.title);
+        println!(
+            "The shipped profile (rwid assess --profile builtin:nsclc_pembrolizumab_recist) compiled into {} checks; the verdict per requirement, with the checks that decided it:\n",
+            assessment.checks.len()
+        );
+    }
+    for line in crate::fitness::output::verdict_lines(&assessment) {
+        println!("{line}");
+    }
+    if !options.quiet {
+        println!(
+            "\nThe results in full: rwid --lake {} assess --profile builtin:nsclc_pembrolizumab_recist --out assessment",
+            lake.root.display()
+        );
         println!("Explore: rwid --lake {}", lake.root.display());
     }
     Ok(())

@@ -5,6 +5,7 @@
 //!   the listing table over one table's files;
 //! - [`catalog`] and [`schema`]: [`LakeCatalog`] and [`LakeSchema`], the
 //!   `CatalogProvider` and `SchemaProvider` a session resolves names with;
+//! - [`write`]: a folder of the lake replaced whole or not at all;
 //! - [`views`]: what rwid adds to the `imaging` schema over the lake's own
 //!   tables (the live DICOM table, the series and study rollups, lesion
 //!   measurements from SDTM or IDC, RECIST time points, OMOP's
@@ -17,6 +18,7 @@ pub mod discovery;
 mod root;
 pub mod schema;
 pub mod views;
+pub mod write;
 
 use std::sync::Arc;
 
@@ -28,6 +30,7 @@ use rwid_udfs::Functions;
 pub use catalog::LakeCatalog;
 pub use discovery::{DICOM_FOLDER, MANIFEST, ROOT_SCHEMA};
 pub use schema::LakeSchema;
+pub use write::replace_folder;
 
 use crate::conformance::Finding;
 

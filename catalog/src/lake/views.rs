@@ -6,6 +6,9 @@
 //!   wrote (`ROOT/imaging/instances/`);
 //! - `imaging.series` and `imaging.studies`: views at IDC's series and study
 //!   grain over `imaging.instances` (`dicom::table::rollups`);
+//! - `imaging.deidentification`: each live DICOM instance's
+//!   de-identification markers, and whether a name or a full birth date is
+//!   left in its header;
 //! - `imaging.lesion_measurement`, from CDISC SDTM `sdtm.tu` and `sdtm.tr`,
 //!   or IDC's `imaging.quantitative_measurements`;
 //! - `imaging.recist_timepoints`: RECIST 1.1 and iRECIST responses per time
@@ -80,6 +83,13 @@ pub(crate) async fn add_imaging_tables(
             let table =
                 DicomTable::try_new(std::slice::from_ref(&location), &[], &[], OnError::Row)?;
             add("instances", Arc::new(table), &location);
+            if !has("deidentification") {
+                add(
+                    "deidentification",
+                    deidentification_view(&location)?,
+                    &location,
+                );
+            }
         }
     }
     if has("instances") {
@@ -168,6 +178,47 @@ pub(crate) async fn add_imaging_tables(
         }
     }
     Ok(added)
+}
+
+/// The header attributes `imaging.deidentification` reads besides the
+/// default columns.
+const DEIDENTIFICATION_ATTRIBUTES: &str =
+    "PatientName,PatientIdentityRemoved,DeidentificationMethod,BurnedInAnnotation";
+
+/// `imaging.deidentification`: per DICOM instance of the live folder, its
+/// de-identification markers (DICOM PS3.15 Annex E: PatientIdentityRemoved,
+/// DeidentificationMethod), BurnedInAnnotation, and whether a patient name
+/// or a full birth date is left in the header; the name itself is not a
+/// column.
+fn deidentification_view(location: &str) -> Result<Arc<dyn TableProvider>> {
+    use datafusion::logical_expr::{ident, lit};
+    let custom = rwid_dicom::CustomAttribute::parse_list(DEIDENTIFICATION_ATTRIBUTES)
+        .map_err(|e| DataFusionError::Internal(e))?;
+    let table = DicomTable::try_new(&[location.to_string()], &custom, &[], OnError::Row)?;
+    let name = ident("PatientName");
+    let plan = LogicalPlanBuilder::scan(
+        TableReference::partial("imaging", "deidentification"),
+        provider_as_source(Arc::new(table)),
+        None,
+    )?
+    .project(vec![
+        ident("SOPInstanceUID"),
+        ident("PatientID"),
+        ident("StudyInstanceUID"),
+        ident("file_path"),
+        ident("PatientIdentityRemoved"),
+        ident("DeidentificationMethod"),
+        ident("BurnedInAnnotation"),
+        name.clone()
+            .is_not_null()
+            .and(datafusion::functions::string::expr_fn::btrim(vec![name]).not_eq(lit("")))
+            .alias("has_patient_name"),
+        ident("PatientBirthDate")
+            .is_not_null()
+            .alias("has_full_birth_date"),
+    ])?
+    .build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
 /// `imaging.recist_timepoints`: every patient's RECIST 1.1 and iRECIST time

@@ -193,8 +193,8 @@ mod tests {
                 (s.name.as_str(), s.tables.len(), columns)
             })
             .collect();
-        assert_eq!(counted, [("OMOP CDM", 14, 191), ("rwid imaging", 5, 53)]);
-        assert_eq!(all_tables().len(), 19);
+        assert_eq!(counted, [("OMOP CDM", 15, 197), ("rwid imaging", 5, 53)]);
+        assert_eq!(all_tables().len(), 20);
         let error = standard_table("clinical", "persons")
             .unwrap_err()
             .to_string();

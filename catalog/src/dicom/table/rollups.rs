@@ -19,6 +19,7 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider, v
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::datasource::provider_as_source;
 use datafusion::functions_aggregate::expr_fn::{array_agg, count, count_distinct, max, min, sum};
+use datafusion::functions_nested::expr_fn::array_element;
 use datafusion::logical_expr::{
     AggregateUDF, Documentation, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, cast,
     ident, lit,
@@ -47,9 +48,10 @@ const SERIES_ATTRIBUTES: &[&str] = &[
 
 /// One row per series of `instances` (a plan with the DICOM table's
 /// columns): the shared attributes, `instanceCount`, `series_size_MB`, the
-/// first and last `AcquisitionDate` and the volume-geometry check (`volume`,
+/// first and last `AcquisitionDate`, the volume-geometry check (`volume`,
 /// from `dicom_volume_check`, with its default tolerance unless
-/// `tolerance_mm` is given). An index with fewer columns (one not written by
+/// `tolerance_mm` is given), and the kernel, contrast and PET tracer
+/// attributes. An index with fewer columns (one not written by
 /// rwid) gets the columns it can; only SeriesInstanceUID is required.
 pub fn series_plan(
     instances: LogicalPlan,
@@ -92,6 +94,32 @@ pub fn series_plan(
             geometry_columns.to_vec(),
         ),
     ]);
+    // What a fit-for-purpose assessment asks of a series: the kernel (its
+    // first value, as ct_kernel_class reads it), contrast, and a PET
+    // series' tracer and injection time.
+    let kernel = match instances
+        .schema()
+        .field_with_unqualified_name("ConvolutionKernel")
+        .map(|f| f.data_type().clone())
+    {
+        Ok(DataType::List(_) | DataType::LargeList(_)) => {
+            array_element(ident("ConvolutionKernel"), lit(1_i64))
+        }
+        _ => ident("ConvolutionKernel"),
+    };
+    aggregates.push((
+        "ConvolutionKernel".to_string(),
+        min(kernel),
+        vec!["ConvolutionKernel"],
+    ));
+    for name in [
+        "ContrastBolusAgent",
+        "SeriesTime",
+        "Radiopharmaceutical",
+        "RadiopharmaceuticalStartTime",
+    ] {
+        aggregates.push((name.to_string(), min(ident(name)), vec![name]));
+    }
     rollup(instances, "SeriesInstanceUID", aggregates)
 }
 
@@ -187,7 +215,9 @@ impl DicomSeries {
                  BodyPartExamined, SeriesDescription, SliceThickness...), `instanceCount`, \
                  `series_size_MB` (10^6 bytes), the first and last AcquisitionDate, and \
                  `volume`: `dicom_volume_check` over the series' slices (one orientation, unique \
-                 positions, uniform spacing within `tolerance_mm`, one pixel spacing and size).",
+                 positions, uniform spacing within `tolerance_mm`, one pixel spacing and size), \
+                 then the first ConvolutionKernel, ContrastBolusAgent, SeriesTime, and a PET \
+                 series' Radiopharmaceutical and RadiopharmaceuticalStartTime.",
                 "dicom_series(location [, tolerance_mm])",
             )
             .with_argument("location", "As for `read_dicom`: a file, folder, glob or `s3://` URL.")

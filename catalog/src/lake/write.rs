@@ -1,0 +1,70 @@
+//! Writing into a local lake: a folder replaced whole or not at all.
+
+use std::path::Path;
+
+use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::Execution(format!("'{}': {e}", path.display()))
+}
+
+/// Replaces `folder` with what `fill` writes into an empty staging folder
+/// beside it: readers see the old folder or the new one, and a failed
+/// `fill` (or rename) leaves the old one. The staging folder's name starts
+/// with a dot, so a lake never lists it as a table.
+pub fn replace_folder(folder: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let parent = folder
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    let name = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| plan_datafusion_err!("'{}' names no folder", folder.display()))?;
+    let staging = parent.join(format!(".{name}.{}.new", std::process::id()));
+    let previous = parent.join(format!(".{name}.{}.old", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = (|| -> Result<()> {
+        std::fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
+        fill(&staging)?;
+        if folder.exists() {
+            std::fs::rename(folder, &previous).map_err(|e| io_error(folder, e))?;
+        }
+        std::fs::rename(&staging, folder).map_err(|e| io_error(folder, e))?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    if result.is_err() && previous.exists() && !folder.exists() {
+        let _ = std::fs::rename(&previous, folder);
+    }
+    let _ = std::fs::remove_dir_all(&previous);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("out");
+        replace_folder(&folder, |staging| {
+            std::fs::write(staging.join("a"), b"1").map_err(|e| io_error(staging, e))
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(folder.join("a")).unwrap(), b"1");
+        let error = replace_folder(&folder, |staging| {
+            std::fs::write(staging.join("b"), b"2").map_err(|e| io_error(staging, e))?;
+            Err(plan_datafusion_err!("disk full"))
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("disk full"));
+        // The old folder stands as it was, and nothing is left beside it.
+        assert_eq!(std::fs::read(folder.join("a")).unwrap(), b"1");
+        assert!(!folder.join("b").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+    }
+}
