@@ -31,6 +31,8 @@ pub struct ConceptFact {
     pub valid_end: Option<&'static str>,
 }
 
+// One argument per column of the concept table.
+#[allow(clippy::too_many_arguments)]
 const fn fact(
     id: i64,
     name: &'static str,

@@ -95,8 +95,15 @@ fn spec(
         description,
         element: None,
         threshold_percent,
+        min_units: None,
         measure,
     }
+}
+
+/// `check` counted in sites or batches: one is enough to assess.
+fn per_group(mut check: CheckSpec) -> CheckSpec {
+    check.min_units = Some(1);
+    check
 }
 
 fn units(prelude: &Prelude, select: String) -> Measure {
@@ -277,18 +284,41 @@ fn element_checks(profile: &Profile, prelude: &Prelude, element: &Element) -> Ve
         )));
     }
     if element.has_date {
-        checks.push(with_element(spec(
-            profile,
-            format!("plausibility.{}_during_life", element.id),
+        let temporal = || {
             Filing(
                 Requirement::AccuracyCompleteness,
                 Kahn::PlausibilityTemporal,
                 FdaAspect::DataQuality,
                 EmaDimension::Reliability,
+            )
+        };
+        checks.push(with_element(spec(
+            profile,
+            format!("plausibility.{}_after_birth", element.id),
+            temporal(),
+            Rank::Supplemental,
+            format!("Dates of {} on or after birth (DQD's plausibleAfterBirth)", element.name),
+            1.0,
+            units(
+                prelude,
+                format!(
+                    "SELECT n.site, x.person_id, CAST(x.\"date\" AS VARCHAR) AS record, \
+                     x.\"date\" < make_date(p.year_of_birth, coalesce(p.month_of_birth, 1), coalesce(p.day_of_birth, 1)) AS violated, \
+                     CAST(x.\"date\" AS VARCHAR) AS detail \
+                     FROM el_{} x JOIN entry n ON n.person_id = x.person_id \
+                     JOIN clinical.person p ON p.person_id = x.person_id \
+                     WHERE x.\"date\" IS NOT NULL AND p.year_of_birth IS NOT NULL",
+                    element.id
+                ),
             ),
+        )));
+        checks.push(with_element(spec(
+            profile,
+            format!("plausibility.{}_before_death", element.id),
+            temporal(),
             Rank::Supplemental,
             format!(
-                "Dates of {} after birth and no later than 60 days after death (DQD's plausibleAfterBirth and plausibleBeforeDeath)",
+                "Dates of {} no later than 60 days after death (DQD's plausibleBeforeDeath)",
                 element.name
             ),
             1.0,
@@ -296,12 +326,10 @@ fn element_checks(profile: &Profile, prelude: &Prelude, element: &Element) -> Ve
                 prelude,
                 format!(
                     "SELECT n.site, x.person_id, CAST(x.\"date\" AS VARCHAR) AS record, \
-                     (x.\"date\" < make_date(p.year_of_birth, coalesce(p.month_of_birth, 1), coalesce(p.day_of_birth, 1)) \
-                      OR coalesce(x.\"date\" > d.death_date + 60, false)) AS violated, \
-                     CAST(x.\"date\" AS VARCHAR) AS detail \
+                     x.\"date\" > d.death_date + 60 AS violated, \
+                     CAST(d.death_date AS VARCHAR) AS detail \
                      FROM el_{} x JOIN entry n ON n.person_id = x.person_id \
-                     JOIN clinical.person p ON p.person_id = x.person_id \
-                     LEFT JOIN (SELECT person_id, min(death_date) AS death_date FROM clinical.death GROUP BY person_id) d \
+                     JOIN (SELECT person_id, min(death_date) AS death_date FROM clinical.death GROUP BY person_id) d \
                      ON d.person_id = x.person_id \
                      WHERE x.\"date\" IS NOT NULL",
                     element.id
@@ -823,6 +851,24 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             ),
         ),
     ];
+    checks.push(per_group(spec(
+        profile,
+        "variability.site_vendors".into(),
+        diversity(),
+        Rank::Supplemental,
+        "Sites whose qualifying series come from more than one scanner vendor: at a one-vendor site, site and scanner effects cannot be told apart".into(),
+        0.0,
+        units(
+            prelude,
+            format!(
+                "SELECT site, CAST(NULL AS BIGINT) AS person_id, site AS record, \
+                 count(DISTINCT scanner_vendor(Manufacturer)) < 2 AS violated, \
+                 CAST(count(DISTINCT scanner_vendor(Manufacturer)) AS VARCHAR) AS detail \
+                 FROM {} GROUP BY site",
+                cohort_series(imaging, &["Manufacturer"])
+            ),
+        ),
+    )));
     let batch_filing = |kahn| {
         Filing(
             Requirement::StandardizationVariability,
@@ -848,7 +894,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             n = variability.min_batch_size
         ),
     };
-    checks.push(spec(
+    checks.push(per_group(spec(
         profile,
         "variability.batch_size".into(),
         batch_filing(Kahn::Completeness),
@@ -859,16 +905,16 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
         ),
         0.0,
         units(prelude, batch_units),
-    ));
+    )));
     let comparator = profile.elements_of(ElementKind::Comparator).next();
-    let group = match comparator {
-        Some(c) => format!(
-            "CASE WHEN pb.person_id IN (SELECT person_id FROM met_{}) THEN 'comparator' ELSE 'exposure' END",
-            c.id
+    let (group, join) = match comparator {
+        Some(c) => (
+            "CASE WHEN mc.person_id IS NULL THEN 'exposure' ELSE 'comparator' END".to_string(),
+            format!(" LEFT JOIN met_{} mc ON mc.person_id = pb.person_id", c.id),
         ),
         // Without a comparator every person has the same exposure: the
         // contingency table has one column and V cannot be measured.
-        None => "'exposure'".to_string(),
+        None => ("'exposure'".to_string(), String::new()),
     };
     checks.push(spec(
         profile,
@@ -884,7 +930,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             prelude,
             StatisticKind::CramersV,
             format!(
-                "SELECT pb.batch, {group} AS exposure_group, count(*) AS n FROM {} GROUP BY 1, 2",
+                "SELECT pb.batch, {group} AS exposure_group, count(*) AS n FROM {}{join} GROUP BY 1, 2",
                 person_batches(imaging)
             ),
             variability.max_cramers_v,
@@ -1065,12 +1111,17 @@ fn provenance_checks(profile: &Profile) -> Vec<CheckSpec> {
 /// when the lake has `clinical.concept`.
 pub fn table_checks(
     profile: &Profile,
-    tables: &[String],
+    tables: &[LakeTable],
     has_concept_table: bool,
 ) -> Vec<CheckSpec> {
     let prelude = Prelude::of(profile);
     let mut checks = Vec::new();
-    for table in tables {
+    for LakeTable {
+        name: table,
+        columns,
+    } in tables
+    {
+        checks.extend(relational_checks(profile, &prelude, table, columns));
         let Some(name) = table.strip_prefix("clinical.") else {
             continue;
         };
@@ -1173,6 +1224,132 @@ pub fn table_checks(
                 )),
             ));
         }
+    }
+    checks
+}
+
+/// A table the profile's queries read, with the columns the lake has.
+#[derive(Debug, Clone)]
+pub struct LakeTable {
+    /// `schema.table`.
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// OHDSI DQD's relational conformance of a standard table, with the rows
+/// behind each failure: the primary key unique and present
+/// (isPrimaryKey), required columns present (isRequired), `person_id`
+/// pointing to a person (isForeignKey).
+fn relational_checks(
+    profile: &Profile,
+    prelude: &Prelude,
+    table: &str,
+    columns: &[String],
+) -> Vec<CheckSpec> {
+    let Some((schema, name)) = table.split_once('.') else {
+        return Vec::new();
+    };
+    let Ok(standard) = rwid_catalog::specs::standard_table(schema, name) else {
+        return Vec::new();
+    };
+    let has = |column: &str| columns.iter().any(|c| c == column);
+    let filing = || {
+        Filing(
+            Requirement::AccuracyCompleteness,
+            Kahn::ConformanceRelational,
+            FdaAspect::DataQuality,
+            EmaDimension::Coherence,
+        )
+    };
+    let key = format!("{name}_id");
+    let record = if has(&key) {
+        format!("CAST(t.{key} AS VARCHAR)")
+    } else {
+        "CAST(NULL AS VARCHAR)".to_string()
+    };
+    let (site, person, from) = if has("person_id") {
+        (
+            "coalesce(n.site, 'unknown')",
+            format!("t.person_id, {record} AS record"),
+            format!("{table} t LEFT JOIN entry n ON n.person_id = t.person_id"),
+        )
+    } else {
+        (
+            "'unknown'",
+            format!("CAST(NULL AS BIGINT) AS person_id, {record} AS record"),
+            format!("{table} t"),
+        )
+    };
+    let mut checks = Vec::new();
+    if has(&key) && standard.column(&key).is_some() {
+        checks.push(spec(
+            profile,
+            format!("conformance.{table}.{key}.primary_key"),
+            filing(),
+            Rank::Supplemental,
+            format!("{table}.{key} unique and never NULL (DQD's isPrimaryKey)"),
+            0.0,
+            units(
+                prelude,
+                format!(
+                    "SELECT {site} AS site, {person}, \
+                     (t.{key} IS NULL OR count(*) OVER (PARTITION BY t.{key}) > 1) AS violated, \
+                     CAST(NULL AS VARCHAR) AS detail FROM {from}"
+                ),
+            ),
+        ));
+    }
+    let required: Vec<&str> = standard
+        .columns
+        .iter()
+        .filter(|c| c.required && has(&c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !required.is_empty() {
+        let nulls: Vec<String> = required.iter().map(|c| format!("t.{c} IS NULL")).collect();
+        let which: Vec<String> = required
+            .iter()
+            .map(|c| format!("CASE WHEN t.{c} IS NULL THEN '{c} ' ELSE '' END"))
+            .collect();
+        checks.push(spec(
+            profile,
+            format!("conformance.{table}.required"),
+            filing(),
+            Rank::Supplemental,
+            format!(
+                "{table} rows with every column {} requires ({}) (DQD's isRequired)",
+                standard.source,
+                required.join(", ")
+            ),
+            0.0,
+            units(
+                prelude,
+                format!(
+                    "SELECT {site} AS site, {person}, ({}) AS violated, trim({}) AS detail FROM {from}",
+                    nulls.join(" OR "),
+                    which.join(" || ")
+                ),
+            ),
+        ));
+    }
+    if has("person_id") && name != "person" {
+        checks.push(spec(
+            profile,
+            format!("conformance.{table}.person_id.foreign_key"),
+            filing(),
+            Rank::Supplemental,
+            format!("{table}.person_id pointing to a clinical.person row (DQD's isForeignKey)"),
+            0.0,
+            units(
+                prelude,
+                format!(
+                    "SELECT {site} AS site, {person}, p.person_id IS NULL AS violated, \
+                     CAST(t.person_id AS VARCHAR) AS detail \
+                     FROM {from} LEFT JOIN (SELECT DISTINCT person_id FROM clinical.person) p \
+                     ON p.person_id = t.person_id WHERE t.person_id IS NOT NULL"
+                ),
+            ),
+        ));
     }
     checks
 }

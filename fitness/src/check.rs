@@ -89,6 +89,9 @@ pub struct CheckSpec {
     /// For [`Measure::Units`] and [`Measure::Stated`]: the most violated
     /// units allowed, in percent (0: none).
     pub threshold_percent: f64,
+    /// Fewest units the check needs, where they are not persons or rows
+    /// (sites, batches): `None` takes the profile's `min_denominator`.
+    pub min_units: Option<u64>,
     pub measure: Measure,
 }
 
@@ -130,6 +133,10 @@ pub struct CheckResult {
     pub status: Status,
     /// Why a check is not assessable, has insufficient N or errored.
     pub reason: Option<String>,
+    /// The check ran and found nothing to check (DQD's "not applicable"):
+    /// a supplemental check like this is no caveat.
+    #[serde(skip)]
+    pub nothing_to_check: bool,
     pub threshold_percent: Option<f64>,
     pub violating: Option<u64>,
     pub total: Option<u64>,
@@ -162,6 +169,7 @@ impl CheckResult {
             element: spec.element.clone(),
             status: Status::NotAssessable,
             reason: None,
+            nothing_to_check: false,
             threshold_percent: rated.then_some(spec.threshold_percent),
             violating: None,
             total: None,
@@ -183,6 +191,7 @@ impl CheckResult {
         self.interval = interval_percent(violating, total);
         let threshold = self.threshold_percent.unwrap_or(0.0);
         (self.status, self.reason) = rate_status(violating, total, threshold, min_denominator);
+        self.nothing_to_check = total == 0;
     }
 }
 

@@ -24,7 +24,7 @@ use crate::run::Assessment;
 use crate::verdict::Verdict;
 
 /// The verdict rule, as the results state it (see [`crate::verdict`]).
-pub const VERDICT_RULE: &str = "Per requirement: NOT FIT when an essential check failed; else NOT ASSESSABLE when an essential check could not be assessed or no check could; else FIT WITH CAVEATS when a supplemental check failed or could not be assessed; else FIT. The dataset takes the worst requirement.";
+pub const VERDICT_RULE: &str = "Per requirement: NOT FIT when an essential check failed; else NOT ASSESSABLE when an essential check could not be assessed or no check could; else FIT WITH CAVEATS when a supplemental check failed or could not be assessed (but for one that found nothing to check); else FIT. The dataset takes the worst requirement.";
 
 /// The results as JSON.
 pub fn to_json(assessment: &Assessment, changes: Option<&[CheckChange]>) -> Value {

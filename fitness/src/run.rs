@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use rwid_methods::statistics::cramers_v;
 
-use crate::catalogue::{profile_checks, table_checks};
+use crate::catalogue::{LakeTable, profile_checks, table_checks};
 use crate::check::{
     CheckResult, CheckSpec, Measure, StatisticKind, Status, Violation, site_figures,
 };
@@ -87,9 +87,35 @@ pub struct ElementRating {
 /// its SQL (what `rwid assess --sql` prints).
 pub async fn compile(ctx: &SessionContext, source: &ProfileSource) -> Vec<CheckSpec> {
     let tables = tables_read(ctx, source).await;
+    compile_for(ctx, source, &tables).await
+}
+
+/// The checks of `source` on a lake whose `tables` the profile reads.
+async fn compile_for(
+    ctx: &SessionContext,
+    source: &ProfileSource,
+    tables: &[String],
+) -> Vec<CheckSpec> {
     let has_concept = ctx.table_exist("clinical.concept").unwrap_or(false);
+    let mut lake_tables = Vec::new();
+    for name in tables {
+        if let Ok(provider) = ctx
+            .table_provider(TableReference::from(name.as_str()))
+            .await
+        {
+            lake_tables.push(LakeTable {
+                name: name.clone(),
+                columns: provider
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect(),
+            });
+        }
+    }
     let mut checks = profile_checks(&source.profile);
-    checks.extend(table_checks(&source.profile, &tables, has_concept));
+    checks.extend(table_checks(&source.profile, &lake_tables, has_concept));
     checks
 }
 
@@ -99,9 +125,7 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
     let profile = &source.profile;
     let min_denominator = profile.verdict.min_denominator;
     let tables = tables_read(ctx, source).await;
-    let has_concept = ctx.table_exist("clinical.concept").unwrap_or(false);
-    let mut specs = profile_checks(profile);
-    specs.extend(table_checks(profile, &tables, has_concept));
+    let specs = compile_for(ctx, source, &tables).await;
 
     let prelude = Prelude::of(profile);
     let scratch = Scratch::materialize(ctx, &prelude).await?;
@@ -109,7 +133,8 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
     let mut samples = BTreeMap::new();
     let mut failures = Vec::new();
     for spec in &specs {
-        let (result, violations) = run_check(&scratch, spec, min_denominator).await;
+        let needed = spec.min_units.unwrap_or(min_denominator);
+        let (result, violations) = run_check(&scratch, spec, needed).await;
         if !violations.is_empty() {
             samples.insert(
                 result.id.clone(),
@@ -123,15 +148,12 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
     checks.sort_by(|a, b| a.id.cmp(&b.id));
 
     let criteria = criteria(profile);
-    let patients = match scratch
+    // Empty when the population, sites or index date could not be
+    // computed; the checks say why.
+    let patients = scratch
         .collect("SELECT * FROM patient_record ORDER BY person_id")
         .await
-    {
-        Ok(batches) => batches,
-        // The population, sites or index date could not be computed; the
-        // checks say why.
-        Err(_) => Vec::new(),
-    };
+        .unwrap_or_default();
     scratch.drop(ctx);
     let records = Records::read(&patients, &criteria)?;
     let attrition = records.attrition(&criteria);
@@ -306,8 +328,12 @@ impl Scratch {
         let mut names = Vec::new();
         for (name, sql) in prelude.ctes() {
             names.push(name.clone());
-            if let Some((input, _)) = failed_reference(sql, &names, &failed) {
-                let error = DataFusionError::Plan(format!("{input} could not be computed"));
+            if let Some((input, cause)) = failed_reference(sql, &names, &failed) {
+                // The root cause's words, so a missing table still reads as one.
+                let error = DataFusionError::Plan(format!(
+                    "{input} could not be computed: {}",
+                    cause.find_root()
+                ));
                 failed.insert(name.clone(), error);
                 continue;
             }
@@ -669,7 +695,19 @@ async fn conformance_checks(
     };
     findings
         .into_iter()
-        .filter(|f| tables.contains(&f.table))
+        // Keys and required values are checked row by row, with their
+        // rows; the lake check gives the schema's conformance.
+        .filter(|f| {
+            tables.contains(&f.table)
+                && matches!(
+                    f.check,
+                    "columns"
+                        | "column_type"
+                        | "required_column"
+                        | "missing_column"
+                        | "extra_column"
+                )
+        })
         .map(|finding| {
             let kahn = match finding.check {
                 "column_type" => Kahn::ConformanceValue,
@@ -722,6 +760,7 @@ fn conformance_spec(
         description,
         element: None,
         threshold_percent: 0.0,
+        min_units: None,
         measure: Measure::Stated {
             violating: Vec::new(),
             total: 0,

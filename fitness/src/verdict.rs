@@ -11,7 +11,8 @@
 //!    (not assessable, insufficient N, error), or no check of the
 //!    requirement could;
 //! 3. else **FIT WITH CAVEATS** when a supplemental check failed or could
-//!    not be assessed;
+//!    not be assessed (one that ran and found nothing to check, DQD's "not
+//!    applicable", is no caveat);
 //! 4. else **FIT**.
 //!
 //! The dataset takes the worst of its requirements, in that order. Each
@@ -97,8 +98,12 @@ pub fn requirement_verdict(
     let essential = |r: &CheckResult| r.rank == Rank::Essential;
     let essential_failed = ids(&|r| essential(r) && r.status == Status::Failed);
     let essential_unassessed = ids(&|r| essential(r) && unassessed(r.status));
-    let supplemental_flagged =
-        ids(&|r| !essential(r) && (r.status == Status::Failed || unassessed(r.status)));
+    // A supplemental check that found nothing to check (no deaths to test
+    // dates against) is no caveat.
+    let supplemental_flagged = ids(&|r| {
+        !essential(r)
+            && (r.status == Status::Failed || (unassessed(r.status) && !r.nothing_to_check))
+    });
     let assessed = checks
         .iter()
         .any(|r| matches!(r.status, Status::Passed | Status::Failed));
@@ -170,6 +175,7 @@ mod tests {
             rank,
             element: None,
             threshold_percent: 0.0,
+            min_units: None,
             measure: Measure::Stated {
                 violating: vec![],
                 total: 1,

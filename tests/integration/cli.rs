@@ -1,23 +1,9 @@
 //! The `rwid` binary as a user runs it.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn rwid(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rwid"))
-        .args(args)
-        .env("HOME", std::env::temp_dir())
-        .output()
-        .expect("rwid runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use crate::support::{rwid, stderr, stdout};
 
 #[test]
 fn csv_has_a_header_row() {

@@ -10,7 +10,7 @@ fn function_reference_is_current() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/functions.md is stale: run `UPDATE_DOCS=1 cargo test --test functions_doc` \
+        "docs/functions.md is stale: run `UPDATE_DOCS=1 cargo test --test integration functions_doc` \
          (or `cargo run -- functions-doc > docs/functions.md`) and commit it"
     );
 }

@@ -1,5 +1,7 @@
 //! What several areas of the integration tests share.
 
+use std::process::{Command, Output};
+
 use rwid::datafusion::arrow::util::pretty::pretty_format_batches;
 use rwid::datafusion::prelude::SessionContext;
 
@@ -11,4 +13,21 @@ pub async fn sorted_text(ctx: &SessionContext, sql: &str) -> String {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
     lines.join("\n")
+}
+
+/// Runs the `rwid` binary with `args`, as a user would.
+pub fn rwid(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rwid"))
+        .args(args)
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("rwid runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }

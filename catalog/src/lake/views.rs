@@ -193,7 +193,7 @@ const DEIDENTIFICATION_ATTRIBUTES: &str =
 fn deidentification_view(location: &str) -> Result<Arc<dyn TableProvider>> {
     use datafusion::logical_expr::{ident, lit};
     let custom = rwid_dicom::CustomAttribute::parse_list(DEIDENTIFICATION_ATTRIBUTES)
-        .map_err(|e| DataFusionError::Internal(e))?;
+        .map_err(DataFusionError::Internal)?;
     let table = DicomTable::try_new(&[location.to_string()], &custom, &[], OnError::Row)?;
     let name = ident("PatientName");
     let plan = LogicalPlanBuilder::scan(
