@@ -5,7 +5,7 @@
 //!   the listing table over one table's files;
 //! - [`catalog`] and [`schema`]: [`LakeCatalog`] and [`LakeSchema`], the
 //!   `CatalogProvider` and `SchemaProvider` a session resolves names with;
-//! - [`write`]: a folder of the lake replaced whole or not at all;
+//! - [`write`](mod@write): a folder of the lake replaced whole or not at all;
 //! - [`views`]: what rwid adds to the `imaging` schema over the lake's own
 //!   tables (the live DICOM table, the series and study rollups, lesion
 //!   measurements from SDTM or IDC, RECIST time points, OMOP's
