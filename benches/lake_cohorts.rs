@@ -23,22 +23,24 @@
 //! runs 10 times in each engine, warm, the engines taking turns run by run;
 //! the fastest run counts.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rwid::datafusion::arrow::array::{
     ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
-use rwid::datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use rwid::datafusion::parquet::basic::Compression;
 use rwid::datafusion::parquet::file::properties::WriterProperties;
 use rwid::datafusion::prelude::{SessionConfig, SessionContext};
 use rwid::demo::fixtures::write_parquet;
 use rwid::demo::rng::Rng;
 use rwid::{RwidConfig, RwidContext};
+
+mod support;
+
+use support::{DuckDb, Fastest, run_once, same_rows};
 
 // The allocator the rwid binary uses (src/main.rs); plain DataFusion runs
 // with it too.
@@ -419,68 +421,6 @@ fn lake(root: &Path, patients: usize, instances: usize) -> PathBuf {
     folder
 }
 
-/// A result as text cells, rows sorted (engines may order ties differently).
-fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<String>> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in batches {
-        let formatters: Vec<ArrayFormatter> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect(),
-            );
-        }
-    }
-    rows.sort();
-    rows
-}
-
-fn same_cell(a: &str, b: &str) -> bool {
-    match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
-        _ => a == b,
-    }
-}
-
-fn same_rows(a: &[Vec<String>], b: &[Vec<String>]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_cell(p, q)))
-}
-
-/// One engine's fastest run of a query so far, and its result.
-#[derive(Default)]
-struct Fastest {
-    best: Option<Duration>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Fastest {
-    fn record(&mut self, (elapsed, rows): (Duration, Vec<Vec<String>>)) {
-        self.best = Some(self.best.map_or(elapsed, |best| best.min(elapsed)));
-        self.rows = rows;
-    }
-
-    fn seconds(&self) -> f64 {
-        self.best.unwrap_or_default().as_secs_f64()
-    }
-}
-
-/// Runs a query once in process: its time and result.
-async fn run_once(run: impl AsyncFn() -> Vec<RecordBatch>) -> (Duration, Vec<Vec<String>>) {
-    let started = Instant::now();
-    let batches = run().await;
-    (started.elapsed(), rows_of(&batches))
-}
-
 /// Plain DataFusion over the lake's folders: one external table per
 /// `schema/table` folder, as a datafusion-cli user would declare them.
 async fn plain_datafusion(lake: &Path, idc: Option<&str>) -> SessionContext {
@@ -508,80 +448,6 @@ async fn plain_datafusion(lake: &Path, idc: Option<&str>) -> SessionContext {
         ctx.sql(&statement).await.unwrap().collect().await.unwrap();
     }
     ctx
-}
-
-#[derive(serde::Deserialize)]
-struct DuckResult {
-    seconds: f64,
-    rows: Vec<Vec<String>>,
-}
-
-/// DuckDB in a Python child process (`lake_cohorts_duckdb.py`), with the
-/// lake's tables as views; it runs one query per request.
-struct DuckDb {
-    child: Child,
-    requests: ChildStdin,
-    answers: BufReader<ChildStdout>,
-}
-
-impl DuckDb {
-    /// Starts DuckDB over the lake (and IDC's index); the reason when it
-    /// cannot (no Python, no duckdb module).
-    fn start(lake: &Path, idc: Option<&str>) -> Result<Self, String> {
-        let python = std::env::var("RWID_PYTHON").unwrap_or_else(|_| "python3".to_string());
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/lake_cohorts_duckdb.py"
-        );
-        let spec_file = lake.with_extension("duckdb.json");
-        let spec = serde_json::json!({"lake": lake, "idc_index": idc});
-        std::fs::write(&spec_file, spec.to_string()).map_err(|e| e.to_string())?;
-        let mut child = Command::new(&python)
-            .arg(script)
-            .arg(&spec_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("{python}: {e}"))?;
-        let requests = child.stdin.take().expect("piped stdin");
-        let mut answers = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut ready = String::new();
-        answers.read_line(&mut ready).map_err(|e| e.to_string())?;
-        if ready.trim() != "ready" {
-            let mut errors = String::new();
-            if let Some(mut stderr) = child.stderr.take() {
-                stderr.read_to_string(&mut errors).ok();
-            }
-            child.kill().ok();
-            child.wait().ok();
-            return Err(errors.lines().last().unwrap_or("no answer").to_string());
-        }
-        Ok(Self {
-            child,
-            requests,
-            answers,
-        })
-    }
-
-    /// Runs a query once: DuckDB's own time for it and its result.
-    fn run(&mut self, sql: &str) -> (Duration, Vec<Vec<String>>) {
-        let request = serde_json::json!({ "sql": sql });
-        writeln!(self.requests, "{request}").unwrap();
-        self.requests.flush().unwrap();
-        let mut answer = String::new();
-        self.answers.read_line(&mut answer).unwrap();
-        let result: DuckResult = serde_json::from_str(&answer)
-            .unwrap_or_else(|e| panic!("DuckDB failed on {sql}: {e} ({answer:?})"));
-        (Duration::from_secs_f64(result.seconds), result.rows)
-    }
-}
-
-impl Drop for DuckDb {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 /// The Parquet file idc-index-data ships, if that package is installed.
@@ -658,7 +524,10 @@ async fn main() {
                 run_once(async || plain.sql(sql).await.unwrap().collect().await.unwrap()).await,
             );
             if let Some(duck) = duck.as_mut() {
-                theirs.record(duck.run(sql));
+                theirs.record(
+                    duck.try_run(sql)
+                        .unwrap_or_else(|error| panic!("DuckDB failed on {sql}: {error}")),
+                );
             }
         }
         let ratio_datafusion = ours.seconds() / engine.seconds();

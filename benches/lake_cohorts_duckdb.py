@@ -5,7 +5,7 @@ SPEC: {"lake": ROOT, "idc_index": PATH or null}.
 Creates the lake's tables as views over the same Parquet files rwid reads,
 prints "ready", then answers one query per line of standard input: each line
 is {"sql": TEXT}; the answer is one line {"seconds", "rows"}, the query run
-once, rows as text cells, sorted. The benchmark sends each query's runs
+once, rows as text cells, sorted, or {"error"} when DuckDB refuses it. The benchmark sends each query's runs
 between rwid's and DataFusion's, so all three engines meet the same load on
 a shared machine.
 """
@@ -55,7 +55,11 @@ def main(spec_path):
     for line in sys.stdin:
         sql = json.loads(line)["sql"]
         started = time.perf_counter()
-        result = con.execute(sql).fetchall()
+        try:
+            result = con.execute(sql).fetchall()
+        except duckdb.Error as error:
+            print(json.dumps({"error": str(error).splitlines()[0]}), flush=True)
+            continue
         seconds = time.perf_counter() - started
         rows = sorted([cell(v) for v in row] for row in result)
         print(json.dumps({"seconds": seconds, "rows": rows}), flush=True)

@@ -22,6 +22,7 @@ mod clinical;
 pub mod concepts;
 mod dicom;
 pub mod fixtures;
+pub mod instance_index;
 pub mod patients;
 mod radiomics;
 pub mod rng;
@@ -91,6 +92,26 @@ pub fn generate(dir: &Path, patients: usize, seed: u64) -> Result<DemoLake> {
         truth,
         tables,
     })
+}
+
+/// The demo lake at scale for benchmarks, written at `dir` (replaced):
+/// the same patients and tables as [`generate`], but no DICOM files and no
+/// ground truth; the DICOM index `imaging/instances` is written directly,
+/// `instances_per_series` instances a series. Returns the instances written.
+pub fn generate_index_lake(
+    dir: &Path,
+    patients: usize,
+    seed: u64,
+    instances_per_series: usize,
+) -> Result<usize> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    let patients = patients::simulate(patients, seed);
+    clinical::write_tables(dir, &patients)?;
+    radiomics::radiomics_features(&patients, seed)?.write(dir)?;
+    instance_index::write_instance_index(dir, &patients, instances_per_series)
 }
 
 fn is_empty_dir(dir: &Path) -> bool {

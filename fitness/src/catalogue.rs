@@ -108,7 +108,7 @@ fn per_group(mut check: CheckSpec) -> CheckSpec {
 
 fn units(prelude: &Prelude, select: String) -> Measure {
     Measure::Units {
-        with: prelude.head(),
+        with: prelude.head_for(&select),
         select,
     }
 }
@@ -116,7 +116,7 @@ fn units(prelude: &Prelude, select: String) -> Measure {
 fn statistic(prelude: &Prelude, kind: StatisticKind, select: String, bound: f64) -> Measure {
     Measure::Statistic {
         kind,
-        with: prelude.head(),
+        with: prelude.head_for(&select),
         select,
         bound,
     }

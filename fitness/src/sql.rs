@@ -163,20 +163,41 @@ impl Prelude {
         Self { ctes }
     }
 
-    /// `WITH name AS (...), ...`, to be followed by a query.
-    pub fn head(&self) -> String {
+    /// `WITH name AS (...), ...` of the expressions `query` reads, directly
+    /// or through others, in order: what must precede it to stand alone.
+    pub fn head_for(&self, query: &str) -> String {
+        let mut needed = referenced(query);
+        for (name, sql) in self.ctes.iter().rev() {
+            if needed.contains(name.as_str()) {
+                needed.extend(referenced(sql));
+            }
+        }
         let ctes: Vec<String> = self
             .ctes
             .iter()
+            .filter(|(name, _)| needed.contains(name.as_str()))
             .map(|(name, sql)| format!("{name} AS ({sql})"))
             .collect();
-        format!("WITH {}", ctes.join(",\n"))
+        if ctes.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {}", ctes.join(",\n"))
+        }
     }
 
     /// The expressions, in dependency order: (name, query).
     pub fn ctes(&self) -> &[(String, String)] {
         &self.ctes
     }
+}
+
+/// The words of `sql` that could name a table: runs of letters, digits
+/// and underscores.
+fn referenced(sql: &str) -> std::collections::BTreeSet<String> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A user's query without the `;` it may end with.
