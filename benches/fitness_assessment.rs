@@ -151,6 +151,7 @@ async fn main() {
     };
     let (mut ours_total, mut theirs_total) = (0.0, 0.0);
     let (mut compared, mut different, mut refused) = (0, Vec::new(), Vec::new());
+    let mut per_check = Vec::new();
     'checks: for check in &plain {
         let sql = &check.sql[0];
         let (mut ours, mut theirs) = (Fastest::default(), Fastest::default());
@@ -169,6 +170,7 @@ async fn main() {
         compared += 1;
         ours_total += ours.seconds();
         theirs_total += theirs.seconds();
+        per_check.push((check.id.clone(), ours.seconds(), theirs.seconds()));
         if !same_rows(&ours.rows, &theirs.rows) {
             different.push(check.id.clone());
         }
@@ -185,5 +187,11 @@ async fn main() {
     );
     for refusal in refused {
         println!("DuckDB cannot run {refusal}");
+    }
+    // Where the time goes: the slowest checks in rwid, with DuckDB's times.
+    per_check.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!("\nslowest in rwid (rwid s, DuckDB s):");
+    for (id, ours, theirs) in per_check.iter().take(10) {
+        println!("  {id}: {ours:.3}, {theirs:.3}");
     }
 }

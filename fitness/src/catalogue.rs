@@ -30,7 +30,7 @@
 use crate::check::{CheckSpec, Measure, StatisticKind};
 use crate::profile::{Element, ElementKind, Imaging, Profile, Rank};
 use crate::requirement::{EmaDimension, FdaAspect, Kahn, Requirement};
-use crate::sql::{Prelude, literal, literals, number, series_condition};
+use crate::sql::{LakeShape, Prelude, literal, literals, number};
 
 /// The OMOP tables whose main concept column has a domain (DQD's fkDomain).
 const CONCEPT_DOMAINS: &[(&str, &str, &str)] = &[
@@ -123,8 +123,8 @@ fn statistic(prelude: &Prelude, kind: StatisticKind, select: String, bound: f64)
 }
 
 /// Every check of `profile` that needs no knowledge of the lake.
-pub fn profile_checks(profile: &Profile) -> Vec<CheckSpec> {
-    let prelude = Prelude::of(profile);
+pub fn profile_checks(profile: &Profile, shape: &LakeShape) -> Vec<CheckSpec> {
+    let prelude = Prelude::of(profile, shape);
     let mut checks = Vec::new();
     for element in &profile.elements {
         checks.extend(element_checks(profile, &prelude, element));
@@ -151,7 +151,7 @@ pub fn profile_checks(profile: &Profile) -> Vec<CheckSpec> {
         ),
     ));
     if let Some(imaging) = &profile.imaging {
-        checks.extend(imaging_checks(profile, &prelude, imaging));
+        checks.extend(imaging_checks(profile, &prelude, imaging, shape));
     }
     checks.extend(variability_checks(profile, &prelude));
     checks.extend(deidentification_checks(profile, &prelude));
@@ -360,26 +360,16 @@ fn kind_name(kind: ElementKind) -> &'static str {
     }
 }
 
-/// The qualifying series of cohort persons, with `column`s of the series
-/// rollup, as `q`.
-fn cohort_series(imaging: &Imaging, columns: &[&str]) -> String {
-    let mut selected = vec![
-        "c.site".to_string(),
-        "c.person_id".to_string(),
-        "s.SeriesInstanceUID".to_string(),
-    ];
-    selected.extend(columns.iter().map(|c| format!("s.{c}")));
-    format!(
-        "(SELECT {} FROM imaging.series s \
-         JOIN imaging.patient_link l ON l.patient_id = s.PatientID \
-         JOIN cohort c ON c.person_id = l.person_id \
-         WHERE {}) AS q",
-        selected.join(", "),
-        series_condition(imaging)
-    )
-}
+/// The eligible persons' qualifying series (the `cohort_series`
+/// expression), as `q`.
+const COHORT_SERIES: &str = "cohort_series AS q";
 
-fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Vec<CheckSpec> {
+fn imaging_checks(
+    profile: &Profile,
+    prelude: &Prelude,
+    imaging: &Imaging,
+    shape: &LakeShape,
+) -> Vec<CheckSpec> {
     let relevance = || {
         Filing(
             Requirement::RelevanceReliability,
@@ -493,7 +483,7 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
                      coalesce(SliceThickness > {}, true) AS violated, \
                      CAST(SliceThickness AS VARCHAR) AS detail FROM {}",
                     number(max),
-                    cohort_series(imaging, &["SliceThickness"])
+                    COHORT_SERIES
                 ),
             ),
         ));
@@ -516,7 +506,7 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
                      coalesce(ct_kernel_class(Manufacturer, ConvolutionKernel)['class'] NOT IN ({}), true) AS violated, \
                      ConvolutionKernel AS detail FROM {}",
                     literals(&imaging.kernel_classes),
-                    cohort_series(imaging, &["Manufacturer", "ConvolutionKernel"])
+                    COHORT_SERIES
                 ),
             ),
         ));
@@ -538,12 +528,22 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
                     "SELECT site, person_id, SeriesInstanceUID AS record, \
                      (coalesce(ContrastBolusAgent, '') <> '') <> {contrast} AS violated, \
                      ContrastBolusAgent AS detail FROM {}",
-                    cohort_series(imaging, &["ContrastBolusAgent"])
+                    COHORT_SERIES
                 ),
             ),
         ));
     }
     if imaging.one_volume {
+        let (volume, from) = if shape.instance_geometry {
+            (
+                "v.volume",
+                format!(
+                    "{COHORT_SERIES} LEFT JOIN cohort_series_volume v ON v.SeriesInstanceUID = q.SeriesInstanceUID"
+                ),
+            )
+        } else {
+            ("q.volume", COHORT_SERIES.to_string())
+        };
         checks.push(spec(
             profile,
             "imaging.geometry".into(),
@@ -556,10 +556,9 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
             units(
                 prelude,
                 format!(
-                    "SELECT site, person_id, SeriesInstanceUID AS record, \
-                     NOT coalesce(volume['ok'], false) AS violated, \
-                     volume['problem'] AS detail FROM {}",
-                    cohort_series(imaging, &["volume"])
+                    "SELECT q.site, q.person_id, q.SeriesInstanceUID AS record, \
+                     NOT coalesce({volume}['ok'], false) AS violated, \
+                     {volume}['problem'] AS detail FROM {from}"
                 ),
             ),
         ));
@@ -738,7 +737,7 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
                          + date_part('second', RadiopharmaceuticalStartTime) / 60) AS uptake \
                       FROM {}) AS u",
                     windows.join(" "),
-                    cohort_series(imaging, &["Radiopharmaceutical", "SeriesTime", "RadiopharmaceuticalStartTime"])
+                    COHORT_SERIES
                 ),
             ),
         ));
@@ -773,15 +772,15 @@ fn imaging_checks(profile: &Profile, prelude: &Prelude, imaging: &Imaging) -> Ve
 
 /// How each eligible person's harmonization batch is named: the
 /// vendor (`scanner_vendor`) and model of their first qualifying series.
-fn person_batches(imaging: &Imaging) -> String {
+fn person_batches() -> String {
     format!(
-        "(SELECT site, person_id, min(scanner_vendor(Manufacturer) || ' ' || coalesce(ManufacturerModelName, '?')) AS batch FROM {} GROUP BY site, person_id) AS pb",
-        cohort_series(imaging, &["Manufacturer", "ManufacturerModelName"])
+        "(SELECT site, person_id, min(scanner_vendor(Manufacturer) || ' ' || coalesce(ManufacturerModelName, '?')) AS batch FROM {COHORT_SERIES} GROUP BY site, person_id) AS pb"
     )
 }
 
 fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
-    let (Some(variability), Some(imaging)) = (&profile.variability, &profile.imaging) else {
+    // The variability of imaging: the checks read the eligible persons' series.
+    let (Some(variability), Some(_)) = (&profile.variability, &profile.imaging) else {
         return Vec::new();
     };
     let diversity = || {
@@ -806,7 +805,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             statistic(
                 prelude,
                 StatisticKind::AtLeastDistinct,
-                format!("SELECT DISTINCT site FROM {}", cohort_series(imaging, &[])),
+                format!("SELECT DISTINCT site FROM {}", COHORT_SERIES),
                 variability.min_sites as f64,
             ),
         ),
@@ -825,7 +824,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
                 StatisticKind::AtLeastDistinct,
                 format!(
                     "SELECT DISTINCT scanner_vendor(Manufacturer) AS vendor FROM {} WHERE scanner_vendor(Manufacturer) IS NOT NULL",
-                    cohort_series(imaging, &["Manufacturer"])
+                    COHORT_SERIES
                 ),
                 variability.min_vendors as f64,
             ),
@@ -845,7 +844,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
                 StatisticKind::LargestSharePercent,
                 format!(
                     "SELECT coalesce(scanner_vendor(Manufacturer), 'unknown') AS vendor, count(*) AS n FROM {} GROUP BY 1",
-                    cohort_series(imaging, &["Manufacturer"])
+                    COHORT_SERIES
                 ),
                 variability.max_vendor_percent,
             ),
@@ -865,7 +864,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
                  count(DISTINCT scanner_vendor(Manufacturer)) < 2 AS violated, \
                  CAST(count(DISTINCT scanner_vendor(Manufacturer)) AS VARCHAR) AS detail \
                  FROM {} GROUP BY site",
-                cohort_series(imaging, &["Manufacturer"])
+                COHORT_SERIES
             ),
         ),
     )));
@@ -890,7 +889,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             "SELECT CAST('all' AS VARCHAR) AS site, CAST(NULL AS BIGINT) AS person_id, batch AS record, \
              count(*) < {n} AS violated, CAST(count(*) AS VARCHAR) AS detail \
              FROM {} GROUP BY batch",
-            person_batches(imaging),
+            person_batches(),
             n = variability.min_batch_size
         ),
     };
@@ -931,7 +930,7 @@ fn variability_checks(profile: &Profile, prelude: &Prelude) -> Vec<CheckSpec> {
             StatisticKind::CramersV,
             format!(
                 "SELECT pb.batch, {group} AS exposure_group, count(*) AS n FROM {}{join} GROUP BY 1, 2",
-                person_batches(imaging)
+                person_batches()
             ),
             variability.max_cramers_v,
         ),
@@ -1111,10 +1110,11 @@ fn provenance_checks(profile: &Profile) -> Vec<CheckSpec> {
 /// when the lake has `clinical.concept`.
 pub fn table_checks(
     profile: &Profile,
+    shape: &LakeShape,
     tables: &[LakeTable],
     has_concept_table: bool,
 ) -> Vec<CheckSpec> {
-    let prelude = Prelude::of(profile);
+    let prelude = Prelude::of(profile, shape);
     let mut checks = Vec::new();
     for LakeTable {
         name: table,
@@ -1293,8 +1293,10 @@ fn relational_checks(
                 prelude,
                 format!(
                     "SELECT {site} AS site, {person}, \
-                     (t.{key} IS NULL OR count(*) OVER (PARTITION BY t.{key}) > 1) AS violated, \
-                     CAST(NULL AS VARCHAR) AS detail FROM {from}"
+                     (t.{key} IS NULL OR repeated.k IS NOT NULL) AS violated, \
+                     CAST(NULL AS VARCHAR) AS detail FROM {from} \
+                     LEFT JOIN (SELECT {key} AS k FROM {table} GROUP BY {key} HAVING count(*) > 1) repeated \
+                     ON repeated.k = t.{key}"
                 ),
             ),
         ));

@@ -31,7 +31,7 @@ use crate::inputs::{InputObject, list_inputs};
 use crate::patients::{AttritionStep, Records, SiteCounts, criteria};
 use crate::profile::{ProfileSource, Rank};
 use crate::requirement::{EmaDimension, FdaAspect, Kahn, Requirement};
-use crate::sql::Prelude;
+use crate::sql::{GEOMETRY_COLUMNS, LakeShape, Prelude};
 use crate::verdict::{DatasetVerdict, dataset_verdict};
 
 /// Violating rows kept per check in the results' JSON (all are in
@@ -99,24 +99,48 @@ async fn compile_for(
     let has_concept = ctx.table_exist("clinical.concept").unwrap_or(false);
     let mut lake_tables = Vec::new();
     for name in tables {
-        if let Ok(provider) = ctx
-            .table_provider(TableReference::from(name.as_str()))
-            .await
-        {
+        if let Some(columns) = columns_of(ctx, name).await {
             lake_tables.push(LakeTable {
                 name: name.clone(),
-                columns: provider
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect(),
+                columns,
             });
         }
     }
-    let mut checks = profile_checks(&source.profile);
-    checks.extend(table_checks(&source.profile, &lake_tables, has_concept));
+    let shape = lake_shape(ctx).await;
+    let mut checks = profile_checks(&source.profile, &shape);
+    checks.extend(table_checks(
+        &source.profile,
+        &shape,
+        &lake_tables,
+        has_concept,
+    ));
     checks
+}
+
+/// The columns of the lake's table `name`, if it has one.
+async fn columns_of(ctx: &SessionContext, name: &str) -> Option<Vec<String>> {
+    let provider = ctx.table_provider(TableReference::from(name)).await.ok()?;
+    Some(
+        provider
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect(),
+    )
+}
+
+/// What the imaging checks need to know of the lake.
+async fn lake_shape(ctx: &SessionContext) -> LakeShape {
+    let instances = columns_of(ctx, "imaging.instances")
+        .await
+        .unwrap_or_default();
+    LakeShape {
+        series_columns: columns_of(ctx, "imaging.series").await,
+        instance_geometry: GEOMETRY_COLUMNS
+            .iter()
+            .all(|c| instances.iter().any(|have| have == c)),
+    }
 }
 
 /// Runs the assessment of `source` on the lake mounted in `ctx`.
@@ -127,7 +151,7 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
     let tables = tables_read(ctx, source).await;
     let specs = compile_for(ctx, source, &tables).await;
 
-    let prelude = Prelude::of(profile);
+    let prelude = Prelude::of(profile, &lake_shape(ctx).await);
     let scratch = Scratch::materialize(ctx, &prelude).await?;
     let mut checks = Vec::new();
     let mut samples = BTreeMap::new();

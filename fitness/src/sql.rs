@@ -31,6 +31,41 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// The columns of `imaging.series` the imaging checks read.
+pub const SERIES_COLUMNS: &[&str] = &[
+    "StudyDate",
+    "SliceThickness",
+    "Manufacturer",
+    "ManufacturerModelName",
+    "ConvolutionKernel",
+    "ContrastBolusAgent",
+    "Radiopharmaceutical",
+    "SeriesTime",
+    "RadiopharmaceuticalStartTime",
+    "volume",
+];
+
+/// The instance columns a series' geometry is checked from.
+pub const GEOMETRY_COLUMNS: &[&str] = &[
+    "SeriesInstanceUID",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "PixelSpacing",
+    "Rows",
+    "Columns",
+];
+
+/// What the checks need to know of the lake's imaging tables.
+#[derive(Debug, Clone, Default)]
+pub struct LakeShape {
+    /// The columns `imaging.series` has (`None`: not known; all are read).
+    pub series_columns: Option<Vec<String>>,
+    /// Whether `imaging.instances` has [`GEOMETRY_COLUMNS`]: the geometry
+    /// of the eligible persons' series is then checked from their instances
+    /// alone, not from every series of the lake.
+    pub instance_geometry: bool,
+}
+
 /// The common table expressions of a profile, in dependency order.
 #[derive(Debug, Clone)]
 pub struct Prelude {
@@ -38,7 +73,7 @@ pub struct Prelude {
 }
 
 impl Prelude {
-    pub fn of(profile: &Profile) -> Self {
+    pub fn of(profile: &Profile, shape: &LakeShape) -> Self {
         let mut ctes: Vec<(String, String)> = Vec::new();
         let mut add = |name: &str, sql: String| ctes.push((name.to_string(), sql));
         add(
@@ -120,7 +155,48 @@ impl Prelude {
             }
         }
         if let Some(imaging) = &profile.imaging {
-            add("scans", scans_sql(imaging));
+            // The eligible persons' qualifying series with the columns the
+            // checks read, taken once from the series rollup.
+            let columns: Vec<String> = SERIES_COLUMNS
+                .iter()
+                .filter(|c| **c != "volume" || !shape.instance_geometry)
+                .filter(|c| {
+                    shape
+                        .series_columns
+                        .as_ref()
+                        .is_none_or(|have| have.iter().any(|h| h == *c))
+                })
+                .map(|c| format!(", s.{c}"))
+                .collect();
+            add(
+                "cohort_series",
+                format!(
+                    "SELECT c.site, c.person_id, s.SeriesInstanceUID{} \
+                     FROM imaging.series s \
+                     JOIN imaging.patient_link l ON l.patient_id = s.PatientID \
+                     JOIN cohort c ON c.person_id = l.person_id \
+                     WHERE {}",
+                    columns.concat(),
+                    series_condition(imaging)
+                ),
+            );
+            if shape.instance_geometry {
+                add(
+                    "cohort_series_volume",
+                    "SELECT i.SeriesInstanceUID, dicom_volume_check(i.ImagePositionPatient, \
+                     i.ImageOrientationPatient, i.PixelSpacing, i.Rows, i.Columns) AS volume \
+                     FROM imaging.instances i \
+                     WHERE i.SeriesInstanceUID IN (SELECT SeriesInstanceUID FROM cohort_series) \
+                     GROUP BY i.SeriesInstanceUID"
+                        .to_string(),
+                );
+            }
+            add(
+                "scans",
+                "SELECT person_id, SeriesInstanceUID AS series_uid, StudyDate AS scan_date \
+                 FROM cohort_series WHERE StudyDate IS NOT NULL"
+                    .to_string(),
+            );
             add(
                 "visits",
                 format!(
@@ -231,7 +307,7 @@ fn cohort_sql(profile: &Profile, skip: Option<&str>) -> String {
 
 /// The condition on `imaging.series s` of a qualifying series: the
 /// modality, and a body part or a study description the profile names.
-pub fn series_condition(imaging: &Imaging) -> String {
+fn series_condition(imaging: &Imaging) -> String {
     let body_parts: Vec<String> = imaging
         .body_parts
         .iter()
@@ -251,16 +327,6 @@ pub fn series_condition(imaging: &Imaging) -> String {
         "s.Modality = {} AND ({})",
         literal(&imaging.modality),
         kinds.join(" OR ")
-    )
-}
-
-/// Series of the profile's modality and body parts, with their person.
-fn scans_sql(imaging: &Imaging) -> String {
-    format!(
-        "SELECT l.person_id, s.SeriesInstanceUID AS series_uid, s.StudyDate AS scan_date \
-         FROM imaging.series s JOIN imaging.patient_link l ON l.patient_id = s.PatientID \
-         WHERE {} AND s.StudyDate IS NOT NULL",
-        series_condition(imaging)
     )
 }
 
