@@ -8,7 +8,7 @@
 //! FDA aspect and EMA dimension. The **runner** ([`run`]) runs them on the
 //! lake, keeps the rows behind every failure, builds the per-patient record
 //! and attrition ([`patients`]), and rolls the checks up into verdicts
-//! ([`verdict`]); [`compare`] sets a run beside an earlier one and
+//! ([`verdict`]); [`figures`] keeps the tables its charts draw; [`compare`] sets a run beside an earlier one and
 //! [`output`] writes the results as JSON and Parquet. `assess('PROFILE')`
 //! ([`table_function`]) runs a profile from SQL.
 //!
@@ -21,6 +21,7 @@
 pub mod catalogue;
 pub mod check;
 pub mod compare;
+pub mod figures;
 pub mod inputs;
 pub mod output;
 pub mod patients;

@@ -321,13 +321,15 @@ fn batch<S: Serialize>(schema: SchemaRef, rows: &[S]) -> Result<RecordBatch> {
         .unwrap_or_else(|| RecordBatch::new_empty(schema)))
 }
 
-/// Writes `assessment.json` and one Parquet file per result table into
-/// `folder`, replacing what was there only once everything is written: a
-/// failed write leaves the previous results whole.
+/// Writes `assessment.json`, one Parquet file per result table and the
+/// `extra` files (name, bytes: the HTML report) into `folder`, replacing
+/// what was there only once everything is written: a failed write leaves
+/// the previous results whole.
 pub fn write(
     folder: &Path,
     assessment: &Assessment,
     changes: Option<&[CheckChange]>,
+    extra: &[(&str, &[u8])],
 ) -> Result<()> {
     let json = serde_json::to_string_pretty(&to_json(assessment, changes)).map_err(|e| {
         DataFusionError::Execution(format!("cannot write the results as JSON: {e}"))
@@ -351,6 +353,10 @@ pub fn write(
                 writer.write(batch)?;
             }
             writer.close()?;
+        }
+        for (name, bytes) in extra {
+            let path = staging.join(name);
+            std::fs::write(&path, bytes).map_err(|e| io(&path, &e))?;
         }
         Ok(())
     })

@@ -282,6 +282,18 @@ pub struct AmyloidPet {
     pub tracers: Vec<Tracer>,
     /// A query returning `person_id, tracer, suvr` (one row per scan).
     pub suvr_sql: String,
+    /// The study's positivity threshold, which the report draws.
+    pub positivity: Option<Positivity>,
+}
+
+/// An amyloid positivity threshold on the Centiloid scale: a study's
+/// choice, with where it comes from (published ones differ with purpose;
+/// see `amyloid_positive`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Positivity {
+    pub centiloid: f64,
+    pub citation: String,
 }
 
 /// An accepted amyloid tracer.

@@ -27,6 +27,7 @@ use crate::catalogue::{LakeTable, profile_checks, table_checks};
 use crate::check::{
     CheckResult, CheckSpec, Measure, StatisticKind, Status, Violation, site_figures,
 };
+use crate::figures::{self, Figure};
 use crate::inputs::{InputObject, list_inputs};
 use crate::patients::{AttritionStep, Records, SiteCounts, criteria};
 use crate::profile::{ProfileSource, Rank};
@@ -61,6 +62,8 @@ pub struct Assessment {
     /// Tables the profile's queries read, `schema.table`.
     pub tables: Vec<String>,
     pub inputs: Vec<InputObject>,
+    /// The tables behind the report's charts.
+    pub figures: Vec<Figure>,
     pub started_at: String,
     pub finished_at: String,
 }
@@ -178,6 +181,7 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
         .collect("SELECT * FROM patient_record ORDER BY person_id")
         .await
         .unwrap_or_default();
+    let figures = figures::gather(&scratch.ctx, profile).await;
     scratch.drop(ctx);
     let records = Records::read(&patients, &criteria)?;
     let attrition = records.attrition(&criteria);
@@ -200,6 +204,7 @@ pub async fn assess(ctx: &SessionContext, source: &ProfileSource) -> Result<Asse
         checks,
         tables,
         inputs,
+        figures,
         started_at,
         finished_at: now(),
     })

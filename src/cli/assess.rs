@@ -8,7 +8,11 @@ use clap::{Args, ValueEnum};
 use datafusion::common::{DataFusionError, Result};
 
 use crate::fitness::{compare::compare, output, read_profile, run};
+use crate::report::{ReportOptions, assessment_report};
 use crate::{RwidConfig, RwidContext};
+
+/// The report's file name in the results folder.
+pub const REPORT_FILE: &str = "report.html";
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
@@ -17,7 +21,7 @@ pub struct AssessArgs {
     #[arg(long, value_name = "PROFILE")]
     pub profile: String,
     /// Folder the results are written to (replaced whole once complete):
-    /// assessment.json and a Parquet file per result table.
+    /// assessment.json, a Parquet file per result table and report.html.
     #[arg(long, value_name = "DIR", required_unless_present = "sql")]
     pub out: Option<PathBuf>,
     /// An earlier run's folder or assessment.json: each check is marked NEW,
@@ -27,6 +31,10 @@ pub struct AssessArgs {
     /// Exit with status 1 when the dataset's verdict is this or worse.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub fail_on: Option<FailOn>,
+    /// Suppress counts from 1 to N-1 in report.html (shown as <N), and leave
+    /// out the rows naming persons, so that the report can leave the institution.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..))]
+    pub suppress_below: Option<u64>,
     /// Print every check's SQL instead of running it.
     #[arg(long)]
     pub sql: bool,
@@ -72,9 +80,23 @@ pub async fn run(args: &AssessArgs, config: RwidConfig, quiet: bool) -> Result<E
     let assessment = run::assess(ctx.session(), &source).await?;
     let changes = previous.map(|p| compare(&assessment.checks, &p));
     if let Some(out) = &args.out {
-        output::write(out, &assessment, changes.as_deref())?;
+        let options = ReportOptions {
+            suppress_below: args.suppress_below,
+        };
+        let page = assessment_report(&assessment, changes.as_deref(), &options)
+            .map_err(|e| DataFusionError::Execution(e.to_string()))?;
+        output::write(
+            out,
+            &assessment,
+            changes.as_deref(),
+            &[(REPORT_FILE, page.as_bytes())],
+        )?;
         if !quiet {
-            eprintln!("results written to {}", out.display());
+            eprintln!(
+                "results written to {}; the report: {}",
+                out.display(),
+                out.join(REPORT_FILE).display()
+            );
         }
     }
     if !quiet {

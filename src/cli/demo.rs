@@ -12,6 +12,7 @@ pub async fn run(
     dir: &Path,
     patients: usize,
     seed: u64,
+    assessment_dir: &Path,
     config: crate::RwidConfig,
     options: &PrintOptions,
 ) -> Result<()> {
@@ -31,5 +32,5 @@ pub async fn run(
             lake.tables.len(),
         );
     }
-    super::showcase::run(&lake, config, options).await
+    super::showcase::run(&lake, config, options, assessment_dir).await
 }

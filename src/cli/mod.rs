@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use datafusion::common::{DataFusionError, Result};
 
 use crate::catalog::conformance;
+use crate::report::{FlowStep, attrition_report, lake_check_report};
 use crate::{RwidConfig, RwidContext};
 use rwid_cohort::{Cohort, CohortDefinition};
 
@@ -79,6 +80,9 @@ pub enum Command {
         /// Print the attrition only; write nothing to the lake.
         #[arg(long)]
         no_write: bool,
+        /// Also write the attrition as an HTML page (a CONSORT-style flow) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Assess the lake's fitness for a context-of-use profile: run its checks,
     /// print the verdict per requirement, write the results (JSON and Parquet).
@@ -98,6 +102,9 @@ pub enum LakeCommand {
     Check {
         /// The lake root (default: --lake).
         root: Option<String>,
+        /// Also write the findings as an HTML dashboard to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 
@@ -112,6 +119,9 @@ pub struct DemoArgs {
     /// Seed; the same seed always gives the same lake.
     #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
     pub seed: u64,
+    /// Folder the NSCLC profile's assessment and its report.html are written to.
+    #[arg(long, value_name = "DIR", default_value = "demo-assessment")]
+    pub assessment: PathBuf,
 }
 
 impl Cli {
@@ -130,7 +140,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Some(Command::Demo(args)) => {
             let options = PrintOptions::new(cli.format, cli.quiet, cli.maxrows.unwrap_or(0));
-            demo::run(&args.dir, args.patients, args.seed, cli.config(), &options).await?;
+            demo::run(
+                &args.dir,
+                args.patients,
+                args.seed,
+                &args.assessment,
+                cli.config(),
+                &options,
+            )
+            .await?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Ingest {
@@ -158,10 +176,31 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        Some(Command::Cohort { file, no_write }) => {
+        Some(Command::Cohort {
+            file,
+            no_write,
+            html,
+        }) => {
             let ctx = lake_context(cli.config()).await?;
             let definition = CohortDefinition::read(file)?;
             let cohort = Cohort::run(&ctx, &definition).await?;
+            if let Some(page) = html {
+                let steps: Vec<FlowStep> = cohort
+                    .attrition
+                    .iter()
+                    .map(|row| FlowStep {
+                        criterion: row.criterion.clone(),
+                        persons: row.persons as u64,
+                        removed: row.removed as u64,
+                        sql: row.sql.clone(),
+                    })
+                    .collect();
+                let name = file.file_stem().map_or_else(
+                    || file.display().to_string(),
+                    |stem| stem.to_string_lossy().to_string(),
+                );
+                write_page(page, attrition_report(&name, &steps), cli.quiet)?;
+            }
             let options = PrintOptions::new(cli.format, cli.quiet, 0);
             let attrition = cohort.attrition_batch()?;
             // The SQL column is provenance for the written table, too wide to print.
@@ -191,13 +230,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Assess(args)) => {
             return assess::run(args, cli.config(), cli.quiet).await;
         }
-        Some(Command::Lake(LakeCommand::Check { root })) => {
+        Some(Command::Lake(LakeCommand::Check { root, html })) => {
             let mut config = cli.config();
             if let Some(root) = root {
                 config.lakes = vec![root.clone()];
             }
+            let lake = config.lakes.first().cloned().unwrap_or_default();
             let ctx = lake_context(config).await?;
             let findings = conformance::check_lake(ctx.session()).await?;
+            if let Some(page) = html {
+                write_page(page, lake_check_report(&lake, &findings), cli.quiet)?;
+            }
             let failed = findings
                 .iter()
                 .any(|f| f.status == conformance::Status::Fail);
@@ -254,6 +297,20 @@ pub fn one_line(error: &DataFusionError) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Writes a rendered page atomically (a temporary file renamed over it).
+fn write_page(
+    path: &std::path::Path,
+    page: std::result::Result<String, crate::report::ReportError>,
+    quiet: bool,
+) -> Result<()> {
+    let page = page.map_err(|e| DataFusionError::Execution(e.to_string()))?;
+    crate::catalog::lake::write_file_atomically(path, page.as_bytes())?;
+    if !quiet {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// The session of a command that works on a lake: `config` must name one.

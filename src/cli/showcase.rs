@@ -295,7 +295,12 @@ pub const COMBAT_SQL: &str = "
 
 /// Runs the showcase against the generated lake, mounted as the default
 /// lake of `config` (whose rule files it reads).
-pub async fn run(lake: &DemoLake, mut config: RwidConfig, options: &PrintOptions) -> Result<()> {
+pub async fn run(
+    lake: &DemoLake,
+    mut config: RwidConfig,
+    options: &PrintOptions,
+    assessment_dir: &std::path::Path,
+) -> Result<()> {
     config
         .lakes
         .insert(0, lake.root.to_string_lossy().into_owned());
@@ -336,10 +341,21 @@ pub async fn run(lake: &DemoLake, mut config: RwidConfig, options: &PrintOptions
     for line in crate::fitness::output::verdict_lines(&assessment) {
         println!("{line}");
     }
+    let page = crate::report::assessment_report(&assessment, None, &Default::default())
+        .map_err(|e| datafusion::common::DataFusionError::Execution(e.to_string()))?;
+    let report_file = super::assess::REPORT_FILE;
+    crate::fitness::output::write(
+        assessment_dir,
+        &assessment,
+        None,
+        &[(report_file, page.as_bytes())],
+    )?;
     if !options.quiet {
         println!(
-            "\nThe results in full: rwid --lake {} assess --profile builtin:nsclc_pembrolizumab_recist --out assessment",
-            lake.root.display()
+            "\nThe report, for a browser (offline): {}\nThe same from the command line: rwid --lake {} assess --profile builtin:nsclc_pembrolizumab_recist --out {}",
+            assessment_dir.join(report_file).display(),
+            lake.root.display(),
+            assessment_dir.display()
         );
         println!("Explore: rwid --lake {}", lake.root.display());
     }

@@ -625,9 +625,9 @@ async fn results_do_not_depend_on_row_order_or_partitions_and_rerun_the_same_byt
     let out = tempfile::tempdir().unwrap();
     let first = out.path().join("first");
     let second = out.path().join("second");
-    rwid::fitness::output::write(&first, &a, None).unwrap();
+    rwid::fitness::output::write(&first, &a, None, &[]).unwrap();
     let again = run_assessment(ordered.path(), 1).await;
-    rwid::fitness::output::write(&second, &again, None).unwrap();
+    rwid::fitness::output::write(&second, &again, None, &[]).unwrap();
     for entry in std::fs::read_dir(&first).unwrap() {
         let name = entry.unwrap().file_name();
         let bytes = |folder: &Path| std::fs::read(folder.join(&name)).unwrap();

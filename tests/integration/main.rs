@@ -22,6 +22,7 @@ mod physical_rules;
 mod pydicom_agreement;
 mod read_dicom;
 mod recist_lake;
+mod report;
 mod run_scan;
 mod s3_lake;
 mod slt;

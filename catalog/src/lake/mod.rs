@@ -30,7 +30,7 @@ use rwid_udfs::Functions;
 pub use catalog::LakeCatalog;
 pub use discovery::{DICOM_FOLDER, MANIFEST, ROOT_SCHEMA};
 pub use schema::LakeSchema;
-pub use write::replace_folder;
+pub use write::{replace_folder, write_file_atomically};
 
 use crate::conformance::Finding;
 

@@ -1,4 +1,4 @@
-//! Writing into a local lake: a folder replaced whole or not at all.
+//! Writing locally: a folder or a file replaced whole or not at all.
 
 use std::path::Path;
 
@@ -42,6 +42,28 @@ pub fn replace_folder(folder: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
     result
 }
 
+/// Writes `bytes` to `path` through a hidden file beside it, renamed over
+/// it once complete: readers see the old file or the new one.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| plan_datafusion_err!("'{}' names no file", path.display()))?;
+    let staging = parent.join(format!(".{name}.{}.new", std::process::id()));
+    let result = std::fs::write(&staging, bytes)
+        .map_err(|e| io_error(&staging, e))
+        .and_then(|()| std::fs::rename(&staging, path).map_err(|e| io_error(path, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&staging);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +88,23 @@ mod tests {
         assert!(!folder.join("b").exists());
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn files_are_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("page.html");
+        write_file_atomically(&file, b"one").unwrap();
+        write_file_atomically(&file, b"two").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"two");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+        // A folder in the way: an error naming it, nothing left behind.
+        let error = write_file_atomically(dir.path(), b"x").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&dir.path().display().to_string())
+        );
     }
 }
