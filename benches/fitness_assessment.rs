@@ -18,6 +18,11 @@
 //! the two engines taking turns, fastest of 3 each; every result must be
 //! the same. DuckDB comes from `RWID_PYTHON` (`pip install -r
 //! benches/requirements.txt`).
+//!
+//! The assessment's HTML report is written (fastest of 3) and opened in
+//! headless Chromium (`RWID_CHROMIUM`, or Debian's), timed from starting
+//! the browser to every chart drawn, beside the same browser's start on
+//! an empty page.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -135,6 +140,8 @@ async fn main() {
         println!("  {line}");
     }
 
+    report(&assessment, &root);
+
     // The plain-SQL checks, statement by statement, in both engines.
     let functions = rwid_functions();
     let plain: Vec<&CheckResult> = assessment
@@ -194,4 +201,65 @@ async fn main() {
     for (id, ours, theirs) in per_check.iter().take(10) {
         println!("  {id}: {ours:.3}, {theirs:.3}");
     }
+}
+
+/// Writes the assessment's report and times Chromium drawing it.
+fn report(assessment: &rwid::fitness::Assessment, root: &std::path::Path) {
+    let path = root.join("report.html");
+    let mut writing = Fastest::default();
+    for _ in 0..REPETITIONS {
+        let started = Instant::now();
+        let page = rwid::report::assessment_report(assessment, None, &Default::default()).unwrap();
+        rwid::catalog::lake::write_file_atomically(&path, page.as_bytes()).unwrap();
+        writing.record((started.elapsed(), Vec::new()));
+    }
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "\nreport.html: written in {:.2} s (fastest of {REPETITIONS}), {:.2} MB",
+        writing.seconds(),
+        bytes as f64 / 1e6
+    );
+    let chromium = std::env::var_os("RWID_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.exists() {
+        println!("chromium: not run (no {})", chromium.display());
+        return;
+    }
+    let empty = root.join("empty.html");
+    std::fs::write(&empty, "<!DOCTYPE html><html><body></body></html>").unwrap();
+    // Chromium's run until the DOM is read back: start, load, scripts,
+    // every chart drawn (the page marks data-ready), fastest of 3.
+    let open = |page: &std::path::Path| -> (f64, String) {
+        let mut fastest = f64::MAX;
+        let mut dom = String::new();
+        for _ in 0..REPETITIONS {
+            let profile = tempfile::tempdir().unwrap();
+            let started = Instant::now();
+            let output = std::process::Command::new(&chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--virtual-time-budget=60000",
+                    "--dump-dom",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg(format!("file://{}", page.display()))
+                .output()
+                .unwrap();
+            fastest = fastest.min(started.elapsed().as_secs_f64());
+            dom = String::from_utf8_lossy(&output.stdout).into_owned();
+        }
+        (fastest, dom)
+    };
+    let (report_seconds, dom) = open(&path);
+    let (empty_seconds, _) = open(&empty);
+    let ready = dom.contains("data-ready=\"true\"") && dom.contains("data-errors=\"0\"");
+    println!(
+        "chromium: {report_seconds:.2} s from start to every chart drawn ({}), {empty_seconds:.2} s for an empty page",
+        if ready { "drawn, no errors" } else { "NOT drawn" }
+    );
 }
