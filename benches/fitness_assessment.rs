@@ -260,6 +260,10 @@ fn report(assessment: &rwid::fitness::Assessment, root: &std::path::Path) {
     let ready = dom.contains("data-ready=\"true\"") && dom.contains("data-errors=\"0\"");
     println!(
         "chromium: {report_seconds:.2} s from start to every chart drawn ({}), {empty_seconds:.2} s for an empty page",
-        if ready { "drawn, no errors" } else { "NOT drawn" }
+        if ready {
+            "drawn, no errors"
+        } else {
+            "NOT drawn"
+        }
     );
 }
