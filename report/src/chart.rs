@@ -117,36 +117,41 @@ pub fn stacked_bars(
     )
 }
 
-/// Vertical reference lines at `values` (x), labelled.
-pub fn rules_x(values: &[(f64, String)]) -> Value {
+/// Reference lines at `values` across the `axis` (`x`: vertical lines,
+/// labelled at the top; `y`: horizontal lines, labelled at the right).
+pub fn rules(axis: Axis, values: &[(f64, String)]) -> Value {
     let data: Vec<Value> = values
         .iter()
         .map(|(v, label)| json!({"at": v, "label": label}))
         .collect();
+    let position = json!({"field": "at", "type": "quantitative"});
+    let (mut rule, mut text) = (json!({}), json!({"text": {"field": "label"}}));
+    let label = match axis {
+        Axis::X => {
+            rule["x"] = position.clone();
+            text["x"] = position;
+            text["y"] = json!({"value": 0});
+            json!({"type": "text", "align": "left", "dx": 3, "dy": -4, "baseline": "top", "fontSize": 10, "color": "#333"})
+        }
+        Axis::Y => {
+            rule["y"] = position.clone();
+            text["y"] = position;
+            text["x"] = json!({"value": "width"});
+            json!({"type": "text", "align": "right", "dy": -5, "fontSize": 10, "color": "#333"})
+        }
+    };
     json!({
         "data": {"values": data},
         "layer": [
-            {"mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
-             "encoding": {"x": {"field": "at", "type": "quantitative"}}},
-            {"mark": {"type": "text", "align": "left", "dx": 3, "dy": -4, "baseline": "top", "fontSize": 10, "color": "#333"},
-             "encoding": {"x": {"field": "at", "type": "quantitative"}, "y": {"value": 0}, "text": {"field": "label"}}}
+            {"mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"}, "encoding": rule},
+            {"mark": label, "encoding": text}
         ]
     })
 }
 
-/// Horizontal reference lines at `values` (y), labelled.
-pub fn rules_y(values: &[(f64, String)]) -> Value {
-    let data: Vec<Value> = values
-        .iter()
-        .map(|(v, label)| json!({"at": v, "label": label}))
-        .collect();
-    json!({
-        "data": {"values": data},
-        "layer": [
-            {"mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
-             "encoding": {"y": {"field": "at", "type": "quantitative"}}},
-            {"mark": {"type": "text", "align": "right", "dy": -5, "fontSize": 10, "color": "#333"},
-             "encoding": {"y": {"field": "at", "type": "quantitative"}, "x": {"value": "width"}, "text": {"field": "label"}}}
-        ]
-    })
+/// The axis reference lines cross.
+#[derive(Debug, Clone, Copy)]
+pub enum Axis {
+    X,
+    Y,
 }

@@ -8,7 +8,7 @@
 //! can read every count a page shows.
 
 use minijinja::value::Value as TemplateValue;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, HtmlEscape};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -151,9 +151,9 @@ fn count(value: TemplateValue) -> TemplateValue {
         },
         Value::String(s) if s.starts_with('<') => format!(
             "<span class=\"n suppressed\" data-count=\"suppressed\" title=\"small cell, suppressed\">{}</span>",
-            escape(&s)
+            HtmlEscape(&s)
         ),
-        Value::String(s) => escape(&s),
+        Value::String(s) => HtmlEscape(&s).to_string(),
         _ => String::new(),
     };
     TemplateValue::from_safe_string(html)
@@ -194,13 +194,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

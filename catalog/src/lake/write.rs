@@ -8,22 +8,29 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Execution(format!("'{}': {e}", path.display()))
 }
 
+/// `.NAME.PID.SUFFIX` beside `path` (a `what`: file or folder), its
+/// parent folder made: where a write is staged, hidden from a lake's
+/// listing, apart from other processes' writes.
+fn hidden_beside(path: &Path, suffix: &str, what: &str) -> Result<std::path::PathBuf> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| plan_datafusion_err!("'{}' names no {what}", path.display()))?;
+    Ok(parent.join(format!(".{name}.{}.{suffix}", std::process::id())))
+}
+
 /// Replaces `folder` with what `fill` writes into an empty staging folder
 /// beside it: readers see the old folder or the new one, and a failed
 /// `fill` (or rename) leaves the old one. The staging folder's name starts
 /// with a dot, so a lake never lists it as a table.
 pub fn replace_folder(folder: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let parent = folder
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-    let name = folder
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| plan_datafusion_err!("'{}' names no folder", folder.display()))?;
-    let staging = parent.join(format!(".{name}.{}.new", std::process::id()));
-    let previous = parent.join(format!(".{name}.{}.old", std::process::id()));
+    let staging = hidden_beside(folder, "new", "folder")?;
+    let previous = hidden_beside(folder, "old", "folder")?;
     let _ = std::fs::remove_dir_all(&staging);
     let result = (|| -> Result<()> {
         std::fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
@@ -45,16 +52,7 @@ pub fn replace_folder(folder: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
 /// Writes `bytes` to `path` through a hidden file beside it, renamed over
 /// it once complete: readers see the old file or the new one.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| plan_datafusion_err!("'{}' names no file", path.display()))?;
-    let staging = parent.join(format!(".{name}.{}.new", std::process::id()));
+    let staging = hidden_beside(path, "new", "file")?;
     let result = std::fs::write(&staging, bytes)
         .map_err(|e| io_error(&staging, e))
         .and_then(|()| std::fs::rename(&staging, path).map_err(|e| io_error(path, e)));

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use rwid_fitness::figures::Figure;
 
-use crate::chart::{Chart, NumberTable, drawn, rules_x, rules_y, spec, stacked_bars};
+use crate::chart::{Axis, Chart, NumberTable, drawn, rules, spec, stacked_bars};
 
 /// Slice thickness classes in order (`slice_thickness_class`).
 const THICKNESS_ORDER: &[&str] = &["thin", "medium", "thick", "missing"];
@@ -126,10 +126,10 @@ pub fn slice_thickness(figures: &[Figure]) -> Option<Chart> {
 pub fn scan_timing(figures: &[Figure]) -> Option<Chart> {
     let figure = find(figures, "scan_timing")?;
     let reference = |name: &str| figure.references.get(name).copied();
-    let mut rules = Vec::new();
+    let mut lines = Vec::new();
     if let (Some(from), Some(to)) = (reference("baseline_from_day"), reference("baseline_to_day")) {
-        rules.push((from / 7.0, format!("baseline window, day {from} to {to}")));
-        rules.push((to / 7.0, String::new()));
+        lines.push((from / 7.0, format!("baseline window, day {from} to {to}")));
+        lines.push((to / 7.0, String::new()));
     }
     let bars = json!({
         "mark": {"type": "bar", "tooltip": true, "color": "#4c78a8"},
@@ -140,7 +140,7 @@ pub fn scan_timing(figures: &[Figure]) -> Option<Chart> {
     });
     let chart = spec(
         &figure.rows,
-        json!({"height": 200, "layer": [bars, rules_x(&rules)]}),
+        json!({"height": 200, "layer": [bars, rules(Axis::X, &lines)]}),
     );
     Some(from_figure(
         figure,
@@ -166,15 +166,18 @@ pub fn waterfall(figures: &[Figure]) -> Option<Chart> {
                       "scale": {"domain": RESPONSE_ORDER, "range": RESPONSE_COLOURS}}
         }
     });
-    let rules = rules_y(&[
-        (-30.0, "-30 %: partial response".into()),
-        (20.0, "+20 %: progression".into()),
-    ]);
+    let thresholds = rules(
+        Axis::Y,
+        &[
+            (-30.0, "-30 %: partial response".into()),
+            (20.0, "+20 %: progression".into()),
+        ],
+    );
     Some(from_figure(
         figure,
         "RECIST 1.1 waterfall",
         "Each eligible patient's best change in the sum of target-lesion diameters from baseline, coloured by best overall response.".into(),
-        spec(&figure.rows, json!({"height": 240, "layer": [bars, rules]})),
+        spec(&figure.rows, json!({"height": 240, "layer": [bars, thresholds]})),
         "rect",
         drawn(&figure.rows, "best_change_percent"),
         NumberTable::of(&figure.rows, &["site", "person_id", "best_change_percent", "best_response"], &[]),
@@ -192,12 +195,12 @@ pub fn spider(figures: &[Figure]) -> Option<Chart> {
             "color": {"value": "#4c78a8"}
         }
     });
-    let rules = rules_y(&[(-30.0, "-30 %".into()), (20.0, "+20 %".into())]);
+    let thresholds = rules(Axis::Y, &[(-30.0, "-30 %".into()), (20.0, "+20 %".into())]);
     Some(from_figure(
         figure,
         "Tumour burden over time",
         "Spider plot: each eligible patient's change in the sum of target-lesion diameters from baseline at every time point.".into(),
-        spec(&figure.rows, json!({"height": 240, "layer": [lines, rules]})),
+        spec(&figure.rows, json!({"height": 240, "layer": [lines, thresholds]})),
         "line",
         drawn(&figure.rows, "change_percent"),
         NumberTable::of(&figure.rows, &["person_id", "day", "change_percent"], &[]),
@@ -218,10 +221,10 @@ pub fn centiloid(figures: &[Figure]) -> Option<Chart> {
     });
     let mut layers = vec![points];
     if let Some(threshold) = figure.references.get("positivity_centiloid") {
-        layers.push(rules_y(&[(
-            *threshold,
-            format!("positive from {threshold} CL"),
-        )]));
+        layers.push(rules(
+            Axis::Y,
+            &[(*threshold, format!("positive from {threshold} CL"))],
+        ));
     }
     Some(from_figure(
         figure,
